@@ -1,0 +1,53 @@
+import { Elysia } from 'elysia'
+import { cors } from '@elysiajs/cors'
+import type { Config } from './config/schema'
+import type { Lifecycle } from './lifecycle'
+import type { Logger } from './log'
+import type { Metrics } from './metrics/registry'
+import type { Predictor } from './predictor'
+import { errorPlugin } from './http/plugins/errors'
+import { requestIdOf } from './http/request-id'
+import { docsRoutes } from './http/routes/docs'
+import { healthRoutes } from './http/routes/health'
+import { metricsRoute } from './http/routes/metrics'
+import { modelRoutes } from './http/routes/models'
+import { predictRoutes } from './http/routes/predict'
+
+export interface AppDeps {
+  config: Readonly<Config>
+  predictor: Predictor
+  lifecycle: Lifecycle
+  metrics: Metrics
+  log: Logger
+  workersHealthy: () => boolean
+  version: string
+}
+
+const started = new WeakMap<Request, number>()
+
+/** Wiring only: no I/O happens here. */
+export function createApp(deps: AppDeps) {
+  const { config, metrics, log } = deps
+  const app = new Elysia({ name: 'bun-infer' })
+    .use(errorPlugin(log))
+    .onRequest(({ request, set }) => {
+      started.set(request, performance.now())
+      set.headers['x-request-id'] = requestIdOf(request)
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
+      const status = String(set.status ?? 200)
+      const labels = { route: route || 'unmatched', method: request.method, status }
+      const ms = performance.now() - (started.get(request) ?? performance.now())
+      metrics.httpRequests.inc(labels)
+      metrics.httpDuration.observe(labels, ms / 1000)
+      log.info('request', { request_id: requestIdOf(request), ...labels, ms: Math.round(ms * 10) / 10 })
+    })
+  if (config.corsOrigins.length > 0)
+    app.use(cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false }))
+  return app
+    .use(docsRoutes(deps.version))
+    .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
+    .use(metricsRoute(metrics))
+    .use(modelRoutes(config, deps.predictor))
+    .use(predictRoutes(deps))
+}

@@ -1,0 +1,193 @@
+import { AppError } from '../errors'
+import type { BatchRunner } from '../inference/pool'
+import type { Clock } from './clock'
+import { decideBatch, type BatchPolicyConfig } from './policy'
+
+/** Result of one image, with the timings the client sees in `metadata`. */
+export interface ImageResult {
+  /** Scores for this image (one row of the batch output). */
+  scores: Float32Array
+  queueMs: number
+  inferenceMs: number
+  batchSize: number
+}
+
+export interface ModelQueueConfig extends BatchPolicyConfig {
+  /** Floats per image. */
+  readonly inputElements: number
+  /** Values per image in the output. */
+  readonly outputElements: number
+}
+
+export interface BatcherOptions {
+  maxQueueImages: number
+  clock: Clock
+  /** Observers for metrics; all optional. */
+  onBatch?: (model: string, size: number) => void
+  onSkipped?: (model: string, reason: 'aborted') => void
+}
+
+interface Entry {
+  input: Float32Array
+  enqueuedAt: number
+  signal?: AbortSignal
+  fault?: 'crash'
+  resolve: (result: ImageResult) => void
+  reject: (error: unknown) => void
+}
+
+interface ModelQueue {
+  name: string
+  config: ModelQueueConfig
+  entries: Entry[]
+}
+
+/**
+ * Owns every model's queue and hands batches to free workers. It is woken by arrivals, by workers
+ * going idle and by at most one timer (the earliest "wait" the policy asked for); it never polls.
+ */
+export class Batcher {
+  private readonly queues = new Map<string, ModelQueue>()
+  private timer: unknown = undefined
+  private timerAt = Infinity
+  private draining = false
+
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly options: BatcherOptions
+  ) {
+    runner.onIdle(() => this.pump())
+  }
+
+  addModel(name: string, config: ModelQueueConfig): void {
+    this.queues.set(name, { name, config, entries: [] })
+  }
+
+  /** Images waiting for a model (not counting running batches). */
+  depth(model: string): number {
+    return this.queues.get(model)?.entries.length ?? 0
+  }
+
+  /** Stops admitting new work; queued work still runs. */
+  startDraining(): void {
+    this.draining = true
+  }
+
+  /** True when nothing is queued for any model (running batches are the pool's). */
+  get empty(): boolean {
+    for (const queue of this.queues.values()) if (queue.entries.length > 0) return false
+    return true
+  }
+
+  /**
+   * Queues the images of one request (all or none) and resolves with their results in order.
+   * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
+   * of an aborted request are removed and never cost inference.
+   */
+  submit(model: string, inputs: Float32Array[], signal?: AbortSignal, fault?: 'crash'): Promise<ImageResult[]> {
+    const queue = this.queues.get(model)
+    if (!queue) throw new Error(`Batcher has no queue for model ${model}`)
+    if (this.draining) throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
+    if (signal?.aborted) throw signal.reason
+    if (queue.entries.length + inputs.length > this.options.maxQueueImages)
+      throw new AppError('queue_full', `the queue of model ${model} is full; retry shortly`, { retryAfterSeconds: 1 })
+
+    const now = this.options.clock.now()
+    const entries: Entry[] = []
+    const settled = Promise.all(
+      inputs.map(
+        (input) =>
+          new Promise<ImageResult>((resolve, reject) => {
+            entries.push({ input, enqueuedAt: now, signal, fault, resolve, reject })
+          })
+      )
+    )
+    queue.entries.push(...entries)
+    if (signal) {
+      const onAbort = () => this.abort(queue, entries, signal.reason)
+      signal.addEventListener('abort', onAbort, { once: true })
+      settled.then(
+        () => signal.removeEventListener('abort', onAbort),
+        () => signal.removeEventListener('abort', onAbort)
+      )
+    }
+    this.pump()
+    return settled
+  }
+
+  private abort(queue: ModelQueue, entries: Entry[], reason: unknown): void {
+    let removed = 0
+    queue.entries = queue.entries.filter((entry) => {
+      if (!entries.includes(entry)) return true
+      removed++
+      return false
+    })
+    for (let i = 0; i < removed; i++) this.options.onSkipped?.(queue.name, 'aborted')
+    // Rejecting one entry rejects the request's Promise.all; the rest settle into the void.
+    for (const entry of entries) entry.reject(reason)
+  }
+
+  /** Runs the policy for every queue, oldest first, until nothing more can be dispatched now. */
+  private pump(): void {
+    const now = this.options.clock.now()
+    let earliestWait = Infinity
+    const ordered = [...this.queues.values()]
+      .filter((q) => q.entries.length > 0)
+      .sort((a, b) => a.entries[0]!.enqueuedAt - b.entries[0]!.enqueuedAt)
+    for (const queue of ordered) {
+      for (;;) {
+        const decision = decideBatch(
+          { length: queue.entries.length, oldestEnqueuedAt: queue.entries[0]?.enqueuedAt ?? now },
+          { idle: this.runner.idle, busy: this.runner.busy },
+          now,
+          queue.config
+        )
+        if (decision.kind === 'dispatch') this.dispatch(queue, decision.size, now)
+        else {
+          if (decision.kind === 'wait') earliestWait = Math.min(earliestWait, now + decision.ms)
+          break
+        }
+      }
+    }
+    this.armTimer(earliestWait)
+  }
+
+  private armTimer(at: number): void {
+    if (at === Infinity || at >= this.timerAt) return
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = this.options.clock.setTimeout(
+      () => {
+        this.timer = undefined
+        this.timerAt = Infinity
+        this.pump()
+      },
+      Math.max(0, at - this.options.clock.now())
+    )
+  }
+
+  private dispatch(queue: ModelQueue, size: number, now: number): void {
+    const batch = queue.entries.splice(0, size)
+    const { inputElements, outputElements } = queue.config
+    // One contiguous buffer, transferred (not copied) to the worker.
+    const input = new Float32Array(batch.length * inputElements)
+    batch.forEach((entry, i) => input.set(entry.input, i * inputElements))
+    this.options.onBatch?.(queue.name, batch.length)
+    const fault = batch.find((e) => e.fault)?.fault
+    this.runner.run(queue.name, input, batch.length, fault).then(
+      ({ output, inferenceMs }) => {
+        if (output.length !== batch.length * outputElements)
+          throw new Error(`batch of ${batch.length} returned ${output.length} values, expected ${batch.length * outputElements}`)
+        batch.forEach((entry, i) =>
+          entry.resolve({
+            scores: output.subarray(i * outputElements, (i + 1) * outputElements),
+            queueMs: now - entry.enqueuedAt,
+            inferenceMs,
+            batchSize: batch.length
+          })
+        )
+      },
+      (error) => batch.forEach((entry) => entry.reject(error))
+    ).catch((error) => batch.forEach((entry) => entry.reject(error)))
+  }
+}

@@ -1,0 +1,43 @@
+/** What the batcher should do next for one model queue. */
+export type BatchDecision =
+  | { kind: 'idle' } // nothing queued
+  | { kind: 'await-worker' } // work queued, every worker busy: the next worker to free up re-decides
+  | { kind: 'dispatch'; size: number; reason: 'full' | 'delay-elapsed' | 'system-idle' }
+  | { kind: 'wait'; ms: number } // a partial batch may still grow; decide again after ms
+
+export interface QueueView {
+  /** Images waiting, in arrival order. */
+  readonly length: number
+  /** Enqueue time (ms, the batcher's clock) of the oldest waiting image; ignored when length is 0. */
+  readonly oldestEnqueuedAt: number
+}
+
+export interface WorkersView {
+  readonly idle: number
+  readonly busy: number
+}
+
+export interface BatchPolicyConfig {
+  readonly maxBatchSize: number
+  readonly maxBatchDelayMs: number
+}
+
+/**
+ * The batching decision, a pure function so it is tested as a table (no timers).
+ *
+ * - Full batch and a free worker: go.
+ * - The oldest image has waited the batch delay: go with what there is (delay counted from the oldest, as Triton).
+ * - No batch is running anywhere (the server is idle): go now. Nobody else is coming soon enough to be
+ *   worth waiting for, so a lone request at low load never sits out the window.
+ * - Otherwise other batches are running, so requests are arriving faster than one worker drains them:
+ *   wait the rest of the window for a fuller batch, which costs less per image.
+ */
+export function decideBatch(queue: QueueView, workers: WorkersView, now: number, config: BatchPolicyConfig): BatchDecision {
+  if (queue.length === 0) return { kind: 'idle' }
+  if (workers.idle === 0) return { kind: 'await-worker' }
+  if (queue.length >= config.maxBatchSize) return { kind: 'dispatch', size: config.maxBatchSize, reason: 'full' }
+  const waitedMs = now - queue.oldestEnqueuedAt
+  if (waitedMs >= config.maxBatchDelayMs) return { kind: 'dispatch', size: queue.length, reason: 'delay-elapsed' }
+  if (workers.busy === 0) return { kind: 'dispatch', size: queue.length, reason: 'system-idle' }
+  return { kind: 'wait', ms: config.maxBatchDelayMs - waitedMs }
+}

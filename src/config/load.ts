@@ -1,0 +1,61 @@
+import { Value } from '@sinclair/typebox/value'
+import { ConfigSchema, type Config } from './schema'
+
+export const ENV_PREFIX = 'BUN_INFER_'
+
+/** camelCase field → BUN_INFER_SNAKE_CASE env var. */
+export function envName(field: string): string {
+  return ENV_PREFIX + field.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
+}
+
+/** CLI flags accepted, as --kebab-case or --kebab-case=value. */
+const CLI_FIELDS = ['host', 'port', 'modelsDir', 'defaultModel', 'workers', 'logLevel'] as const
+
+function kebab(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+}
+
+function readCli(argv: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (!arg.startsWith('--')) continue
+    const [flag, inline] = arg.slice(2).split('=', 2) as [string, string | undefined]
+    const field = CLI_FIELDS.find((f) => kebab(f) === flag)
+    if (!field) throw new Error(`unknown flag --${flag} (known: ${CLI_FIELDS.map((f) => '--' + kebab(f)).join(', ')})`)
+    const value = inline ?? argv[++i]
+    if (value === undefined) throw new Error(`flag --${flag} needs a value`)
+    out[field] = value
+  }
+  return out
+}
+
+/**
+ * Builds the frozen config from defaults ← env ← CLI flags ← overrides (overrides are for tests).
+ * Throws one message naming the variable and the rule it breaks.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  argv: readonly string[] = [],
+  overrides: Partial<Config> = {}
+): Readonly<Config> {
+  const raw: Record<string, unknown> = {}
+  for (const field of Object.keys(ConfigSchema.properties)) {
+    const value = env[envName(field)]
+    if (value !== undefined && value !== '') raw[field] = value
+  }
+  Object.assign(raw, readCli(argv))
+  if (typeof raw.corsOrigins === 'string')
+    raw.corsOrigins = raw.corsOrigins.split(',').map((s) => s.trim()).filter(Boolean)
+  // Env and flags are strings: convert numbers before checking, so "8080" passes and "80x" does not.
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw)) as Record<string, unknown>
+  Object.assign(converted, overrides)
+  const firstError = Value.Errors(ConfigSchema, converted).First()
+  if (firstError) {
+    const field = firstError.path.split('/')[1] ?? ''
+    throw new Error(
+      `invalid config ${envName(field)}=${JSON.stringify(converted[field])}: ${firstError.message}`
+    )
+  }
+  return Object.freeze(converted as Config)
+}

@@ -1,0 +1,41 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+const Int = (minimum: number, maximum: number, def: number, description: string) =>
+  Type.Integer({ minimum, maximum, default: def, description })
+
+/**
+ * Every setting of the server, with its unit and default. The env var for a field is
+ * `BUN_INFER_` + the field name in SCREAMING_SNAKE_CASE (e.g. maxBatchDelayMs → BUN_INFER_MAX_BATCH_DELAY_MS).
+ */
+export const ConfigSchema = Type.Object({
+  host: Type.String({ default: '0.0.0.0', description: 'Interface to listen on.' }),
+  port: Int(0, 65535, 8080, 'TCP port; 0 picks a free one.'),
+  modelsDir: Type.String({ default: 'models', description: 'Model repository: one folder per model.' }),
+  defaultModel: Type.String({ default: 'mobilenetv2', description: 'Model served by POST /v1/predict.' }),
+  workers: Int(1, 64, 2, 'Inference worker threads (each holds one session per model).'),
+  intraOpThreads: Int(1, 64, 1, 'onnxruntime intra-op threads per session.'),
+  maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
+  maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
+  maxQueueImages: Int(1, 1_000_000, 256, 'Images waiting per model before 429 queue_full.'),
+  requestTimeoutMs: Int(1, 600_000, 30_000, 'Default deadline of a predict request, ms. A client header can only shorten it.'),
+  maxBodyBytes: Int(1024, 1 << 30, 32 * 1024 * 1024, 'Largest request body, bytes (413 payload_too_large).'),
+  maxImageBytes: Int(16, 1 << 30, 16 * 1024 * 1024, 'Largest single encoded image, bytes (413 image_too_large).'),
+  maxImagePixels: Int(1, 1 << 30, 40_000_000, 'Largest decoded image, width × height pixels (413 image_too_large).'),
+  maxImagesPerRequest: Int(1, 1024, 16, 'Most images in one request (413 too_many_images).'),
+  defaultTopK: Int(1, 1000, 5, 'Labels returned per image when top_k is not given.'),
+  corsOrigins: Type.Array(Type.String(), {
+    default: [],
+    description: 'Allowed CORS origins, comma-separated in the env var; "*" only if listed. Empty: no CORS headers.'
+  }),
+  drainTimeoutMs: Int(0, 600_000, 30_000, 'On SIGTERM/SIGINT, how long queued and in-flight requests may take before exit.'),
+  enableFaultInjection: Type.Boolean({
+    default: false,
+    description: 'Test only: honour the x-bun-infer-fault header (crash a worker mid-batch). Never enable in production.'
+  }),
+  logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
+    default: 'info',
+    description: 'Lowest log level written (JSON lines on stdout).'
+  })
+})
+
+export type Config = Static<typeof ConfigSchema>

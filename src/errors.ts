@@ -1,0 +1,54 @@
+/**
+ * The one catalogue of errors the API can return. Every error a client sees has a stable `code`
+ * from this table, the HTTP status that goes with it, and a human message. The README documents
+ * every code (a test fails if one is missing).
+ */
+export const ERROR_CATALOGUE = {
+  malformed_request: { status: 400, description: 'The body could not be parsed (bad JSON, bad multipart, bad base64).' },
+  invalid_image: { status: 400, description: 'The bytes look like a supported format but could not be decoded (truncated or corrupt).' },
+  unauthorized: { status: 401, description: 'Reserved for API keys (not enabled yet).' },
+  not_found: { status: 404, description: 'No such route.' },
+  model_not_found: { status: 404, description: 'No model with that name is loaded.' },
+  method_not_allowed: { status: 405, description: 'The route exists but not for this method.' },
+  payload_too_large: { status: 413, description: 'The request body is over the body limit.' },
+  image_too_large: { status: 413, description: 'One image is over the per-image byte limit or the pixel limit.' },
+  too_many_images: { status: 413, description: 'More images in one request than allowed.' },
+  unsupported_media_type: { status: 415, description: 'Content-Type is neither multipart/form-data nor application/json.' },
+  unsupported_image_format: { status: 415, description: 'The image is not JPEG, PNG, WebP, GIF, AVIF or TIFF.' },
+  validation_failed: { status: 422, description: 'The body parsed but does not match the schema (missing image, bad top_k, …).' },
+  queue_full: { status: 429, description: 'The model queue is full; retry after the Retry-After header.' },
+  internal_error: { status: 500, description: 'A bug. Never carries a stack trace or a path.' },
+  not_ready: { status: 503, description: 'Models are still loading.' },
+  draining: { status: 503, description: 'The server is shutting down and takes no new requests.' },
+  worker_lost: { status: 503, description: 'The inference worker running this request died; it has been replaced. Retry.' },
+  deadline_exceeded: { status: 504, description: 'The request deadline passed before inference finished.' }
+} as const satisfies Record<string, { status: number; description: string }>
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE
+
+/** An error a client is meant to see: thrown anywhere, serialised once by the error plugin. */
+export class AppError extends Error {
+  readonly status: number
+  /** Seconds, sent as Retry-After (429/503). */
+  retryAfterSeconds?: number
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { retryAfterSeconds?: number; cause?: unknown } = {}
+  ) {
+    super(message, { cause: options.cause })
+    this.name = 'AppError'
+    this.status = ERROR_CATALOGUE[code].status
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; request_id: string }
+}
+
+/** The single JSON shape of every error response. */
+export function toErrorBody(error: AppError, requestId: string): ErrorBody {
+  return { error: { code: error.code, message: error.message, request_id: requestId } }
+}

@@ -1,0 +1,130 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { AppError } from '../errors'
+import { PredictJsonBody } from '../schemas/predict'
+
+export interface BodyLimits {
+  maxBodyBytes: number
+  maxImageBytes: number
+  maxImagesPerRequest: number
+}
+
+export interface PredictInput {
+  images: Uint8Array[]
+  topK?: number
+}
+
+const checkJson = TypeCompiler.Compile(PredictJsonBody)
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
+const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/
+
+/**
+ * Reads the body, trusting Content-Length only to refuse early; without it (chunked) the bytes are
+ * counted as they stream in, so a body can never grow past the limit in memory.
+ */
+export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length')
+  if (declared !== null && Number(declared) > limit)
+    throw new AppError('payload_too_large', `body is ${declared} bytes; the limit is ${limit}`)
+  if (!request.body) return new Uint8Array(0)
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const reader = request.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limit) {
+      await reader.cancel().catch(() => {})
+      throw new AppError('payload_too_large', `body is over the limit of ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const body = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
+}
+
+function checkCount(count: number, limits: BodyLimits): void {
+  if (count === 0) throw new AppError('validation_failed', 'no image: send an `image` file (multipart) or `image`/`images` (JSON)')
+  if (count > limits.maxImagesPerRequest)
+    throw new AppError('too_many_images', `${count} images in one request; the limit is ${limits.maxImagesPerRequest}`)
+}
+
+function parseTopK(raw: string): number {
+  if (!/^[0-9]{1,4}$/.test(raw)) throw new AppError('validation_failed', 'top_k must be a whole number from 1 to 1000')
+  return Number(raw)
+}
+
+async function parseMultipart(bytes: Uint8Array, contentType: string, limits: BodyLimits): Promise<PredictInput> {
+  if (!/boundary=/i.test(contentType)) throw new AppError('malformed_request', 'multipart/form-data without a boundary')
+  let form: FormData
+  try {
+    form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
+  } catch {
+    throw new AppError('malformed_request', 'the multipart body could not be parsed')
+  }
+  const images: Uint8Array[] = []
+  let topK: number | undefined
+  for (const [name, value] of form.entries()) {
+    if (name === 'image') {
+      if (images.length === limits.maxImagesPerRequest) checkCount(images.length + 1, limits)
+      if (typeof value === 'string') throw new AppError('validation_failed', 'field image must be a file, not text')
+      if (value.size > limits.maxImageBytes)
+        throw new AppError('image_too_large', `an image is ${value.size} bytes; the limit is ${limits.maxImageBytes}`)
+      images.push(new Uint8Array(await value.arrayBuffer()))
+    } else if (name === 'top_k' && typeof value === 'string' && topK === undefined) topK = parseTopK(value)
+    else throw new AppError('validation_failed', `unexpected multipart field ${JSON.stringify(name.slice(0, 64))}`)
+  }
+  checkCount(images.length, limits)
+  return { images, topK }
+}
+
+function decodeBase64Image(value: string, index: number, limits: BodyLimits): Uint8Array {
+  let payload = value
+  const dataUrl = DATA_URL.exec(value)
+  if (dataUrl) {
+    if (!dataUrl[1]!.toLowerCase().startsWith('image/'))
+      throw new AppError('unsupported_image_format', `image ${index} is a data: URL of type ${JSON.stringify(dataUrl[1]!.slice(0, 64))}, not image/*`)
+    if (dataUrl[2] !== ';base64') throw new AppError('malformed_request', `image ${index}: data: URL must be ;base64`)
+    payload = value.slice(dataUrl[0].length)
+  }
+  payload = payload.replace(/\s+/g, '') // MIME base64 wraps lines; whitespace is not data
+  if (!BASE64.test(payload)) throw new AppError('malformed_request', `image ${index} is not valid base64`)
+  if (Math.floor((payload.length * 3) / 4) > limits.maxImageBytes + 2)
+    throw new AppError('image_too_large', `image ${index} is over the limit of ${limits.maxImageBytes} bytes`)
+  return Buffer.from(payload, payload.includes('-') || payload.includes('_') ? 'base64url' : 'base64')
+}
+
+function parseJson(bytes: Uint8Array, limits: BodyLimits): PredictInput {
+  let body: unknown
+  try {
+    body = JSON.parse(new TextDecoder().decode(bytes))
+  } catch {
+    throw new AppError('malformed_request', 'the body is not valid JSON')
+  }
+  if (!checkJson.Check(body)) {
+    const error = checkJson.Errors(body).First()!
+    throw new AppError('validation_failed', `${error.path || 'body'}: ${error.message}`)
+  }
+  if ((body.image === undefined) === (body.images === undefined))
+    throw new AppError('validation_failed', 'send exactly one of image or images')
+  const encoded = body.images ?? [body.image!]
+  checkCount(encoded.length, limits)
+  return { images: encoded.map((value, i) => decodeBase64Image(value, i, limits)), topK: body.top_k }
+}
+
+/** Parses a predict body (multipart or JSON) into raw image bytes; throws AppError for every client mistake. */
+export async function parsePredictBody(request: Request, limits: BodyLimits): Promise<PredictInput> {
+  const contentType = request.headers.get('content-type') ?? ''
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
+  if (mediaType !== 'multipart/form-data' && mediaType !== 'application/json')
+    throw new AppError('unsupported_media_type', `Content-Type must be multipart/form-data or application/json, got ${JSON.stringify(mediaType.slice(0, 64) || '(none)')}`)
+  const bytes = await readBodyLimited(request, limits.maxBodyBytes)
+  if (bytes.length === 0) throw new AppError('malformed_request', 'the body is empty')
+  return mediaType === 'application/json' ? parseJson(bytes, limits) : parseMultipart(bytes, contentType, limits)
+}

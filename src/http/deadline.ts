@@ -1,0 +1,32 @@
+import { AppError } from '../errors'
+
+export const TIMEOUT_HEADER = 'x-request-timeout-ms'
+
+/**
+ * An abort signal that fires at the request deadline (504 deadline_exceeded) or when the client
+ * goes away. A client header can only shorten the server's default, never extend it.
+ */
+export function requestDeadline(request: Request, defaultMs: number): { signal: AbortSignal; ms: number; dispose(): void } {
+  const header = request.headers.get(TIMEOUT_HEADER)
+  let ms = defaultMs
+  if (header !== null) {
+    if (!/^[0-9]{1,9}$/.test(header) || Number(header) < 1)
+      throw new AppError('validation_failed', `${TIMEOUT_HEADER} must be a whole number of milliseconds ≥ 1`)
+    ms = Math.min(defaultMs, Number(header))
+  }
+  const controller = new AbortController()
+  const timer = setTimeout(
+    () => controller.abort(new AppError('deadline_exceeded', `the request did not finish within its ${ms} ms deadline`)),
+    ms
+  )
+  const onClientGone = () => controller.abort(new AppError('deadline_exceeded', 'the client closed the connection'))
+  request.signal.addEventListener('abort', onClientGone, { once: true })
+  return {
+    signal: controller.signal,
+    ms,
+    dispose() {
+      clearTimeout(timer)
+      request.signal.removeEventListener('abort', onClientGone)
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { Elysia } from 'elysia'
+import { openapi } from '@elysiajs/openapi'
+import { dirname, join } from 'node:path'
+import { AppError, ERROR_CATALOGUE } from '../../errors'
+
+/** Swagger UI's files, served by this server: no CDN, so the docs work on air-gapped clusters. */
+const SWAGGER_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
+const ASSETS = new Set(['swagger-ui-bundle.js', 'swagger-ui.css', 'favicon-32x32.png'])
+
+const errorTable = Object.entries(ERROR_CATALOGUE)
+  .map(([code, { status, description }]) => `| ${status} | \`${code}\` | ${description} |`)
+  .join('\n')
+
+/** /docs (Swagger UI, every asset local) and /openapi.json. */
+export function docsRoutes(version: string) {
+  return new Elysia({ name: 'routes.docs' })
+    .use(
+      openapi({
+        path: '/docs',
+        specPath: '/openapi.json',
+        provider: 'swagger-ui',
+        swagger: { cdn: '/docs/assets/swagger-ui-bundle.js', theme: '/docs/assets/swagger-ui.css', autoDarkMode: false },
+        exclude: { paths: ['/docs/assets/:file'] },
+        documentation: {
+          info: {
+            title: 'bun-infer',
+            version,
+            description:
+              'Image classification over HTTP: send a photo, get ImageNet labels. Every error has the shape ' +
+              '`{ "error": { "code", "message", "request_id" } }` with one of these stable codes:\n\n' +
+              '| status | code | meaning |\n|---|---|---|\n' +
+              errorTable
+          },
+          tags: [
+            { name: 'predict', description: 'Classify images' },
+            { name: 'models', description: 'What is loaded' },
+            { name: 'health', description: 'Probes and metrics' }
+          ]
+        }
+      })
+    )
+    .get('/docs/assets/:file', ({ params }) => {
+      if (!ASSETS.has(params.file)) throw new AppError('not_found', 'no such docs asset')
+      return Bun.file(join(SWAGGER_DIR, params.file))
+    })
+}

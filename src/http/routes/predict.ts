@@ -1,0 +1,109 @@
+import { Elysia, t } from 'elysia'
+import type { Config } from '../../config/schema'
+import { AppError } from '../../errors'
+import type { Predictor, PredictResult } from '../../predictor'
+import { PredictResponse, predictRequestBodyDoc } from '../../schemas/predict'
+import { errorResponses } from '../../schemas/errors'
+import { parsePredictBody } from '../body'
+import { requestDeadline, TIMEOUT_HEADER } from '../deadline'
+import { requestIdOf } from '../request-id'
+import type { Lifecycle } from '../../lifecycle'
+
+export const FAULT_HEADER = 'x-bun-infer-fault'
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000
+
+function serverTiming(t: PredictResult['timings']): string {
+  return `preprocess;dur=${round(t.preprocessMs)}, queue;dur=${round(t.queueMs)}, inference;dur=${round(t.inferenceMs)}`
+}
+
+export interface PredictDeps {
+  config: Readonly<Config>
+  predictor: Predictor
+  lifecycle: Lifecycle
+}
+
+const responses = { 200: PredictResponse, ...errorResponses(400, 404, 413, 415, 422, 429, 503, 504) }
+
+const description = (which: string) =>
+  `Classifies one or more images with ${which}. Send multipart/form-data with one or more \`image\` files ` +
+  `(try it below: "Try it out", pick a photo), or JSON with a base64 \`image\` or \`images\` array. ` +
+  `Images are decoded and preprocessed before they queue, then batched with other requests. ` +
+  `Header \`${TIMEOUT_HEADER}\` may shorten the server's deadline.`
+
+/** POST /v1/predict (default model) and POST /v1/models/:name/predict. */
+export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
+  const limits = config
+  async function handle(request: Request, modelName: string, set: { headers: Record<string, string | number> }) {
+    if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
+    if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
+    const fault = request.headers.get(FAULT_HEADER)
+    if (fault !== null && !(config.enableFaultInjection && fault === 'crash'))
+      throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
+    predictor.model(modelName) // 404 before reading the body
+    const deadline = requestDeadline(request, config.requestTimeoutMs)
+    lifecycle.begin()
+    try {
+      const input = await unlessAborted(parsePredictBody(request, limits), deadline.signal)
+      const result = await unlessAborted(
+        predictor.predict(modelName, input.images, {
+          topK: input.topK ?? config.defaultTopK,
+          signal: deadline.signal,
+          fault: fault === 'crash' ? 'crash' : undefined
+        }),
+        deadline.signal
+      )
+      set.headers['server-timing'] = serverTiming(result.timings)
+      const { timings } = result
+      return {
+        model: result.model,
+        model_version: result.model_version,
+        predictions: result.predictions,
+        metadata: {
+          request_id: requestIdOf(request),
+          preprocess_ms: round(timings.preprocessMs),
+          queue_ms: round(timings.queueMs),
+          inference_ms: round(timings.inferenceMs),
+          batch_size: Math.max(...timings.batchSizes),
+          batch_sizes: timings.batchSizes
+        }
+      }
+    } finally {
+      deadline.dispose()
+      lifecycle.end()
+    }
+  }
+
+  return new Elysia({ name: 'routes.predict' })
+    .post('/v1/predict', ({ request, set }) => handle(request, config.defaultModel, set), {
+      parse: 'none',
+      response: responses,
+      detail: {
+        tags: ['predict'],
+        summary: `Classify images with the default model (${config.defaultModel})`,
+        description: description(`the default model (${config.defaultModel})`),
+        requestBody: predictRequestBodyDoc
+      }
+    })
+    .post('/v1/models/:name/predict', ({ request, params, set }) => handle(request, params.name, set), {
+      parse: 'none',
+      params: t.Object({ name: t.String({ description: 'Model name, as listed by GET /v1/models.', examples: ['shufflenetv2'] }) }),
+      response: responses,
+      detail: {
+        tags: ['predict'],
+        summary: 'Classify images with a named model',
+        description: description('the named model'),
+        requestBody: predictRequestBodyDoc
+      }
+    })
+}

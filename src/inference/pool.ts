@@ -1,0 +1,156 @@
+import { AppError } from '../errors'
+import type { FromWorker, ToWorker, WorkerModel } from './protocol'
+
+export interface RunResult {
+  /** batchSize × classes scores, image-major. */
+  output: Float32Array
+  inferenceMs: number
+}
+
+/** What the batcher needs from the pool. */
+export interface BatchRunner {
+  readonly idle: number
+  readonly busy: number
+  run(model: string, input: Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult>
+  /** Called whenever a worker becomes free (after a batch, or when a replacement is ready). */
+  onIdle(listener: () => void): void
+}
+
+interface Job {
+  id: number
+  resolve: (result: RunResult) => void
+  reject: (error: Error) => void
+}
+
+interface Slot {
+  worker: Worker
+  ready: boolean
+  job?: Job
+}
+
+export interface PoolOptions {
+  size: number
+  intraOpThreads: number
+  models: WorkerModel[]
+  /** Called with a short reason whenever a worker dies and is replaced. */
+  onWorkerLost?: (reason: string) => void
+}
+
+const WORKER_URL = new URL('./worker.ts', import.meta.url)
+const RESPAWN_BACKOFF_MS = 1000
+
+/**
+ * Inference workers (Bun Worker threads), one batch each at a time. A worker that dies fails only
+ * its in-flight batch (503 worker_lost) and is replaced.
+ */
+export class WorkerPool implements BatchRunner {
+  private readonly slots: Slot[] = []
+  private readonly idleListeners: Array<() => void> = []
+  private nextJobId = 1
+  private closed = false
+
+  constructor(private readonly options: PoolOptions) {}
+
+  /** Spawns every worker and waits until each has loaded every model. Rejects with the first load error. */
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()))
+  }
+
+  get idle(): number {
+    let n = 0
+    for (const slot of this.slots) if (slot.ready && !slot.job) n++
+    return n
+  }
+
+  get busy(): number {
+    let n = 0
+    for (const slot of this.slots) if (slot.job) n++
+    return n
+  }
+
+  /** True while every worker is alive and loaded. */
+  get healthy(): boolean {
+    return !this.closed && this.slots.length === this.options.size && this.slots.every((s) => s.ready)
+  }
+
+  onIdle(listener: () => void): void {
+    this.idleListeners.push(listener)
+  }
+
+  run(model: string, input: Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult> {
+    const slot = this.slots.find((s) => s.ready && !s.job)
+    if (!slot) throw new Error('WorkerPool.run called with no idle worker (batcher bug)')
+    return new Promise<RunResult>((resolve, reject) => {
+      slot.job = { id: this.nextJobId++, resolve, reject }
+      const message: ToWorker = { type: 'run', jobId: slot.job.id, model, batchSize, input, fault }
+      slot.worker.postMessage(message, [input.buffer as ArrayBuffer])
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const slot of this.slots) {
+      slot.job?.reject(new AppError('draining', 'server stopped'))
+      slot.worker.terminate()
+    }
+    this.slots.length = 0
+  }
+
+  private spawn(): Promise<void> {
+    const worker = new Worker(WORKER_URL)
+    const slot: Slot = { worker, ready: false }
+    this.slots.push(slot)
+    return new Promise<void>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const message = event.data
+        if (message.type === 'ready') {
+          slot.ready = true
+          resolve()
+          this.notifyIdle()
+        } else if (message.type === 'load-failed') {
+          this.remove(slot)
+          worker.terminate()
+          reject(new Error(message.message))
+        } else this.settle(slot, message)
+      }
+      // 'error' is an uncaught exception in the worker, 'close' is its exit: either way it is gone.
+      worker.addEventListener('error', (event) => this.lost(slot, (event as ErrorEvent).message ?? 'worker error'))
+      worker.addEventListener('close', () => this.lost(slot, 'worker exited'))
+      const load: ToWorker = { type: 'load', models: this.options.models, intraOpThreads: this.options.intraOpThreads }
+      worker.postMessage(load)
+    })
+  }
+
+  private settle(slot: Slot, message: Extract<FromWorker, { jobId: number }>): void {
+    const job = slot.job
+    if (!job || job.id !== message.jobId) return
+    slot.job = undefined
+    if (message.type === 'result') job.resolve({ output: message.output, inferenceMs: message.inferenceMs })
+    else job.reject(new Error(`inference failed: ${message.message}`))
+    this.notifyIdle()
+  }
+
+  private lost(slot: Slot, reason: string): void {
+    if (!this.remove(slot)) return
+    slot.worker.terminate()
+    slot.job?.reject(new AppError('worker_lost', 'the inference worker running this request died; it was replaced, retry'))
+    if (this.closed) return
+    this.options.onWorkerLost?.(reason)
+    const respawn = () => {
+      if (this.closed) return
+      this.spawn().catch(() => setTimeout(respawn, RESPAWN_BACKOFF_MS))
+    }
+    respawn()
+  }
+
+  private remove(slot: Slot): boolean {
+    const index = this.slots.indexOf(slot)
+    if (index === -1) return false
+    this.slots.splice(index, 1)
+    return true
+  }
+
+  private notifyIdle(): void {
+    for (const listener of this.idleListeners) listener()
+  }
+}

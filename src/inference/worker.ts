@@ -1,0 +1,73 @@
+/// <reference lib="webworker" />
+/**
+ * One inference worker: owns an onnxruntime session per model and runs one batch at a time.
+ * `session.run` blocks its thread for the whole run, which is why it lives here and not on the HTTP thread.
+ */
+import * as ort from 'onnxruntime-node'
+import type { FromWorker, ToWorker, WorkerModel } from './protocol'
+
+declare const self: Worker
+
+const sessions = new Map<string, { session: ort.InferenceSession; model: WorkerModel }>()
+const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
+
+function checkInterface(session: ort.InferenceSession, model: WorkerModel): void {
+  const where = `${model.modelPath} (model.json of "${model.name}")`
+  if (!session.inputNames.includes(model.inputName))
+    throw new Error(`${where}: field "input.name": "${model.inputName}" is not a graph input (graph has ${session.inputNames.join(', ')})`)
+  if (!session.outputNames.includes(model.outputName))
+    throw new Error(`${where}: field "output.name": "${model.outputName}" is not a graph output (graph has ${session.outputNames.join(', ')})`)
+  const input = session.inputMetadata.find((m) => m.name === model.inputName)
+  if (input?.isTensor) {
+    const dims = input.shape.slice(1)
+    const expected = model.imageDims
+    if (dims.length !== 3 || dims.some((d, i) => typeof d === 'number' && d !== expected[i]))
+      throw new Error(`${where}: field "input": graph input shape [${input.shape.join(',')}] does not fit [N,${expected.join(',')}]`)
+  }
+}
+
+async function load(models: WorkerModel[], intraOpThreads: number): Promise<void> {
+  for (const model of models) {
+    let session: ort.InferenceSession
+    try {
+      session = await ort.InferenceSession.create(model.modelPath, {
+        intraOpNumThreads: intraOpThreads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all'
+      })
+    } catch (error) {
+      throw new Error(`${model.modelPath}: cannot load as ONNX (${(error as Error).message.split('\n')[0]})`)
+    }
+    checkInterface(session, model)
+    sessions.set(model.name, { session, model })
+  }
+}
+
+async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const entry = sessions.get(message.model)
+  if (!entry) throw new Error(`worker has no session for model ${message.model}`)
+  if (message.fault === 'crash') process.exit(70) // test-only fault hook, refused unless enabled in config
+  const { session, model } = entry
+  const started = performance.now()
+  const feeds = { [model.inputName]: new ort.Tensor('float32', message.input, [message.batchSize, ...model.imageDims]) }
+  const results = await session.run(feeds, [model.outputName])
+  const tensor = results[model.outputName]!
+  const data = tensor.data as Float32Array
+  if (data.length !== message.batchSize * model.classes)
+    throw new Error(`output "${model.outputName}" has ${data.length} values, expected ${message.batchSize}×${model.classes}`)
+  // Copy out of onnxruntime's buffer (it may be a view into native memory) so it can be transferred.
+  const output = data.slice()
+  reply({ type: 'result', jobId: message.jobId, output, inferenceMs: performance.now() - started }, [output.buffer])
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data
+  if (message.type === 'load')
+    load(message.models, message.intraOpThreads).then(
+      () => reply({ type: 'ready' }),
+      (error: Error) => reply({ type: 'load-failed', message: error.message })
+    )
+  else if (message.type === 'run')
+    run(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+const PREFIX = 'bun_infer_'
+/** Seconds; from a cache-hit-fast 0.5 ms to a 10 s deadline. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
+
+export type Stage = 'preprocess' | 'queue' | 'inference' | 'total'
+
+/** The server's metrics, on a registry of its own (no prom-client global state). */
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: PREFIX })
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: `${PREFIX}http_requests_total`,
+      help: 'HTTP requests by route, method and status.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry]
+    }),
+    httpDuration: new Histogram({
+      name: `${PREFIX}http_request_duration_seconds`,
+      help: 'HTTP request duration by route, method and status.',
+      labelNames: ['route', 'method', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry]
+    }),
+    stageDuration: new Histogram({
+      name: `${PREFIX}stage_duration_seconds`,
+      help: 'Per-image duration of each stage: preprocess, queue wait, inference, total.',
+      labelNames: ['model', 'stage'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry]
+    }),
+    batchSize: new Histogram({
+      name: `${PREFIX}batch_size`,
+      help: 'Images per batch run.',
+      labelNames: ['model'] as const,
+      buckets: BATCH_BUCKETS,
+      registers: [registry]
+    }),
+    queueDepth: new Gauge({
+      name: `${PREFIX}queue_depth`,
+      help: 'Images waiting for a worker.',
+      labelNames: ['model'] as const,
+      registers: [registry]
+    }),
+    skipped: new Counter({
+      name: `${PREFIX}queue_skipped_total`,
+      help: 'Queued images dropped before inference because their request was aborted (deadline or client gone).',
+      labelNames: ['model'] as const,
+      registers: [registry]
+    }),
+    workerRestarts: new Counter({
+      name: `${PREFIX}worker_restarts_total`,
+      help: 'Inference workers that died and were replaced.',
+      registers: [registry]
+    }),
+    modelInfo: new Gauge({
+      name: `${PREFIX}model_info`,
+      help: 'Loaded models (value 1).',
+      labelNames: ['model', 'version'] as const,
+      registers: [registry]
+    })
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

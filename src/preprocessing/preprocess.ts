@@ -1,0 +1,86 @@
+import sharp from 'sharp'
+import { AppError } from '../errors'
+import type { ModelSpec } from '../models/registry'
+import { buildLookupTables, hwcToChw } from './normalise'
+import { sniffImageFormat } from './sniff'
+
+export interface ImageLimits {
+  maxImageBytes: number
+  maxImagePixels: number
+}
+
+/** Orientation values 5–8 swap width and height once EXIF rotation is applied. */
+const swapsAxes = (orientation: number | undefined) => orientation !== undefined && orientation >= 5
+
+/** Resized size whose shorter side is `shorter` (aspect kept), and the centred crop box in it. */
+export function resizeAndCropBox(width: number, height: number, shorter: number, cropW: number, cropH: number) {
+  const scale = shorter / Math.min(width, height)
+  const resizedW = Math.max(cropW, Math.round(width * scale))
+  const resizedH = Math.max(cropH, Math.round(height * scale))
+  return {
+    resizedW,
+    resizedH,
+    left: Math.round((resizedW - cropW) / 2),
+    top: Math.round((resizedH - cropH) / 2)
+  }
+}
+
+/** Decodes, orients, resizes, crops and normalises one image for one model: the queue only ever holds these. */
+export class Preprocessor {
+  private readonly tables: Float32Array[]
+
+  constructor(
+    private readonly model: ModelSpec,
+    private readonly limits: ImageLimits
+  ) {
+    this.tables = buildLookupTables(model.manifest.preprocessing)
+  }
+
+  /** One image → CHW float32 of `model.inputElements`. Throws AppError (4xx) for anything the client sent wrong. */
+  async run(bytes: Uint8Array): Promise<Float32Array> {
+    if (bytes.length === 0) throw new AppError('invalid_image', 'image is empty (0 bytes)')
+    if (bytes.length > this.limits.maxImageBytes)
+      throw new AppError('image_too_large', `image is ${bytes.length} bytes; the limit is ${this.limits.maxImageBytes}`)
+    const format = sniffImageFormat(bytes)
+    if (!format)
+      throw new AppError('unsupported_image_format', 'not a supported image; send JPEG, PNG, WebP, GIF, AVIF or TIFF')
+
+    const { input, preprocessing } = this.model.manifest
+    // failOn 'error' rejects truncated files instead of returning grey pixels; limitInputPixels is
+    // sharp's own guard, ours (below) runs first from the header alone so a bomb is never decoded.
+    const options = { failOn: 'error', limitInputPixels: this.limits.maxImagePixels, sequentialRead: true } as const
+    let meta: sharp.Metadata
+    try {
+      meta = await sharp(bytes, options).metadata()
+    } catch (error) {
+      throw new AppError('invalid_image', `could not read the ${format} header`, { cause: error })
+    }
+    if (!meta.width || !meta.height) throw new AppError('invalid_image', `${format} image has no dimensions`)
+    if (meta.width * meta.height > this.limits.maxImagePixels)
+      throw new AppError(
+        'image_too_large',
+        `image is ${meta.width}×${meta.height} pixels; the limit is ${this.limits.maxImagePixels} pixels`
+      )
+    const [width, height] = swapsAxes(meta.orientation) ? [meta.height, meta.width] : [meta.width, meta.height]
+    const box = resizeAndCropBox(width, height, preprocessing.resizeShorterSide, input.width, input.height)
+
+    let rgb: Buffer
+    try {
+      rgb = await sharp(bytes, options)
+        .rotate()
+        .removeAlpha()
+        .toColourspace('srgb')
+        .resize(box.resizedW, box.resizedH, { fit: 'fill', kernel: preprocessing.kernel })
+        .extract({ left: box.left, top: box.top, width: input.width, height: input.height })
+        .raw()
+        .toBuffer()
+    } catch (error) {
+      throw new AppError('invalid_image', `could not decode the ${format} image (truncated or corrupt?)`, { cause: error })
+    }
+    if (rgb.length !== input.width * input.height * 3)
+      throw new Error(`preprocess produced ${rgb.length} bytes, expected ${input.width * input.height * 3}`)
+    const out = new Float32Array(this.model.inputElements)
+    hwcToChw(rgb, this.tables, out)
+    return out
+  }
+}

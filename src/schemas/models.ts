@@ -1,0 +1,35 @@
+import { t } from 'elysia'
+
+const Tensor = t.Object({
+  name: t.String(),
+  datatype: t.Literal('FP32'),
+  shape: t.Array(t.Integer(), { description: '-1 is the batch dimension.' })
+})
+
+export const ModelInfo = t.Object({
+  name: t.String({ examples: ['mobilenetv2'] }),
+  version: t.String({ description: 'The version served.', examples: ['1'] }),
+  versions: t.Array(t.String(), { description: 'Every version folder found.' }),
+  description: t.Optional(t.String()),
+  platform: t.String({ examples: ['onnxruntime_onnx'] }),
+  default: t.Boolean({ description: 'Whether POST /v1/predict uses this model.' }),
+  inputs: t.Array(Tensor),
+  outputs: t.Array(t.Object({ ...Tensor.properties, kind: t.Union([t.Literal('logits'), t.Literal('probabilities')]) })),
+  preprocessing: t.Object({
+    resize_shorter_side: t.Integer(),
+    crop: t.Array(t.Integer(), { description: '[height, width] centre crop.' }),
+    kernel: t.String(),
+    scale: t.Number(),
+    mean: t.Array(t.Number()),
+    std: t.Array(t.Number())
+  }),
+  batching: t.Object({
+    max_batch_size: t.Integer(),
+    max_batch_delay_ms: t.Integer(),
+    max_queue_images: t.Integer()
+  }),
+  labels: t.Integer({ description: 'Number of classes.' }),
+  license: t.Optional(t.String())
+})
+
+export const ModelList = t.Object({ models: t.Array(ModelInfo) })

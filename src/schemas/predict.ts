@@ -1,0 +1,57 @@
+import { t } from 'elysia'
+
+const TopK = t.Integer({ minimum: 1, maximum: 1000, description: 'Labels per image, best first (default 5).', examples: [5] })
+
+/** Base64 image, optionally as a data: URL. Length is bounded by the body limit, checked before parsing. */
+const Base64Image = t.String({
+  minLength: 1,
+  description: 'The image bytes in base64, or a data:image/...;base64, URL.',
+  examples: ['data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ...']
+})
+
+export const PredictJsonBody = t.Object(
+  {
+    image: t.Optional(Base64Image),
+    images: t.Optional(t.Array(Base64Image, { minItems: 1, description: 'Several images; results come back in this order.' })),
+    top_k: t.Optional(TopK)
+  },
+  { additionalProperties: false, description: 'Exactly one of image or images.' }
+)
+
+/** For the docs page: what a multipart upload looks like (validated by hand in the route, not by Elysia). */
+export const PredictMultipartBody = t.Object({
+  image: t.Array(t.File({ description: 'A JPEG, PNG, WebP, GIF, AVIF or TIFF file.' }), {
+    description: 'One or more files in fields named image; results come back in this order.'
+  }),
+  top_k: t.Optional(TopK)
+})
+
+export const Prediction = t.Object({
+  label: t.String({ examples: ['Egyptian Mau'] }),
+  class_index: t.Integer({ examples: [285] }),
+  score: t.Number({ description: 'Probability in [0,1] (softmax of the logits).', examples: [0.66] })
+})
+
+export const PredictResponse = t.Object({
+  model: t.String({ examples: ['mobilenetv2'] }),
+  model_version: t.String({ examples: ['1'] }),
+  predictions: t.Array(t.Array(Prediction), { description: 'One list per image, in request order.' }),
+  metadata: t.Object({
+    request_id: t.String(),
+    preprocess_ms: t.Number({ description: 'Decode + resize + normalise, all images (wall clock, in parallel).' }),
+    queue_ms: t.Number({ description: 'Longest wait of any image between queueing and dispatch.' }),
+    inference_ms: t.Number({ description: 'Longest session.run of the batches this request ran in.' }),
+    batch_size: t.Integer({ description: 'Largest batch any of its images ran in.' }),
+    batch_sizes: t.Array(t.Integer(), { description: 'The batch size each image ran in, in order.' })
+  })
+})
+
+export const predictRequestBodyDoc = {
+  required: true,
+  description:
+    'multipart/form-data with one or more `image` files, or JSON with base64 `image` / `images`. Optional `top_k`.',
+  content: {
+    'multipart/form-data': { schema: PredictMultipartBody },
+    'application/json': { schema: PredictJsonBody, example: { image: 'data:image/jpeg;base64,/9j/4AAQ...', top_k: 3 } }
+  }
+}
