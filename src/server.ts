@@ -22,7 +22,8 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const models = discoverModels(config.modelsDir, config)
   if (!models.has(config.defaultModel))
     throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${[...models.keys()].join(', ')})`)
-  const metrics = createMetrics()
+  // The gauge reads the batcher at scrape time; the batcher is built just below.
+  const metrics = createMetrics({ models: [...models.keys()], queueDepth: (model) => batcher.depth(model) })
   const lifecycle = new Lifecycle()
   const pool = new WorkerPool({
     size: config.workers,
@@ -54,9 +55,6 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
       outputElements: model.manifest.output.classes
     })
     metrics.modelInfo.set({ model: model.name, version: String(model.version) }, 1)
-  }
-  metrics.queueDepth.collect = function () {
-    for (const name of models.keys()) this.set({ model: name }, batcher.depth(name))
   }
   const predictor = new Predictor(models, batcher, config, metrics)
   const app = createApp({ config, predictor, lifecycle, metrics, log, workersHealthy: () => pool.healthy, version: pkg.version })

@@ -64,13 +64,13 @@ async function parseMultipart(bytes: Uint8Array, contentType: string, limits: Bo
   if (!/boundary=/i.test(contentType)) throw new AppError('malformed_request', 'multipart/form-data without a boundary')
   let form: FormData
   try {
-    form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
+    form = await new Response(bytes as unknown as BodyInit, { headers: { 'content-type': contentType } }).formData()
   } catch {
     throw new AppError('malformed_request', 'the multipart body could not be parsed')
   }
   const images: Uint8Array[] = []
   let topK: number | undefined
-  for (const [name, value] of form.entries()) {
+  for (const [name, value] of form.entries() as Iterable<[string, string | Blob]>) {
     if (name === 'image') {
       if (images.length === limits.maxImagesPerRequest) checkCount(images.length + 1, limits)
       if (typeof value === 'string') throw new AppError('validation_failed', 'field image must be a file, not text')

@@ -8,7 +8,7 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
 export type Stage = 'preprocess' | 'queue' | 'inference' | 'total'
 
 /** The server's metrics, on a registry of its own (no prom-client global state). */
-export function createMetrics() {
+export function createMetrics(sample: { queueDepth?: (model: string) => number; models?: readonly string[] } = {}) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: PREFIX })
   return {
@@ -44,7 +44,10 @@ export function createMetrics() {
       name: `${PREFIX}queue_depth`,
       help: 'Images waiting for a worker.',
       labelNames: ['model'] as const,
-      registers: [registry]
+      registers: [registry],
+      collect() {
+        for (const model of sample.models ?? []) this.set({ model }, sample.queueDepth?.(model) ?? 0)
+      }
     }),
     skipped: new Counter({
       name: `${PREFIX}queue_skipped_total`,

@@ -1,4 +1,4 @@
-import sharp from 'sharp'
+import sharp, { type Metadata } from 'sharp'
 import { AppError } from '../errors'
 import type { ModelSpec } from '../models/registry'
 import { buildLookupTables, hwcToChw } from './normalise'
@@ -49,7 +49,7 @@ export class Preprocessor {
     // failOn 'error' rejects truncated files instead of returning grey pixels; limitInputPixels is
     // sharp's own guard, ours (below) runs first from the header alone so a bomb is never decoded.
     const options = { failOn: 'error', limitInputPixels: this.limits.maxImagePixels, sequentialRead: true } as const
-    let meta: sharp.Metadata
+    let meta: Metadata
     try {
       meta = await sharp(bytes, options).metadata()
     } catch (error) {

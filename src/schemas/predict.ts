@@ -46,6 +46,10 @@ export const PredictResponse = t.Object({
   })
 })
 
+/**
+ * OpenAPI requestBody for the predict routes: two media types with their own schemas, which Elysia's
+ * `body` option cannot express (it would show one schema under every type). The route parses by hand.
+ */
 export const predictRequestBodyDoc = {
   required: true,
   description:

@@ -92,7 +92,8 @@ export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
         tags: ['predict'],
         summary: `Classify images with the default model (${config.defaultModel})`,
         description: description(`the default model (${config.defaultModel})`),
-        requestBody: predictRequestBodyDoc
+        // TypeBox schemas are JSON Schema; openapi-types' older typings disagree on exclusiveMaximum.
+        requestBody: predictRequestBodyDoc as never
       }
     })
     .post('/v1/models/:name/predict', ({ request, params, set }) => handle(request, params.name, set), {
@@ -103,7 +104,8 @@ export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
         tags: ['predict'],
         summary: 'Classify images with a named model',
         description: description('the named model'),
-        requestBody: predictRequestBodyDoc
+        // TypeBox schemas are JSON Schema; openapi-types' older typings disagree on exclusiveMaximum.
+        requestBody: predictRequestBodyDoc as never
       }
     })
 }
