@@ -23,7 +23,11 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   if (!models.has(config.defaultModel))
     throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${[...models.keys()].join(', ')})`)
   // The gauge reads the batcher at scrape time; the batcher is built just below.
-  const metrics = createMetrics({ models: [...models.keys()], queueDepth: (model) => batcher.depth(model) })
+  const metrics = createMetrics({
+    models: [...models.keys()],
+    queueDepth: (model) => batcher.depth(model),
+    inFlight: () => lifecycle.active
+  })
   const lifecycle = new Lifecycle()
   const pool = new WorkerPool({
     size: config.workers,
@@ -62,6 +66,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   // Listen first so liveness answers (and readiness says 503) while the models load.
   app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes + 64 * 1024 })
   const server = app.server as Server<unknown>
+  log.info('listening', { port: server.port, state: 'loading models' })
   const loadStarted = performance.now()
   try {
     await pool.start()

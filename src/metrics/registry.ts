@@ -7,8 +7,14 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
 
 export type Stage = 'preprocess' | 'queue' | 'inference' | 'total'
 
-/** The server's metrics, on a registry of its own (no prom-client global state). */
-export function createMetrics(sample: { queueDepth?: (model: string) => number; models?: readonly string[] } = {}) {
+export interface MetricSources {
+  models?: readonly string[]
+  queueDepth?: (model: string) => number
+  inFlight?: () => number
+}
+
+/** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
+export function createMetrics(sources: MetricSources = {}) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: PREFIX })
   return {
@@ -46,7 +52,15 @@ export function createMetrics(sample: { queueDepth?: (model: string) => number; 
       labelNames: ['model'] as const,
       registers: [registry],
       collect() {
-        for (const model of sample.models ?? []) this.set({ model }, sample.queueDepth?.(model) ?? 0)
+        for (const model of sources.models ?? []) this.set({ model }, sources.queueDepth?.(model) ?? 0)
+      }
+    }),
+    inFlight: new Gauge({
+      name: `${PREFIX}requests_in_flight`,
+      help: 'Predict requests being handled (parsing, preprocessing, queued or running).',
+      registers: [registry],
+      collect() {
+        this.set(sources.inFlight?.() ?? 0)
       }
     }),
     skipped: new Counter({

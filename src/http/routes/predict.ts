@@ -48,8 +48,9 @@ export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
     if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     const fault = request.headers.get(FAULT_HEADER)
-    if (fault !== null && !(config.enableFaultInjection && fault === 'crash'))
+    if (fault !== null && !(config.enableFaultInjection && (fault === 'crash' || fault === 'internal')))
       throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
+    if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
     predictor.model(modelName) // 404 before reading the body
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     lifecycle.begin()
