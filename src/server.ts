@@ -64,7 +64,8 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const app = createApp({ config, predictor, lifecycle, metrics, log, workersHealthy: () => pool.healthy, version: pkg.version })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
-  app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes + 64 * 1024 })
+  // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.
+  app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
   const server = app.server as Server<unknown>
   log.info('listening', { port: server.port, state: 'loading models' })
   const loadStarted = performance.now()
@@ -88,7 +89,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     port: server.port!,
     async stop() {
       lifecycle.state = 'draining'
-      batcher.startDraining()
+      // New requests are refused at the route (503 draining); those already admitted run to the end.
       const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
       await server.stop(!drained)
       await pool.close()

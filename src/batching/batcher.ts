@@ -50,7 +50,6 @@ export class Batcher {
   private readonly queues = new Map<string, ModelQueue>()
   private timer: unknown = undefined
   private timerAt = Infinity
-  private draining = false
 
   constructor(
     private readonly runner: BatchRunner,
@@ -68,17 +67,6 @@ export class Batcher {
     return this.queues.get(model)?.entries.length ?? 0
   }
 
-  /** Stops admitting new work; queued work still runs. */
-  startDraining(): void {
-    this.draining = true
-  }
-
-  /** True when nothing is queued for any model (running batches are the pool's). */
-  get empty(): boolean {
-    for (const queue of this.queues.values()) if (queue.entries.length > 0) return false
-    return true
-  }
-
   /**
    * Queues the images of one request (all or none) and resolves with their results in order.
    * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
@@ -87,7 +75,6 @@ export class Batcher {
   submit(model: string, inputs: Float32Array[], signal?: AbortSignal, fault?: 'crash'): Promise<ImageResult[]> {
     const queue = this.queues.get(model)
     if (!queue) throw new Error(`Batcher has no queue for model ${model}`)
-    if (this.draining) throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
     if (signal?.aborted) throw signal.reason
     if (queue.entries.length + inputs.length > this.options.maxQueueImages)
       throw new AppError('queue_full', `the queue of model ${model} is full; retry shortly`, { retryAfterSeconds: 1 })

@@ -51,7 +51,8 @@ export class Preprocessor {
     const options = { failOn: 'error', limitInputPixels: this.limits.maxImagePixels, sequentialRead: true } as const
     let meta: Metadata
     try {
-      meta = await sharp(bytes, options).metadata()
+      // Header only: no pixels are decoded, so the pixel check below can refuse a bomb with a clear 413.
+      meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata()
     } catch (error) {
       throw new AppError('invalid_image', `could not read the ${format} header`, { cause: error })
     }

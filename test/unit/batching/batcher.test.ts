@@ -114,18 +114,6 @@ describe('Batcher', () => {
     expect((await b)[0]!.scores[0]).toBe(2)
   })
 
-  test('draining refuses new work with 503 draining but runs what is queued', async () => {
-    const { runner, batcher } = setup(1, 1)
-    const running = batcher.submit('m', [image(1)])
-    const queued = batcher.submit('m', [image(2)])
-    batcher.startDraining()
-    expect(() => batcher.submit('m', [image(3)])).toThrow(expect.objectContaining({ code: 'draining' }))
-    runner.finish(0, ELEMENTS)
-    runner.finish(1, ELEMENTS)
-    expect((await running)[0]!.scores[0]).toBe(1)
-    expect((await queued)[0]!.scores[0]).toBe(2)
-  })
-
   test('no timer is left armed once the queue is empty', () => {
     const { clock, runner, batcher } = setup(2, 8, 10)
     void batcher.submit('m', [image(0)])
