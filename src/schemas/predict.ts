@@ -1,29 +1,33 @@
 import { t } from 'elysia'
+import { Type } from '@sinclair/typebox'
 
-const TopK = t.Integer({ minimum: 1, maximum: 1000, description: 'Labels per image, best first (default 5).', examples: [5] })
+// Request bodies use plain TypeBox: Elysia's t.Integer also accepts numeric strings (for query params),
+// which a JSON body must not. We validate them ourselves (src/http/body.ts) and show them in OpenAPI.
+const TopK = Type.Integer({ minimum: 1, maximum: 1000, description: 'Labels per image, best first (default 5).', examples: [5] })
 
 /** Base64 image, optionally as a data: URL. Length is bounded by the body limit, checked before parsing. */
-const Base64Image = t.String({
+const Base64Image = Type.String({
   minLength: 1,
   description: 'The image bytes in base64, or a data:image/...;base64, URL.',
   examples: ['data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ...']
 })
 
-export const PredictJsonBody = t.Object(
+export const PredictJsonBody = Type.Object(
   {
-    image: t.Optional(Base64Image),
-    images: t.Optional(t.Array(Base64Image, { minItems: 1, description: 'Several images; results come back in this order.' })),
-    top_k: t.Optional(TopK)
+    image: Type.Optional(Base64Image),
+    images: Type.Optional(Type.Array(Base64Image, { minItems: 1, description: 'Several images; results come back in this order.' })),
+    top_k: Type.Optional(TopK)
   },
   { additionalProperties: false, description: 'Exactly one of image or images.' }
 )
 
 /** For the docs page: what a multipart upload looks like (validated by hand in the route, not by Elysia). */
-export const PredictMultipartBody = t.Object({
-  image: t.Array(t.File({ description: 'A JPEG, PNG, WebP, GIF, AVIF or TIFF file.' }), {
+export const PredictMultipartBody = Type.Object({
+  image: Type.Array(Type.String({ format: 'binary', description: 'A JPEG, PNG, WebP, GIF, AVIF or TIFF file.' }), {
+    minItems: 1,
     description: 'One or more files in fields named image; results come back in this order.'
   }),
-  top_k: t.Optional(TopK)
+  top_k: Type.Optional(TopK)
 })
 
 export const Prediction = t.Object({

@@ -73,6 +73,7 @@ const cases: Array<[string, () => Promise<Response>, number, string]> = [
   ['both image and images', () => postJson(predictUrl(), { image: base64(cat), images: [base64(cat)] }), 422, 'validation_failed'],
   ['top_k 0', () => postJson(predictUrl(), { image: base64(cat), top_k: 0 }), 422, 'validation_failed'],
   ['top_k 1.5', () => postJson(predictUrl(), { image: base64(cat), top_k: 1.5 }), 422, 'validation_failed'],
+  ['top_k a numeric string in JSON', () => postJson(predictUrl(), { image: base64(cat), top_k: '5' }), 422, 'validation_failed'],
   ['top_k a string', () => postJson(predictUrl(), { image: base64(cat), top_k: 'five' }), 422, 'validation_failed'],
   ['top_k 10,000 (multipart)', () => send({ body: multipart([{ bytes: cat }], { top_k: '10000' }) }), 422, 'validation_failed'],
   ['image as a text field', () => send({ body: (() => { const f = new FormData(); f.append('image', 'abc'); return f })() }), 422, 'validation_failed'],
