@@ -48,6 +48,6 @@ export function createApp(deps: AppDeps) {
     .use(docsRoutes(deps.version))
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
-    .use(modelRoutes(config, deps.predictor))
+    .use(modelRoutes(config, deps.predictor.catalog))
     .use(predictRoutes(deps))
 }

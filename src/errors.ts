@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   unauthorized: { status: 401, description: 'Reserved for API keys (not enabled yet).' },
   not_found: { status: 404, description: 'No such route.' },
   model_not_found: { status: 404, description: 'No model with that name is loaded.' },
+  model_version_not_found: { status: 404, description: 'The model exists but not that version.' },
   method_not_allowed: { status: 405, description: 'The route exists but not for this method.' },
   payload_too_large: { status: 413, description: 'The request body is over the body limit.' },
   image_too_large: { status: 413, description: 'One image is over the per-image byte limit or the pixel limit.' },

@@ -2,7 +2,7 @@ import type { Batcher } from './batching/batcher'
 import { AppError } from './errors'
 import { softmax, topK, type Prediction } from './inference/postprocess'
 import type { Metrics } from './metrics/registry'
-import type { ModelSpec } from './models/registry'
+import type { ModelCatalog } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
 
 export interface PredictResult {
@@ -23,31 +23,26 @@ export class Predictor {
   private readonly preprocessors = new Map<string, Preprocessor>()
 
   constructor(
-    readonly models: ReadonlyMap<string, ModelSpec>,
+    readonly catalog: ModelCatalog,
     private readonly batcher: Batcher,
     limits: ImageLimits,
     private readonly metrics?: Metrics
   ) {
-    for (const model of models.values()) this.preprocessors.set(model.name, new Preprocessor(model, limits))
+    for (const spec of catalog.specs()) this.preprocessors.set(spec.key, new Preprocessor(spec, limits))
   }
 
-  model(name: string): ModelSpec {
-    const model = this.models.get(name)
-    if (!model) throw new AppError('model_not_found', `no model named ${JSON.stringify(name.slice(0, 128))}`)
-    return model
-  }
-
-  async predict(modelName: string, images: Uint8Array[], options: PredictOptions): Promise<PredictResult> {
-    const model = this.model(modelName)
+  /** Classifies with `name` at `version` (default: the model's default version). */
+  async predict(name: string, version: string | undefined, images: Uint8Array[], options: PredictOptions): Promise<PredictResult> {
+    const model = this.catalog.resolve(name, version)
     if (options.topK > model.labels.length)
       throw new AppError('validation_failed', `top_k must be at most ${model.labels.length} for model ${model.name}`)
     const started = performance.now()
     // All images of the request decode in parallel (sharp runs on libuv threads); the first bad one fails the request.
-    const tensors = await Promise.all(images.map((bytes) => this.preprocessors.get(model.name)!.run(bytes)))
+    const tensors = await Promise.all(images.map((bytes) => this.preprocessors.get(model.key)!.run(bytes)))
     const preprocessMs = performance.now() - started
     if (options.signal?.aborted) throw options.signal.reason
 
-    const results = await this.batcher.submit(model.name, tensors, options.signal, options.fault)
+    const results = await this.batcher.submit(model.key, tensors, options.signal, options.fault)
     const predictions = results.map(({ scores }) =>
       topK(model.manifest.output.kind === 'logits' ? softmax(scores) : scores, options.topK, model.labels)
     )
@@ -57,18 +52,18 @@ export class Predictor {
       inferenceMs: Math.max(...results.map((r) => r.inferenceMs)),
       batchSizes: results.map((r) => r.batchSize)
     }
-    this.observe(model.name, results.length, timings, performance.now() - started)
+    this.observe(model.name, String(model.version), results.length, timings, performance.now() - started)
     return { model: model.name, model_version: String(model.version), predictions, timings }
   }
 
-  private observe(model: string, images: number, t: PredictResult['timings'], totalMs: number): void {
+  private observe(model: string, version: string, images: number, t: PredictResult['timings'], totalMs: number): void {
     if (!this.metrics) return
     const stage = this.metrics.stageDuration
     for (let i = 0; i < images; i++) {
-      stage.observe({ model, stage: 'preprocess' }, t.preprocessMs / 1000)
-      stage.observe({ model, stage: 'queue' }, t.queueMs / 1000)
-      stage.observe({ model, stage: 'inference' }, t.inferenceMs / 1000)
-      stage.observe({ model, stage: 'total' }, totalMs / 1000)
+      stage.observe({ model, version, stage: 'preprocess' }, t.preprocessMs / 1000)
+      stage.observe({ model, version, stage: 'queue' }, t.queueMs / 1000)
+      stage.observe({ model, version, stage: 'inference' }, t.inferenceMs / 1000)
+      stage.observe({ model, version, stage: 'total' }, totalMs / 1000)
     }
   }
 }

@@ -3,7 +3,7 @@ import { createApp } from './app'
 import { Batcher } from './batching/batcher'
 import { systemClock } from './batching/clock'
 import type { Config } from './config/schema'
-import { WorkerPool } from './inference/pool'
+import { toWorkerModel, WorkerPool } from './inference/pool'
 import { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import { createMetrics } from './metrics/registry'
@@ -19,27 +19,22 @@ export interface RunningServer {
 
 /** Builds every dependency from config, loads the models on the workers, and listens. */
 export async function startServer(config: Readonly<Config>, log: Logger): Promise<RunningServer> {
-  const models = discoverModels(config.modelsDir, config)
-  if (!models.has(config.defaultModel))
-    throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${[...models.keys()].join(', ')})`)
-  // The gauge reads the batcher at scrape time; the batcher is built just below.
+  const catalog = discoverModels(config.modelsDir, config)
+  if (!catalog.has(config.defaultModel))
+    throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
+  const specs = catalog.specs()
+  const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
+  // The gauges read the batcher and lifecycle at scrape time; both are built just below.
   const metrics = createMetrics({
-    models: [...models.keys()],
-    queueDepth: (model) => batcher.depth(model),
+    versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
+    queueDepth: (key) => batcher.depth(key),
     inFlight: () => lifecycle.active
   })
   const lifecycle = new Lifecycle()
   const pool = new WorkerPool({
     size: config.workers,
     intraOpThreads: config.intraOpThreads,
-    models: [...models.values()].map((m) => ({
-      name: m.name,
-      modelPath: m.modelPath,
-      inputName: m.manifest.input.name,
-      outputName: m.manifest.output.name,
-      imageDims: [m.manifest.input.channels, m.manifest.input.height, m.manifest.input.width],
-      classes: m.manifest.output.classes
-    })),
+    models: specs.map(toWorkerModel),
     onWorkerLost: (reason) => {
       metrics.workerRestarts.inc()
       log.warn('worker lost; replacing it', { reason })
@@ -48,19 +43,19 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   const batcher = new Batcher(pool, {
     maxQueueImages: config.maxQueueImages,
     clock: systemClock,
-    onBatch: (model, size) => metrics.batchSize.observe({ model }, size),
-    onSkipped: (model) => metrics.skipped.inc({ model })
+    onBatch: (key, size) => metrics.batchSize.observe(labelsOf.get(key)!, size),
+    onSkipped: (key) => metrics.skipped.inc(labelsOf.get(key)!)
   })
-  for (const model of models.values()) {
-    batcher.addModel(model.name, {
-      maxBatchSize: model.maxBatchSize,
-      maxBatchDelayMs: model.maxBatchDelayMs,
-      inputElements: model.inputElements,
-      outputElements: model.manifest.output.classes
+  for (const spec of specs) {
+    batcher.addModel(spec.key, {
+      maxBatchSize: spec.maxBatchSize,
+      maxBatchDelayMs: spec.maxBatchDelayMs,
+      inputElements: spec.inputElements,
+      outputElements: spec.manifest.output.classes
     })
-    metrics.modelInfo.set({ model: model.name, version: String(model.version) }, 1)
+    metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
   }
-  const predictor = new Predictor(models, batcher, config, metrics)
+  const predictor = new Predictor(catalog, batcher, config, metrics)
   const app = createApp({ config, predictor, lifecycle, metrics, log, workersHealthy: () => pool.healthy, version: pkg.version })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
@@ -79,7 +74,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   lifecycle.state = 'ready'
   log.info('ready', {
     port: server.port,
-    models: [...models.values()].map((m) => `${m.name}:${m.version}`),
+    models: specs.map((s) => s.key),
     workers: config.workers,
     intra_op_threads: config.intraOpThreads,
     load_ms: Math.round(performance.now() - loadStarted)

@@ -1,5 +1,19 @@
 import { AppError } from '../errors'
+import type { ModelSpec } from '../models/registry'
 import type { FromWorker, ToWorker, WorkerModel } from './protocol'
+
+/** What a worker needs to load one model version; its sessions are keyed by the spec's key. */
+export function toWorkerModel(spec: ModelSpec): WorkerModel {
+  const { input, output } = spec.manifest
+  return {
+    key: spec.key,
+    modelPath: spec.modelPath,
+    inputName: input.name,
+    outputName: output.name,
+    imageDims: [input.channels, input.height, input.width],
+    classes: output.classes
+  }
+}
 
 export interface RunResult {
   /** batchSize × classes scores, image-major. */

@@ -1,7 +1,8 @@
 /** Messages between the pool (HTTP thread) and an inference worker. Tensors travel as transferred buffers. */
 
 export interface WorkerModel {
-  name: string
+  /** `name:version`. */
+  key: string
   modelPath: string
   inputName: string
   outputName: string

@@ -12,7 +12,7 @@ const sessions = new Map<string, { session: ort.InferenceSession; model: WorkerM
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
 
 function checkInterface(session: ort.InferenceSession, model: WorkerModel): void {
-  const where = `${model.modelPath} (model.json of "${model.name}")`
+  const where = `${model.modelPath} (model.json of "${model.key}")`
   if (!session.inputNames.includes(model.inputName))
     throw new Error(`${where}: field "input.name": "${model.inputName}" is not a graph input (graph has ${session.inputNames.join(', ')})`)
   if (!session.outputNames.includes(model.outputName))
@@ -40,7 +40,7 @@ async function load(models: WorkerModel[], intraOpThreads: number): Promise<void
       throw new Error(`${model.modelPath}: cannot load as ONNX (${(error as Error).message.split('\n')[0]})`)
     }
     checkInterface(session, model)
-    sessions.set(model.name, { session, model })
+    sessions.set(model.key, { session, model })
   }
 }
 

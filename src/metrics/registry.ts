@@ -8,8 +8,9 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
 export type Stage = 'preprocess' | 'queue' | 'inference' | 'total'
 
 export interface MetricSources {
-  models?: readonly string[]
-  queueDepth?: (model: string) => number
+  /** Every served model version, with the queue it feeds. */
+  versions?: ReadonlyArray<{ model: string; version: string; key: string }>
+  queueDepth?: (key: string) => number
   inFlight?: () => number
 }
 
@@ -35,24 +36,24 @@ export function createMetrics(sources: MetricSources = {}) {
     stageDuration: new Histogram({
       name: `${PREFIX}stage_duration_seconds`,
       help: 'Per-image duration of each stage: preprocess, queue wait, inference, total.',
-      labelNames: ['model', 'stage'] as const,
+      labelNames: ['model', 'version', 'stage'] as const,
       buckets: LATENCY_BUCKETS,
       registers: [registry]
     }),
     batchSize: new Histogram({
       name: `${PREFIX}batch_size`,
       help: 'Images per batch run.',
-      labelNames: ['model'] as const,
+      labelNames: ['model', 'version'] as const,
       buckets: BATCH_BUCKETS,
       registers: [registry]
     }),
     queueDepth: new Gauge({
       name: `${PREFIX}queue_depth`,
       help: 'Images waiting for a worker.',
-      labelNames: ['model'] as const,
+      labelNames: ['model', 'version'] as const,
       registers: [registry],
       collect() {
-        for (const model of sources.models ?? []) this.set({ model }, sources.queueDepth?.(model) ?? 0)
+        for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, sources.queueDepth?.(key) ?? 0)
       }
     }),
     inFlight: new Gauge({
@@ -66,7 +67,7 @@ export function createMetrics(sources: MetricSources = {}) {
     skipped: new Counter({
       name: `${PREFIX}queue_skipped_total`,
       help: 'Queued images dropped before inference because their request was aborted (deadline or client gone).',
-      labelNames: ['model'] as const,
+      labelNames: ['model', 'version'] as const,
       registers: [registry]
     }),
     workerRestarts: new Counter({

@@ -1,13 +1,14 @@
 import { readdirSync, existsSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { AppError } from '../errors'
 import { validateManifest, type Manifest } from './manifest'
 
-/** A model ready to be loaded by the workers and described by the API. */
+/** One servable version of a model: what the workers load and the API describes. */
 export interface ModelSpec {
+  /** `name:version`, the key of its queue and of its worker sessions. */
+  readonly key: string
   readonly name: string
   readonly version: number
-  /** Every numbered version folder found (serving several comes later). */
-  readonly availableVersions: readonly number[]
   readonly modelPath: string
   readonly manifest: Manifest
   readonly labels: readonly string[]
@@ -24,6 +25,50 @@ export interface BatchingOverrides {
   maxBatchDelayMs: number
 }
 
+interface ModelEntry {
+  defaultVersion: number
+  /** Ascending by version. */
+  versions: ModelSpec[]
+}
+
+/** Every model and version found in the repository, with name/version resolution for the routes. */
+export class ModelCatalog {
+  constructor(private readonly entries: ReadonlyMap<string, ModelEntry>) {}
+
+  names(): string[] {
+    return [...this.entries.keys()]
+  }
+
+  /** Every servable version of every model. */
+  specs(): ModelSpec[] {
+    return [...this.entries.values()].flatMap((entry) => entry.versions)
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name)
+  }
+
+  versionsOf(name: string): ModelSpec[] {
+    return this.entry(name).versions
+  }
+
+  /** The pinned version, or the model's default one; 404 for an unknown name or version. */
+  resolve(name: string, version?: string): ModelSpec {
+    const entry = this.entry(name)
+    if (version === undefined) return entry.versions.find((v) => v.version === entry.defaultVersion)!
+    const spec = /^[1-9][0-9]{0,8}$/.test(version) ? entry.versions.find((v) => v.version === Number(version)) : undefined
+    if (!spec)
+      throw new AppError('model_version_not_found', `model ${name} has no version ${JSON.stringify(version.slice(0, 32))} (has ${entry.versions.map((v) => v.version).join(', ')})`)
+    return spec
+  }
+
+  private entry(name: string): ModelEntry {
+    const entry = this.entries.get(name)
+    if (!entry) throw new AppError('model_not_found', `no model named ${JSON.stringify(name.slice(0, 128))}`)
+    return entry
+  }
+}
+
 function readLabels(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   if (file.endsWith('.json')) {
@@ -35,7 +80,7 @@ function readLabels(file: string): string[] {
   return text.split(/\r?\n/).filter((line) => line.trim() !== '')
 }
 
-function loadOne(dir: string, overrides: BatchingOverrides): ModelSpec {
+function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry] {
   const manifestFile = join(dir, 'model.json')
   let parsed: unknown
   try {
@@ -48,15 +93,16 @@ function loadOne(dir: string, overrides: BatchingOverrides): ModelSpec {
   if (manifest.name !== folder)
     throw new Error(`${manifestFile}: field "name": "${manifest.name}" must equal its folder name "${folder}"`)
 
+  // Every numbered folder holding a model.onnx is a version; the highest is the default unless pinned.
   const versions = readdirSync(dir)
     .filter((entry) => /^[1-9][0-9]*$/.test(entry) && statSync(join(dir, entry)).isDirectory())
     .map(Number)
     .sort((a, b) => a - b)
-  const version = manifest.version ?? versions.at(-1)
-  if (version === undefined || !versions.includes(version))
-    throw new Error(`${manifestFile}: field "version": no version folder ${version ?? '(any)'} with a model.onnx in ${dir}`)
-  const modelPath = join(dir, String(version), 'model.onnx')
-  if (!existsSync(modelPath)) throw new Error(`${modelPath}: missing (field "version" of ${manifestFile})`)
+  for (const v of versions)
+    if (!existsSync(join(dir, String(v), 'model.onnx'))) throw new Error(`${join(dir, String(v), 'model.onnx')}: missing (version folder ${v} of ${manifest.name})`)
+  const defaultVersion = manifest.version ?? versions.at(-1)
+  if (defaultVersion === undefined || !versions.includes(defaultVersion))
+    throw new Error(`${manifestFile}: field "version": no version folder ${defaultVersion ?? '(any)'} with a model.onnx in ${dir}`)
 
   const labelsFile = join(dir, manifest.labels)
   if (!existsSync(labelsFile)) throw new Error(`${manifestFile}: field "labels": ${labelsFile} does not exist`)
@@ -65,30 +111,33 @@ function loadOne(dir: string, overrides: BatchingOverrides): ModelSpec {
     throw new Error(`${manifestFile}: field "output.classes": ${manifest.output.classes} but ${labelsFile} has ${labels.length} labels`)
 
   const { maxBatchSize, maxBatchDelayMs } = manifest.batching
-  return Object.freeze({
-    name: manifest.name,
-    version,
-    availableVersions: versions,
-    modelPath,
-    manifest,
-    labels,
-    inputElements: manifest.input.channels * manifest.input.height * manifest.input.width,
-    maxBatchSize: overrides.maxBatchSize > 0 ? Math.min(maxBatchSize, overrides.maxBatchSize) : maxBatchSize,
-    maxBatchDelayMs: overrides.maxBatchDelayMs >= 0 ? overrides.maxBatchDelayMs : maxBatchDelayMs
-  })
+  const specs = versions.map((version) =>
+    Object.freeze({
+      key: `${manifest.name}:${version}`,
+      name: manifest.name,
+      version,
+      modelPath: join(dir, String(version), 'model.onnx'),
+      manifest,
+      labels,
+      inputElements: manifest.input.channels * manifest.input.height * manifest.input.width,
+      maxBatchSize: overrides.maxBatchSize > 0 ? Math.min(maxBatchSize, overrides.maxBatchSize) : maxBatchSize,
+      maxBatchDelayMs: overrides.maxBatchDelayMs >= 0 ? overrides.maxBatchDelayMs : maxBatchDelayMs
+    })
+  )
+  return [manifest.name, { defaultVersion, versions: specs }]
 }
 
 /** Reads every `<modelsDir>/<name>/model.json`. Any broken model stops startup with its file and field named. */
-export function discoverModels(modelsDir: string, overrides: BatchingOverrides): Map<string, ModelSpec> {
+export function discoverModels(modelsDir: string, overrides: BatchingOverrides): ModelCatalog {
   const root = resolve(modelsDir)
   if (!existsSync(root)) throw new Error(`models directory ${root} does not exist`)
-  const models = new Map<string, ModelSpec>()
-  for (const entry of readdirSync(root).sort()) {
-    const dir = join(root, entry)
+  const entries = new Map<string, ModelEntry>()
+  for (const name of readdirSync(root).sort()) {
+    const dir = join(root, name)
     if (!statSync(dir).isDirectory() || !existsSync(join(dir, 'model.json'))) continue
-    const spec = loadOne(dir, overrides)
-    models.set(spec.name, spec)
+    const [modelName, entry] = loadOne(dir, overrides)
+    entries.set(modelName, entry)
   }
-  if (models.size === 0) throw new Error(`no models found in ${root} (expected <name>/model.json)`)
-  return models
+  if (entries.size === 0) throw new Error(`no models found in ${root} (expected <name>/model.json)`)
+  return new ModelCatalog(entries)
 }

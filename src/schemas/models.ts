@@ -8,8 +8,8 @@ const Tensor = t.Object({
 
 export const ModelInfo = t.Object({
   name: t.String({ examples: ['mobilenetv2'] }),
-  version: t.String({ description: 'The version served.', examples: ['1'] }),
-  versions: t.Array(t.String(), { description: 'Every version folder found.' }),
+  version: t.String({ description: 'The version described (for a model: its default version, the highest unless pinned).', examples: ['1'] }),
+  versions: t.Array(t.String(), { description: 'Every version served; pin one with /v1/models/{name}/versions/{version}/predict.' }),
   description: t.Optional(t.String()),
   platform: t.String({ examples: ['onnxruntime_onnx'] }),
   default: t.Boolean({ description: 'Whether POST /v1/predict uses this model.' }),

@@ -83,8 +83,8 @@ describe('POST /v1/predict on the default model (real server, real photos)', () 
     for (const body of bodies) expect(CAT_CLASSES).toContain(top1(body))
     expect(Math.max(...bodies.map((b) => b.metadata.batch_size))).toBeGreaterThan(1)
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
-    const ranAlone = Number(/bun_infer_batch_size_bucket\{le="1",model="mobilenetv2"\} (\d+)/.exec(metrics)?.[1])
-    const batches = Number(/bun_infer_batch_size_count\{model="mobilenetv2"\} (\d+)/.exec(metrics)?.[1])
+    const ranAlone = Number(/bun_infer_batch_size_bucket\{le="1",model="mobilenetv2",version="1"\} (\d+)/.exec(metrics)?.[1])
+    const batches = Number(/bun_infer_batch_size_count\{model="mobilenetv2",version="1"\} (\d+)/.exec(metrics)?.[1])
     expect(batches).toBeGreaterThan(ranAlone) // some batch held more than one image
   })
 

@@ -1,17 +1,16 @@
 import { Elysia, t, type Static } from 'elysia'
 import type { Config } from '../../config/schema'
-import type { ModelSpec } from '../../models/registry'
-import type { Predictor } from '../../predictor'
+import type { ModelCatalog, ModelSpec } from '../../models/registry'
 import { errorResponses } from '../../schemas/errors'
 import { ModelInfo, ModelList } from '../../schemas/models'
 
-function describe(model: ModelSpec, config: Readonly<Config>): Static<typeof ModelInfo> {
+function describe(model: ModelSpec, catalog: ModelCatalog, config: Readonly<Config>): Static<typeof ModelInfo> {
   const { manifest } = model
   const { input, output, preprocessing: pre } = manifest
   return {
     name: model.name,
     version: String(model.version),
-    versions: model.availableVersions.map(String),
+    versions: catalog.versionsOf(model.name).map((v) => String(v.version)),
     description: manifest.description,
     platform: manifest.platform,
     default: model.name === config.defaultModel,
@@ -35,16 +34,21 @@ function describe(model: ModelSpec, config: Readonly<Config>): Static<typeof Mod
   }
 }
 
-/** GET /v1/models and GET /v1/models/:name. */
-export function modelRoutes(config: Readonly<Config>, predictor: Predictor) {
+/** GET /v1/models, GET /v1/models/:name and GET /v1/models/:name/versions/:version. */
+export function modelRoutes(config: Readonly<Config>, catalog: ModelCatalog) {
   return new Elysia({ name: 'routes.models' })
-    .get('/v1/models', () => ({ models: [...predictor.models.values()].map((m) => describe(m, config)) }), {
+    .get('/v1/models', () => ({ models: catalog.names().map((name) => describe(catalog.resolve(name), catalog, config)) }), {
       response: ModelList,
-      detail: { tags: ['models'], summary: 'List the loaded models' }
+      detail: { tags: ['models'], summary: 'List the loaded models (each at its default version)' }
     })
-    .get('/v1/models/:name', ({ params }) => describe(predictor.model(params.name), config), {
+    .get('/v1/models/:name', ({ params }) => describe(catalog.resolve(params.name), catalog, config), {
       params: t.Object({ name: t.String({ examples: ['mobilenetv2'] }) }),
       response: { 200: ModelInfo, ...errorResponses(404) },
-      detail: { tags: ['models'], summary: 'Describe one model: tensors, preprocessing, batching' }
+      detail: { tags: ['models'], summary: 'Describe one model at its default version: versions, tensors, preprocessing, batching' }
+    })
+    .get('/v1/models/:name/versions/:version', ({ params }) => describe(catalog.resolve(params.name, params.version), catalog, config), {
+      params: t.Object({ name: t.String({ examples: ['mobilenetv2'] }), version: t.String({ examples: ['1'] }) }),
+      response: { 200: ModelInfo, ...errorResponses(404) },
+      detail: { tags: ['models'], summary: 'Describe one version of a model' }
     })
 }

@@ -33,6 +33,9 @@ export interface PredictDeps {
   lifecycle: Lifecycle
 }
 
+// requestBody is cast below: TypeBox schemas are JSON Schema, but openapi-types' older typings disagree on exclusiveMaximum.
+const ModelName = t.String({ description: 'Model name, as listed by GET /v1/models.', examples: ['shufflenetv2'] })
+
 const responses = { 200: PredictResponse, ...errorResponses(400, 404, 413, 415, 422, 429, 503, 504) }
 
 const description = (which: string) =>
@@ -44,20 +47,20 @@ const description = (which: string) =>
 /** POST /v1/predict (default model) and POST /v1/models/:name/predict. */
 export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
   const limits = config
-  async function handle(request: Request, modelName: string, set: { headers: Record<string, string | number> }) {
+  async function handle(request: Request, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     const fault = request.headers.get(FAULT_HEADER)
     if (fault !== null && !(config.enableFaultInjection && (fault === 'crash' || fault === 'internal')))
       throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
-    predictor.model(modelName) // 404 before reading the body
+    predictor.catalog.resolve(name, version) // 404 before reading the body
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     lifecycle.begin()
     try {
       const input = await unlessAborted(parsePredictBody(request, limits), deadline.signal)
       const result = await unlessAborted(
-        predictor.predict(modelName, input.images, {
+        predictor.predict(name, version, input.images, {
           topK: input.topK ?? config.defaultTopK,
           signal: deadline.signal,
           fault: fault === 'crash' ? 'crash' : undefined
@@ -86,26 +89,35 @@ export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
   }
 
   return new Elysia({ name: 'routes.predict' })
-    .post('/v1/predict', ({ request, set }) => handle(request, config.defaultModel, set), {
+    .post('/v1/predict', ({ request, set }) => handle(request, config.defaultModel, undefined, set), {
       parse: 'none',
       response: responses,
       detail: {
         tags: ['predict'],
         summary: `Classify images with the default model (${config.defaultModel})`,
         description: description(`the default model (${config.defaultModel})`),
-        // TypeBox schemas are JSON Schema; openapi-types' older typings disagree on exclusiveMaximum.
         requestBody: predictRequestBodyDoc as never
       }
     })
-    .post('/v1/models/:name/predict', ({ request, params, set }) => handle(request, params.name, set), {
+    .post('/v1/models/:name/predict', ({ request, params, set }) => handle(request, params.name, undefined, set), {
       parse: 'none',
-      params: t.Object({ name: t.String({ description: 'Model name, as listed by GET /v1/models.', examples: ['shufflenetv2'] }) }),
+      params: t.Object({ name: ModelName }),
       response: responses,
       detail: {
         tags: ['predict'],
-        summary: 'Classify images with a named model',
-        description: description('the named model'),
-        // TypeBox schemas are JSON Schema; openapi-types' older typings disagree on exclusiveMaximum.
+        summary: 'Classify images with a named model (its default version)',
+        description: description('the named model at its default version (the highest unless its manifest pins one)'),
+        requestBody: predictRequestBodyDoc as never
+      }
+    })
+    .post('/v1/models/:name/versions/:version/predict', ({ request, params, set }) => handle(request, params.name, params.version, set), {
+      parse: 'none',
+      params: t.Object({ name: ModelName, version: t.String({ description: 'A version folder number.', examples: ['1'] }) }),
+      response: responses,
+      detail: {
+        tags: ['predict'],
+        summary: 'Classify images with one pinned version of a model',
+        description: description('one pinned version of the named model'),
         requestBody: predictRequestBodyDoc as never
       }
     })

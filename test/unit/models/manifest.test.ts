@@ -33,15 +33,15 @@ describe('validateManifest', () => {
 describe('discoverModels', () => {
   test('finds both shipped models with their labels and highest version', () => {
     const models = discoverModels(MODELS_DIR, noOverrides)
-    expect([...models.keys()]).toEqual(['mobilenetv2', 'shufflenetv2'])
-    const mobilenet = models.get('mobilenetv2')!
+    expect(models.names()).toEqual(['mobilenetv2', 'shufflenetv2'])
+    const mobilenet = models.resolve('mobilenetv2')
     expect(mobilenet.version).toBe(1)
     expect(mobilenet.labels[285]).toBe('Egyptian Mau')
     expect(mobilenet.inputElements).toBe(3 * 224 * 224)
   })
 
   test('config overrides cap the batch size and set the delay', () => {
-    const mobilenet = discoverModels(MODELS_DIR, { maxBatchSize: 4, maxBatchDelayMs: 0 }).get('mobilenetv2')!
+    const mobilenet = discoverModels(MODELS_DIR, { maxBatchSize: 4, maxBatchDelayMs: 0 }).resolve('mobilenetv2')
     expect([mobilenet.maxBatchSize, mobilenet.maxBatchDelayMs]).toEqual([4, 0])
   })
 
@@ -51,7 +51,7 @@ describe('discoverModels', () => {
       editManifest(dir, 'another', (m) => (m.name = 'another'))
     })
     try {
-      expect([...discoverModels(repo.dir, noOverrides).keys()]).toContain('another')
+      expect(discoverModels(repo.dir, noOverrides).names()).toContain('another')
     } finally {
       repo.dispose()
     }

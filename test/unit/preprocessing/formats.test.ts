@@ -7,7 +7,7 @@ import { Preprocessor } from '../../../src/preprocessing/preprocess'
 import { sniffImageFormat } from '../../../src/preprocessing/sniff'
 import { MODELS_DIR } from '../../helpers/model-repo'
 
-const model = discoverModels(MODELS_DIR, { maxBatchSize: 0, maxBatchDelayMs: -1 }).get('mobilenetv2')!
+const model = discoverModels(MODELS_DIR, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve('mobilenetv2')
 const preprocessor = new Preprocessor(model, { maxImageBytes: 16 << 20, maxImagePixels: 40_000_000 })
 const source = await Bun.file(join(import.meta.dir, '../../fixtures/images/chelsea.png')).arrayBuffer()
 const base = sharp(Buffer.from(source))

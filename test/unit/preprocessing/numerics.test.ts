@@ -20,13 +20,13 @@ const f32 = async (name: string) => new Float32Array(await Bun.file(join(FIXTURE
 
 let pool: WorkerPool
 beforeAll(async () => {
-  pool = await startPool([...models.values()])
+  pool = await startPool(models.specs())
 })
 afterAll(() => pool.close())
 
 describe('normalisation', () => {
   test('lookup tables + HWC→CHW equal (x/scale − mean)/std per channel', () => {
-    const pre = models.get('mobilenetv2')!.manifest.preprocessing
+    const pre = models.resolve('mobilenetv2').manifest.preprocessing
     const rgb = Uint8Array.from([0, 128, 255, 10, 20, 30])
     const out = new Float32Array(6)
     hwcToChw(rgb, buildLookupTables(pre), out)
@@ -45,7 +45,7 @@ describe('official test vector (ShuffleNetV2 int8, model zoo test_data_set_0)', 
   test('our worker reproduces output_0 from input_0 within int8 kernel tolerance', async () => {
     const input = await f32('input_0.f32')
     const want = await f32('output_0.f32')
-    const { output } = await pool.run('shufflenetv2', input, 1)
+    const { output } = await pool.run('shufflenetv2:1', input, 1)
     let dot = 0, ours = 0, theirs = 0
     for (let i = 0; i < want.length; i++) {
       dot += output[i]! * want[i]!
@@ -53,7 +53,7 @@ describe('official test vector (ShuffleNetV2 int8, model zoo test_data_set_0)', 
       theirs += want[i]! ** 2
     }
     expect(dot / Math.sqrt(ours * theirs)).toBeGreaterThan(0.9)
-    const labels = models.get('shufflenetv2')!.labels
+    const labels = models.resolve('shufflenetv2').labels
     const top2 = (x: Float32Array) => topK(x, 2, labels).map((p) => p.class_index)
     expect(top2(output)).toEqual(top2(want))
     expect(top2(output)[0]).toBe(556)
@@ -61,10 +61,10 @@ describe('official test vector (ShuffleNetV2 int8, model zoo test_data_set_0)', 
 
   test('a batch of 3 gives each image exactly its batch-1 output', async () => {
     const one = await f32('input_0.f32')
-    const alone = (await pool.run('shufflenetv2', one.slice(), 1)).output
+    const alone = (await pool.run('shufflenetv2:1', one.slice(), 1)).output
     const batch = new Float32Array(one.length * 3)
     for (let i = 0; i < 3; i++) batch.set(one, i * one.length)
-    const { output } = await pool.run('shufflenetv2', batch, 3)
+    const { output } = await pool.run('shufflenetv2:1', batch, 3)
     for (let i = 0; i < 3; i++) expect(Array.from(output.subarray(i * 1000, (i + 1) * 1000))).toEqual(Array.from(alone))
   })
 })
@@ -79,10 +79,10 @@ describe('preprocessing + inference vs expected-top5.json', () => {
   for (const modelName of ['mobilenetv2', 'shufflenetv2'] as const)
     for (const image of ['chelsea.jpg', 'chelsea.png', 'coffee.png', 'rocket.jpg'])
       test(`${modelName} ${image}`, async () => {
-        const model = models.get(modelName)!
+        const model = models.resolve(modelName)
         const bytes = new Uint8Array(await Bun.file(join(FIXTURES, 'images', image)).arrayBuffer())
         const tensor = await new Preprocessor(model, limits).run(bytes)
-        const { output } = await pool.run(modelName, tensor, 1)
+        const { output } = await pool.run(model.key, tensor, 1)
         const ours = topK(softmax(output), 5, model.labels).map((p) => p.class_index)
         const reference = expected[FILE_OF_MODEL[modelName]]![image]!.map((p) => p.index)
         expect(ours.slice(0, 3)).toContain(reference[0]!)

@@ -1,0 +1,3 @@
+export { ResultCache, type CacheEvent, type ResultCacheOptions } from './result-cache'
+export type { CachedPrediction } from './codec'
+export type { SharedTierOptions } from './shared'
