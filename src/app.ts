@@ -5,7 +5,9 @@ import type { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import type { Metrics } from './metrics/registry'
 import type { Predictor } from './predictor'
+import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
+import { rateLimitPlugin } from './http/plugins/rate-limit'
 import { requestIdOf } from './http/request-id'
 import { docsRoutes } from './http/routes/docs'
 import { healthRoutes } from './http/routes/health'
@@ -21,6 +23,8 @@ export interface AppDeps {
   log: Logger
   workersHealthy: () => boolean
   version: string
+  /** API keys (config + keys file); empty turns auth off. */
+  apiKeys: readonly string[]
 }
 
 const started = new WeakMap<Request, number>()
@@ -42,9 +46,12 @@ export function createApp(deps: AppDeps) {
       metrics.httpDuration.observe(labels, ms / 1000)
       log.info('request', { request_id: requestIdOf(request), ...labels, ms: Math.round(ms * 10) / 10 })
     })
+  // CORS first: a preflight is answered before auth, and 401/429 responses still carry CORS headers.
   if (config.corsOrigins.length > 0)
     app.use(cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false }))
   return app
+    .use(authPlugin(deps.apiKeys, config.exemptPaths))
+    .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths))
     .use(docsRoutes(deps.version))
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))

@@ -6,7 +6,7 @@
 export const ERROR_CATALOGUE = {
   malformed_request: { status: 400, description: 'The body could not be parsed (bad JSON, bad multipart, bad base64).' },
   invalid_image: { status: 400, description: 'The bytes look like a supported format but could not be decoded (truncated or corrupt).' },
-  unauthorized: { status: 401, description: 'Reserved for API keys (not enabled yet).' },
+  unauthorized: { status: 401, description: 'API keys are on and the request has none, or a wrong one (Authorization: Bearer, or x-api-key).' },
   not_found: { status: 404, description: 'No such route.' },
   model_not_found: { status: 404, description: 'No model with that name is loaded.' },
   model_version_not_found: { status: 404, description: 'The model exists but not that version.' },
@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: { status: 415, description: 'Content-Type is neither multipart/form-data nor application/json.' },
   unsupported_image_format: { status: 415, description: 'The image is not JPEG, PNG, WebP, GIF, AVIF or TIFF.' },
   validation_failed: { status: 422, description: 'The body parsed but does not match the schema (missing image, bad top_k, …).' },
+  rate_limited: { status: 429, description: 'This client (API key, else IP) is over its request rate; retry after the Retry-After header.' },
   queue_full: { status: 429, description: 'The model queue is full; retry after the Retry-After header.' },
   internal_error: { status: 500, description: 'A bug. Never carries a stack trace or a path.' },
   not_ready: { status: 503, description: 'Models are still loading.' },
@@ -31,17 +32,20 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE
 export class AppError extends Error {
   readonly status: number
   /** Seconds, sent as Retry-After (429/503). */
-  retryAfterSeconds?: number
+  readonly retryAfterSeconds?: number
+  /** Extra response headers (e.g. WWW-Authenticate). */
+  readonly headers?: Readonly<Record<string, string>>
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { retryAfterSeconds?: number; cause?: unknown } = {}
+    options: { retryAfterSeconds?: number; headers?: Record<string, string>; cause?: unknown } = {}
   ) {
     super(message, { cause: options.cause })
     this.name = 'AppError'
     this.status = ERROR_CATALOGUE[code].status
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.headers = options.headers
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Server } from 'bun'
 import { createApp } from './app'
+import { loadApiKeys } from './http/plugins/auth'
 import { Batcher } from './batching/batcher'
 import { systemClock } from './batching/clock'
 import type { Config } from './config/schema'
@@ -56,7 +57,17 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
   }
   const predictor = new Predictor(catalog, batcher, config, metrics)
-  const app = createApp({ config, predictor, lifecycle, metrics, log, workersHealthy: () => pool.healthy, version: pkg.version })
+  const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
+  const app = createApp({
+    config,
+    predictor,
+    lifecycle,
+    metrics,
+    log,
+    workersHealthy: () => pool.healthy,
+    version: pkg.version,
+    apiKeys
+  })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
   // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.

@@ -45,8 +45,10 @@ export function loadConfig(
     if (value !== undefined && value !== '') raw[field] = value
   }
   Object.assign(raw, readCli(argv))
-  if (typeof raw.corsOrigins === 'string')
-    raw.corsOrigins = raw.corsOrigins.split(',').map((s) => s.trim()).filter(Boolean)
+  // List settings are comma-separated in the environment.
+  for (const [field, schema] of Object.entries(ConfigSchema.properties))
+    if (schema.type === 'array' && typeof raw[field] === 'string')
+      raw[field] = (raw[field] as string).split(',').map((s) => s.trim()).filter(Boolean)
   // Env and flags are strings: convert numbers before checking, so "8080" passes and "80x" does not.
   const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw)) as Record<string, unknown>
   Object.assign(converted, overrides)

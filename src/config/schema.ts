@@ -27,6 +27,18 @@ export const ConfigSchema = Type.Object({
     default: [],
     description: 'Allowed CORS origins, comma-separated in the env var; "*" only if listed. Empty: no CORS headers.'
   }),
+  apiKeys: Type.Array(Type.String({ minLength: 16 }), {
+    default: [],
+    description: 'API keys (comma-separated in the env var, each ≥ 16 characters). Empty with no keys file: no auth.'
+  }),
+  apiKeysFile: Type.String({ default: '', description: 'File with one API key per line (# comments allowed), read at startup.' }),
+  exemptPaths: Type.Array(Type.String(), {
+    default: ['/health', '/metrics', '/docs', '/openapi.json'],
+    description: 'Path prefixes served without an API key and outside the rate limit.'
+  }),
+  rateLimitPerSecond: Type.Number({ minimum: 0, default: 0, description: 'Requests per second per client (API key, else IP); 0 turns the limit off.' }),
+  rateLimitBurst: Int(1, 1_000_000, 20, 'Requests a client may send at once before the per-second rate applies.'),
+  otlpEndpoint: Type.String({ default: '', description: 'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off.' }),
   drainTimeoutMs: Int(0, 600_000, 30_000, 'On SIGTERM/SIGINT, how long queued and in-flight requests may take before exit.'),
   enableFaultInjection: Type.Boolean({
     default: false,

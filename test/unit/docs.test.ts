@@ -16,7 +16,7 @@ describe('README stays true', () => {
       const row = readme.split('\n').find((line) => line.startsWith(`| \`${envName(field)}\` |`))
       expect(row, envName(field)).toBeDefined()
       const def = (schema as { default: unknown }).default
-      const shown = Array.isArray(def) ? '(empty)' : `\`${String(def)}\``
+      const shown = Array.isArray(def) && def.length === 0 ? '(empty)' : `\`${Array.isArray(def) ? def.join(',') : String(def)}\``
       expect(row!.split('|')[2]!.trim()).toBe(shown)
     }
   })

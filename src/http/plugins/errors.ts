@@ -31,7 +31,7 @@ export function errorPlugin(log: Logger) {
     const appError = toAppError(code, error)
     if (appError.status >= 500 && appError.code === 'internal_error')
       log.error('unhandled error', { request_id: requestId, error: String((error as Error)?.stack ?? error) })
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId }
+    const headers: Record<string, string> = { ...appError.headers, 'content-type': 'application/json', 'x-request-id': requestId }
     if (appError.retryAfterSeconds !== undefined) headers['retry-after'] = String(appError.retryAfterSeconds)
     return new Response(JSON.stringify(toErrorBody(appError, requestId)), { status: appError.status, headers })
   })

@@ -1,0 +1,59 @@
+import { Elysia } from 'elysia'
+import { LRUCache } from 'lru-cache'
+import { AppError } from '../../errors'
+import { isExempt, presentedKey } from './auth'
+
+interface Bucket {
+  tokens: number
+  updatedAt: number
+}
+
+export interface TokenBucketOptions {
+  ratePerSecond: number
+  burst: number
+  /** Clients remembered at once; the least recently seen are forgotten (they start full again). */
+  maxClients?: number
+  now?: () => number
+}
+
+/** Token buckets per client: `take(client)` returns 0 when allowed, else the seconds until a token is back. */
+export class TokenBuckets {
+  private readonly buckets: LRUCache<string, Bucket>
+  private readonly now: () => number
+
+  constructor(private readonly options: TokenBucketOptions) {
+    this.buckets = new LRUCache({ max: options.maxClients ?? 100_000 })
+    this.now = options.now ?? (() => performance.now())
+  }
+
+  take(client: string): number {
+    const now = this.now()
+    const bucket = this.buckets.get(client) ?? { tokens: this.options.burst, updatedAt: now }
+    bucket.tokens = Math.min(this.options.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.options.ratePerSecond)
+    bucket.updatedAt = now
+    this.buckets.set(client, bucket)
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1
+      return 0
+    }
+    return (1 - bucket.tokens) / this.options.ratePerSecond
+  }
+}
+
+/** Per-client rate limit (API key, else IP), off when ratePerSecond is 0. Exempt path prefixes pass. */
+export function rateLimitPlugin(ratePerSecond: number, burst: number, exemptPrefixes: readonly string[]) {
+  const plugin = new Elysia({ name: 'rate-limit' })
+  if (ratePerSecond <= 0) return plugin
+  const buckets = new TokenBuckets({ ratePerSecond, burst })
+  return plugin.onRequest(({ request, server }) => {
+    if (isExempt(new URL(request.url).pathname, exemptPrefixes)) return
+    const key = presentedKey(request)
+    // Keys are hashed so the limiter's memory never holds a secret.
+    const client = key ? `key:${Bun.hash(key).toString(36)}` : `ip:${server?.requestIP(request)?.address ?? 'unknown'}`
+    const waitSeconds = buckets.take(client)
+    if (waitSeconds > 0)
+      throw new AppError('rate_limited', `too many requests from this client; limit ${ratePerSecond}/s`, {
+        retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds))
+      })
+  })
+}
