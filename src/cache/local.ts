@@ -7,7 +7,7 @@ export interface LocalTierOptions {
   maxBytes: number
   /** Entry lifetime, milliseconds. */
   ttlMs: number
-  /** Time source for TTL, milliseconds; tests pass a fake one instead of sleeping. */
+  /** Time source for TTL, milliseconds; tests pass a fake one instead of sleeping. Must not read 0 (lru-cache takes a 0 start as "no TTL"). */
   now?: () => number
   /** Called once per entry pushed out by the entry or byte bound (not for expiry or overwrite). */
   onEvict?: () => void

@@ -95,7 +95,10 @@ export class ResultCache {
     void write.finally(() => this.pendingWrites.delete(write))
   }
 
-  /** Resolves when every Redis write started so far has settled (for draining and for tests). */
+  /**
+   * Resolves when every Redis write started so far has settled (for draining and for tests). A stalled
+   * Redis holds its writes, so bound this with a timeout on drain.
+   */
   async flush(): Promise<void> {
     await Promise.all(this.pendingWrites)
   }
