@@ -5,6 +5,7 @@ import type { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import type { Metrics } from './metrics/registry'
 import type { Predictor } from './predictor'
+import type { Tracing } from './tracing/tracing'
 import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
 import { rateLimitPlugin } from './http/plugins/rate-limit'
@@ -25,6 +26,8 @@ export interface AppDeps {
   version: string
   /** API keys (config + keys file); empty turns auth off. */
   apiKeys: readonly string[]
+  /** Present only when tracing is configured. */
+  tracing?: Tracing
 }
 
 const started = new WeakMap<Request, number>()
@@ -37,11 +40,14 @@ export function createApp(deps: AppDeps) {
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
       set.headers['x-request-id'] = requestIdOf(request)
+      const traceparent = deps.tracing?.start(request, new URL(request.url).pathname)
+      if (traceparent) set.headers['traceparent'] = traceparent
     })
     .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
       const status = String(set.status ?? 200)
       const labels = { route: route || 'unmatched', method: request.method, status }
       const ms = performance.now() - (started.get(request) ?? performance.now())
+      deps.tracing?.end(request, Number(status), labels.route)
       metrics.httpRequests.inc(labels)
       metrics.httpDuration.observe(labels, ms / 1000)
       log.info('request', { request_id: requestIdOf(request), ...labels, ms: Math.round(ms * 10) / 10 })

@@ -1,6 +1,8 @@
 import type { Server } from 'bun'
 import { createApp } from './app'
 import { loadApiKeys } from './http/plugins/auth'
+import { createTracing, otlpProcessor } from './tracing/tracing'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import { Batcher } from './batching/batcher'
 import { systemClock } from './batching/clock'
 import type { Config } from './config/schema'
@@ -19,7 +21,12 @@ export interface RunningServer {
 }
 
 /** Builds every dependency from config, loads the models on the workers, and listens. */
-export async function startServer(config: Readonly<Config>, log: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** Where spans go; default: OTLP/HTTP when BUN_INFER_OTLP_ENDPOINT is set, else no tracing at all. */
+  spanProcessor?: SpanProcessor
+}
+
+export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const catalog = discoverModels(config.modelsDir, config)
   if (!catalog.has(config.defaultModel))
     throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
@@ -58,6 +65,8 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
   }
   const predictor = new Predictor(catalog, batcher, config, metrics)
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
+  const spanProcessor = options.spanProcessor ?? (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint) : undefined)
+  const tracing = spanProcessor ? createTracing(spanProcessor, pkg.version) : undefined
   const app = createApp({
     config,
     predictor,
@@ -66,7 +75,8 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
     log,
     workersHealthy: () => pool.healthy,
     version: pkg.version,
-    apiKeys
+    apiKeys,
+    tracing
   })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
@@ -99,6 +109,7 @@ export async function startServer(config: Readonly<Config>, log: Logger): Promis
       const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
       await server.stop(!drained)
       await pool.close()
+      await tracing?.shutdown()
       return { drained }
     }
   }

@@ -8,6 +8,7 @@ import { parsePredictBody } from '../body'
 import { requestDeadline, TIMEOUT_HEADER } from '../deadline'
 import { requestIdOf } from '../request-id'
 import type { Lifecycle } from '../../lifecycle'
+import type { Tracing } from '../../tracing/tracing'
 
 export const FAULT_HEADER = 'x-bun-infer-fault'
 
@@ -31,6 +32,7 @@ export interface PredictDeps {
   config: Readonly<Config>
   predictor: Predictor
   lifecycle: Lifecycle
+  tracing?: Tracing
 }
 
 // requestBody is cast below: TypeBox schemas are JSON Schema, but openapi-types' older typings disagree on exclusiveMaximum.
@@ -45,7 +47,7 @@ const description = (which: string) =>
   `Header \`${TIMEOUT_HEADER}\` may shorten the server's deadline.`
 
 /** POST /v1/predict (default model) and POST /v1/models/:name/predict. */
-export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
+export function predictRoutes({ config, predictor, lifecycle, tracing }: PredictDeps) {
   const limits = config
   async function handle(request: Request, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
@@ -59,6 +61,7 @@ export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
     lifecycle.begin()
     try {
       const input = await unlessAborted(parsePredictBody(request, limits), deadline.signal)
+      const predictStarted = performance.now()
       const result = await unlessAborted(
         predictor.predict(name, version, input.images, {
           topK: input.topK ?? config.defaultTopK,
@@ -68,6 +71,12 @@ export function predictRoutes({ config, predictor, lifecycle }: PredictDeps) {
         deadline.signal
       )
       set.headers['server-timing'] = serverTiming(result.timings)
+      tracing?.stages(request, predictStarted, result.timings, {
+        'bun_infer.model': result.model,
+        'bun_infer.model_version': result.model_version,
+        'bun_infer.request_id': requestIdOf(request),
+        'bun_infer.images': input.images.length
+      })
       const { timings } = result
       return {
         model: result.model,

@@ -1,0 +1,90 @@
+import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace'
+
+export interface StageTimings {
+  preprocessMs: number
+  queueMs: number
+  inferenceMs: number
+}
+
+/** Reads W3C `traceparent`/`tracestate` from a Fetch Headers object. */
+const headerGetter = {
+  get: (headers: Headers, key: string) => headers.get(key) ?? undefined,
+  keys: (headers: Headers) => [...headers.keys()]
+}
+
+/** performance.now() → epoch milliseconds, which span start/end times accept. */
+const epochMs = (perfNow: number) => performance.timeOrigin + perfNow
+
+/**
+ * Request tracing: a server span per request (child of an incoming `traceparent`), with child spans
+ * for preprocess, queue and inference built from the measured timings, and the `traceparent` of the
+ * request span sent back. Created only when an exporter is configured, so tracing off costs nothing.
+ */
+export class Tracing {
+  private readonly tracer: Tracer
+  private readonly propagator = new W3CTraceContextPropagator()
+  private readonly spans = new WeakMap<Request, Span>()
+
+  constructor(private readonly provider: TracerProvider, version: string) {
+    this.tracer = provider.getTracer('bun-infer', version)
+  }
+
+  /** Starts the request span; returns the `traceparent` to send back. */
+  start(request: Request, path: string): string | undefined {
+    const parent = this.propagator.extract(context.active(), request.headers, headerGetter)
+    const span = this.tracer.startSpan(
+      `${request.method} ${path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'url.path': path } },
+      parent
+    )
+    this.spans.set(request, span)
+    const carrier: Record<string, string> = {}
+    this.propagator.inject(trace.setSpan(context.active(), span), carrier, { set: (c, k, v) => (c[k] = v) })
+    return carrier.traceparent
+  }
+
+  /** Adds preprocess → queue → inference child spans, laid end to end from `startedAt` (performance.now()). */
+  stages(request: Request, startedAt: number, timings: StageTimings, attributes: Record<string, string | number>): void {
+    const span = this.spans.get(request)
+    if (!span) return
+    span.setAttributes(attributes)
+    const parent = trace.setSpan(context.active(), span)
+    let at = startedAt
+    for (const [name, ms] of [['preprocess', timings.preprocessMs], ['queue', timings.queueMs], ['inference', timings.inferenceMs]] as const) {
+      this.tracer.startSpan(name, { startTime: epochMs(at) }, parent).end(epochMs(at + ms))
+      at += ms
+    }
+  }
+
+  /** Ends the request span with the response status (5xx marks it as an error). */
+  end(request: Request, status: number, route: string): void {
+    const span = this.spans.get(request)
+    if (!span) return
+    span.setAttributes({ 'http.response.status_code': status, 'http.route': route })
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+    span.end()
+    this.spans.delete(request)
+  }
+
+  shutdown(): Promise<void> {
+    return this.provider.shutdown()
+  }
+}
+
+/** Tracing with the given processor (tests pass an in-memory exporter); batches spans to OTLP/HTTP in production. */
+export function createTracing(processor: SpanProcessor, version: string): Tracing {
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bun-infer', 'service.version': version }),
+    spanProcessors: [processor]
+  })
+  return new Tracing(provider, version)
+}
+
+/** OTLP/HTTP exporter, loaded only when tracing is configured. */
+export async function otlpProcessor(url: string): Promise<SpanProcessor> {
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
+  return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) as unknown as SpanExporter })
+}
