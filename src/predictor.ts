@@ -4,21 +4,28 @@ import { softmax, topK, type Prediction } from './inference/postprocess'
 import type { Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
+import { ResultCache } from './cache'
 
 export interface PredictResult {
   model: string
   model_version: string
   predictions: Prediction[][]
+  /** Images answered from the result cache (they cost no preprocessing or inference). */
+  cachedImages: number
   timings: { preprocessMs: number; queueMs: number; inferenceMs: number; batchSizes: number[] }
 }
+
+/** use: read and write the cache; refresh: skip the read, store the fresh answer; off: neither. */
+export type CacheMode = 'use' | 'refresh' | 'off'
 
 export interface PredictOptions {
   topK: number
   signal?: AbortSignal
   fault?: 'crash'
+  cache?: CacheMode
 }
 
-/** Model lookup, preprocessing before queueing, batching and postprocessing: the predict use case without HTTP. */
+/** Model lookup, result cache, preprocessing before queueing, batching and postprocessing: the predict use case without HTTP. */
 export class Predictor {
   private readonly preprocessors = new Map<string, Preprocessor>()
 
@@ -26,7 +33,8 @@ export class Predictor {
     readonly catalog: ModelCatalog,
     private readonly batcher: Batcher,
     limits: ImageLimits,
-    private readonly metrics?: Metrics
+    private readonly metrics?: Metrics,
+    private readonly cache?: ResultCache
   ) {
     for (const spec of catalog.specs()) this.preprocessors.set(spec.key, new Preprocessor(spec, limits))
   }
@@ -37,23 +45,33 @@ export class Predictor {
     if (options.topK > model.labels.length)
       throw new AppError('validation_failed', `top_k must be at most ${model.labels.length} for model ${model.name}`)
     const started = performance.now()
-    // All images of the request decode in parallel (sharp runs on libuv threads); the first bad one fails the request.
-    const tensors = await Promise.all(images.map((bytes) => this.preprocessors.get(model.key)!.run(bytes)))
-    const preprocessMs = performance.now() - started
-    if (options.signal?.aborted) throw options.signal.reason
+    const modelVersion = String(model.version)
+    const mode = this.cache ? (options.cache ?? 'use') : 'off'
+    const keys = mode === 'off' ? [] : images.map((bytes) => ResultCache.key(bytes, model.name, modelVersion, options.topK))
+    const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
+    const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
+    const missing = images.map((_, i) => i).filter((i) => !cached[i])
+    const timings = { preprocessMs: 0, queueMs: 0, inferenceMs: 0, batchSizes: images.map(() => 0) }
 
-    const results = await this.batcher.submit(model.key, tensors, options.signal, options.fault)
-    const predictions = results.map(({ scores }) =>
-      topK(model.manifest.output.kind === 'logits' ? softmax(scores) : scores, options.topK, model.labels)
-    )
-    const timings = {
-      preprocessMs,
-      queueMs: Math.max(...results.map((r) => r.queueMs)),
-      inferenceMs: Math.max(...results.map((r) => r.inferenceMs)),
-      batchSizes: results.map((r) => r.batchSize)
+    if (missing.length > 0) {
+      // The images to compute decode in parallel (sharp runs on libuv threads); the first bad one fails the request.
+      const preprocessStarted = performance.now()
+      const tensors = await Promise.all(missing.map((i) => this.preprocessors.get(model.key)!.run(images[i]!)))
+      timings.preprocessMs = performance.now() - preprocessStarted
+      if (options.signal?.aborted) throw options.signal.reason
+
+      const results = await this.batcher.submit(model.key, tensors, options.signal, options.fault)
+      timings.queueMs = Math.max(...results.map((r) => r.queueMs))
+      timings.inferenceMs = Math.max(...results.map((r) => r.inferenceMs))
+      results.forEach(({ scores, batchSize }, j) => {
+        const i = missing[j]!
+        predictions[i] = topK(model.manifest.output.kind === 'logits' ? softmax(scores) : scores, options.topK, model.labels)
+        timings.batchSizes[i] = batchSize
+        if (mode !== 'off') this.cache!.set(keys[i]!, { predictions: predictions[i]!, model_version: modelVersion })
+      })
+      this.observe(model.name, modelVersion, missing.length, timings, performance.now() - started)
     }
-    this.observe(model.name, String(model.version), results.length, timings, performance.now() - started)
-    return { model: model.name, model_version: String(model.version), predictions, timings }
+    return { model: model.name, model_version: modelVersion, predictions, cachedImages: images.length - missing.length, timings }
   }
 
   private observe(model: string, version: string, images: number, t: PredictResult['timings'], totalMs: number): void {

@@ -1,5 +1,6 @@
 import type { Server } from 'bun'
 import { createApp } from './app'
+import { ResultCache } from './cache'
 import { loadApiKeys } from './http/plugins/auth'
 import { createTracing, otlpProcessor } from './tracing/tracing'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
@@ -36,8 +37,19 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   const metrics = createMetrics({
     versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
     queueDepth: (key) => batcher.depth(key),
-    inFlight: () => lifecycle.active
+    inFlight: () => lifecycle.active,
+    cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
   })
+  const cache =
+    config.cacheMaxEntries > 0
+      ? new ResultCache({
+          maxEntries: config.cacheMaxEntries,
+          maxBytes: config.cacheMaxBytes,
+          ttlMs: config.cacheTtlMs,
+          redis: config.redisUrl ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs } : undefined,
+          onEvent: (event) => metrics.cacheEvents.inc({ event })
+        })
+      : undefined
   const lifecycle = new Lifecycle()
   const pool = new WorkerPool({
     size: config.workers,
@@ -63,7 +75,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     })
     metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
   }
-  const predictor = new Predictor(catalog, batcher, config, metrics)
+  const predictor = new Predictor(catalog, batcher, config, metrics, cache)
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor = options.spanProcessor ?? (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint) : undefined)
   const tracing = spanProcessor ? createTracing(spanProcessor, pkg.version) : undefined
@@ -109,6 +121,9 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
       const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
       await server.stop(!drained)
       await pool.close()
+      // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.
+      await Promise.race([cache?.flush(), Bun.sleep(500)])
+      await cache?.close()
       await tracing?.shutdown()
       return { drained }
     }

@@ -44,6 +44,8 @@ export function loadConfig(
     const value = env[envName(field)]
     if (value !== undefined && value !== '') raw[field] = value
   }
+  // The conventional REDIS_URL is honoured when the prefixed variable is not set.
+  if (raw.redisUrl === undefined && env.REDIS_URL) raw.redisUrl = env.REDIS_URL
   Object.assign(raw, readCli(argv))
   // List settings are comma-separated in the environment.
   for (const [field, schema] of Object.entries(ConfigSchema.properties))

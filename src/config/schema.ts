@@ -27,6 +27,14 @@ export const ConfigSchema = Type.Object({
     default: [],
     description: 'Allowed CORS origins, comma-separated in the env var; "*" only if listed. Empty: no CORS headers.'
   }),
+  cacheMaxEntries: Int(0, 10_000_000, 10_000, 'Result cache entries in process; 0 turns the cache off.'),
+  cacheMaxBytes: Int(1024, 1 << 30, 64 * 1024 * 1024, 'Result cache size in process, bytes.'),
+  cacheTtlMs: Int(1, 30 * 24 * 3600 * 1000, 3_600_000, 'Result cache entry lifetime (both tiers), ms.'),
+  redisUrl: Type.String({
+    default: '',
+    description: 'Shared result cache tier (redis://host:port), so replicas share results; REDIS_URL is read too. Empty: local only.'
+  }),
+  redisTimeoutMs: Int(1, 10_000, 30, 'Longest a request waits for the shared cache tier before it computes the answer, ms.'),
   apiKeys: Type.Array(Type.String({ minLength: 16 }), {
     default: [],
     description: 'API keys (comma-separated in the env var, each ≥ 16 characters). Empty with no keys file: no auth.'

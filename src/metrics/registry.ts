@@ -12,6 +12,7 @@ export interface MetricSources {
   versions?: ReadonlyArray<{ model: string; version: string; key: string }>
   queueDepth?: (key: string) => number
   inFlight?: () => number
+  cacheSize?: () => { entries: number; bytes: number }
 }
 
 /** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
@@ -69,6 +70,28 @@ export function createMetrics(sources: MetricSources = {}) {
       help: 'Queued images dropped before inference because their request was aborted (deadline or client gone).',
       labelNames: ['model', 'version'] as const,
       registers: [registry]
+    }),
+    cacheEvents: new Counter({
+      name: `${PREFIX}cache_events_total`,
+      help: 'Result cache events: hit, miss, eviction (local tier); shared_hit, shared_miss, shared_error, shared_connect, shared_disconnect (Redis tier).',
+      labelNames: ['event'] as const,
+      registers: [registry]
+    }),
+    cacheEntries: new Gauge({
+      name: `${PREFIX}cache_entries`,
+      help: 'Entries in the in-process result cache.',
+      registers: [registry],
+      collect() {
+        this.set(sources.cacheSize?.().entries ?? 0)
+      }
+    }),
+    cacheBytes: new Gauge({
+      name: `${PREFIX}cache_bytes`,
+      help: 'Bytes held by the in-process result cache.',
+      registers: [registry],
+      collect() {
+        this.set(sources.cacheSize?.().bytes ?? 0)
+      }
     }),
     workerRestarts: new Counter({
       name: `${PREFIX}worker_restarts_total`,

@@ -46,7 +46,9 @@ export const PredictResponse = t.Object({
     queue_ms: t.Number({ description: 'Longest wait of any image between queueing and dispatch.' }),
     inference_ms: t.Number({ description: 'Longest session.run of the batches this request ran in.' }),
     batch_size: t.Integer({ description: 'Largest batch any of its images ran in.' }),
-    batch_sizes: t.Array(t.Integer(), { description: 'The batch size each image ran in, in order.' })
+    batch_sizes: t.Array(t.Integer(), { description: 'The batch size each image ran in, in order (0: answered from the cache).' }),
+    cached: t.Boolean({ description: 'Every image was answered from the result cache (no worker touched).' }),
+    cached_images: t.Integer({ description: 'How many images were answered from the result cache.' })
   })
 })
 

@@ -22,7 +22,8 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const proc = Bun.spawn(['bun', 'src/main.ts', '--port', '0', '--host', '127.0.0.1'], {
     cwd: ROOT,
-    env: { ...process.env, BUN_INFER_LOG_LEVEL: 'info', ...env },
+    // The result cache is off unless a test turns it on: repeated fixture photos must reach the workers.
+    env: { ...process.env, BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_CACHE_MAX_ENTRIES: '0', ...env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe'

@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { Config } from '../../config/schema'
 import { AppError } from '../../errors'
-import type { Predictor, PredictResult } from '../../predictor'
+import type { CacheMode, Predictor, PredictResult } from '../../predictor'
 import { PredictResponse, predictRequestBodyDoc } from '../../schemas/predict'
 import { errorResponses } from '../../schemas/errors'
 import { parsePredictBody } from '../body'
@@ -20,6 +20,14 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
     signal.addEventListener('abort', onAbort, { once: true })
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
+}
+
+/** `Cache-Control: no-cache` recomputes (and stores the fresh answer); `no-store` neither reads nor writes. */
+function cacheMode(request: Request): CacheMode {
+  const header = request.headers.get('cache-control')?.toLowerCase() ?? ''
+  if (header.includes('no-store')) return 'off'
+  if (header.includes('no-cache')) return 'refresh'
+  return 'use'
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000
@@ -44,7 +52,8 @@ const description = (which: string) =>
   `Classifies one or more images with ${which}. Send multipart/form-data with one or more \`image\` files ` +
   `(try it below: "Try it out", pick a photo), or JSON with a base64 \`image\` or \`images\` array. ` +
   `Images are decoded and preprocessed before they queue, then batched with other requests. ` +
-  `Header \`${TIMEOUT_HEADER}\` may shorten the server's deadline.`
+  `Header \`${TIMEOUT_HEADER}\` may shorten the server's deadline. Results are cached by image content, model, ` +
+  `version and top_k (\`metadata.cached\`); \`Cache-Control: no-cache\` recomputes, \`no-store\` bypasses the cache.`
 
 /** POST /v1/predict (default model) and POST /v1/models/:name/predict. */
 export function predictRoutes({ config, predictor, lifecycle, tracing }: PredictDeps) {
@@ -66,7 +75,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
         predictor.predict(name, version, input.images, {
           topK: input.topK ?? config.defaultTopK,
           signal: deadline.signal,
-          fault: fault === 'crash' ? 'crash' : undefined
+          fault: fault === 'crash' ? 'crash' : undefined,
+          cache: cacheMode(request)
         }),
         deadline.signal
       )
@@ -88,7 +98,9 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
           queue_ms: round(timings.queueMs),
           inference_ms: round(timings.inferenceMs),
           batch_size: Math.max(...timings.batchSizes),
-          batch_sizes: timings.batchSizes
+          batch_sizes: timings.batchSizes,
+          cached: result.cachedImages === timings.batchSizes.length,
+          cached_images: result.cachedImages
         }
       }
     } finally {

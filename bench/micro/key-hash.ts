@@ -1,15 +1,15 @@
 /**
  * Measurement behind the cache key's hash (see src/cache/key.ts). Not a test: run by hand,
  *
- *   bun test/integration/cache/key-hash-bench.ts
+ *   bun bench/micro/key-hash.ts
  *
  * Prints µs per hash for the fixture JPEG and a 2 MB buffer, and the cost of a whole local hit
  * (key + get) on the fixture, the path that must stay well under the 1 ms budget for a cached answer.
  */
 import { join } from 'node:path'
-import { ResultCache } from '../../../src/cache'
+import { ResultCache } from '../../src/cache'
 
-const jpeg = new Uint8Array(await Bun.file(join(import.meta.dir, '../../fixtures/images/chelsea.jpg')).arrayBuffer())
+const jpeg = new Uint8Array(await Bun.file(join(import.meta.dir, '../../test/fixtures/images/chelsea.jpg')).arrayBuffer())
 const twoMb = new Uint8Array(2_000_000).map((_, i) => (i * 31) & 255)
 
 function usPer(fn: () => unknown, n = 2000): number {

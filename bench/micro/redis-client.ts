@@ -2,13 +2,13 @@
  * Measurement behind the choice of Redis client for the shared cache tier (Bun's RedisClient vs ioredis).
  * Not a test: run by hand, against a throwaway redis-server it starts and stops itself:
  *
- *   IOREDIS=/path/to/node_modules/ioredis bun test/integration/cache/redis-client-bench.ts
+ *   IOREDIS=/path/to/node_modules/ioredis bun bench/micro/redis-client.ts
  *
  * ioredis is not a dependency (Bun's client won), so point IOREDIS at an install outside the repo;
  * without it only Bun's client is measured. Results and the decision are in src/cache/README.md.
  */
 import { RedisClient } from 'bun'
-import { startRedisServer } from '../../helpers/redis-server'
+import { startRedisServer } from '../../test/helpers/redis-server'
 
 /** The three calls the shared tier makes, behind one shape so both clients run the same loops. */
 interface Client {
