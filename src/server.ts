@@ -37,6 +37,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   const metrics = createMetrics({
     versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
     queueDepth: (key) => batcher.depth(key),
+    running: (key) => batcher.running(key),
     inFlight: () => lifecycle.active,
     cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
   })

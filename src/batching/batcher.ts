@@ -40,6 +40,8 @@ interface ModelQueue {
   name: string
   config: ModelQueueConfig
   entries: Entry[]
+  /** Images in batches running on workers now. */
+  running: number
 }
 
 /**
@@ -59,12 +61,17 @@ export class Batcher {
   }
 
   addModel(name: string, config: ModelQueueConfig): void {
-    this.queues.set(name, { name, config, entries: [] })
+    this.queues.set(name, { name, config, entries: [], running: 0 })
   }
 
   /** Images waiting for a model (not counting running batches). */
   depth(model: string): number {
     return this.queues.get(model)?.entries.length ?? 0
+  }
+
+  /** Images of a model in batches running on workers now. */
+  running(model: string): number {
+    return this.queues.get(model)?.running ?? 0
   }
 
   /**
@@ -161,7 +168,8 @@ export class Batcher {
     batch.forEach((entry, i) => input.set(entry.input, i * inputElements))
     this.options.onBatch?.(queue.name, batch.length)
     const fault = batch.find((e) => e.fault)?.fault
-    this.runner.run(queue.name, input, batch.length, fault).then(
+    queue.running += batch.length
+    this.runner.run(queue.name, input, batch.length, fault).finally(() => (queue.running -= batch.length)).then(
       ({ output, inferenceMs }) => {
         if (output.length !== batch.length * outputElements)
           throw new Error(`batch of ${batch.length} returned ${output.length} values, expected ${batch.length * outputElements}`)

@@ -11,6 +11,7 @@ export interface MetricSources {
   /** Every served model version, with the queue it feeds. */
   versions?: ReadonlyArray<{ model: string; version: string; key: string }>
   queueDepth?: (key: string) => number
+  running?: (key: string) => number
   inFlight?: () => number
   cacheSize?: () => { entries: number; bytes: number }
 }
@@ -55,6 +56,15 @@ export function createMetrics(sources: MetricSources = {}) {
       registers: [registry],
       collect() {
         for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, sources.queueDepth?.(key) ?? 0)
+      }
+    }),
+    runningImages: new Gauge({
+      name: `${PREFIX}running_images`,
+      help: 'Images in batches running on inference workers now.',
+      labelNames: ['model', 'version'] as const,
+      registers: [registry],
+      collect() {
+        for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, sources.running?.(key) ?? 0)
       }
     }),
     inFlight: new Gauge({
