@@ -1,4 +1,4 @@
-import type { Batcher } from './batching/batcher'
+import type { Batcher, ImageResult } from './batching/batcher'
 import { AppError } from './errors'
 import { softmax, topK, type Prediction } from './inference/postprocess'
 import type { Metrics } from './metrics/registry'
@@ -39,6 +39,11 @@ export class Predictor {
     for (const spec of catalog.specs()) this.preprocessors.set(spec.key, new Preprocessor(spec, limits))
   }
 
+  /** 404 for an unknown model or version, 429 when its queue has no room at all: checked before the body is read. */
+  precheck(name: string, version: string | undefined): void {
+    this.batcher.admit(this.catalog.resolve(name, version).key, 1).release()
+  }
+
   /** Classifies with `name` at `version` (default: the model's default version). */
   async predict(name: string, version: string | undefined, images: Uint8Array[], options: PredictOptions): Promise<PredictResult> {
     const model = this.catalog.resolve(name, version)
@@ -54,13 +59,19 @@ export class Predictor {
     const timings = { preprocessMs: 0, queueMs: 0, inferenceMs: 0, batchSizes: images.map(() => 0) }
 
     if (missing.length > 0) {
-      // The images to compute decode in parallel (sharp runs on libuv threads); the first bad one fails the request.
-      const preprocessStarted = performance.now()
-      const tensors = await Promise.all(missing.map((i) => this.preprocessors.get(model.key)!.run(images[i]!)))
-      timings.preprocessMs = performance.now() - preprocessStarted
-      if (options.signal?.aborted) throw options.signal.reason
-
-      const results = await this.batcher.submit(model.key, tensors, options.signal, options.fault)
+      // Room in the queue is taken before decoding: under overload a request is refused before it costs CPU.
+      const admission = this.batcher.admit(model.key, missing.length)
+      let results: ImageResult[]
+      try {
+        // The images to compute decode in parallel (sharp runs on libuv threads); the first bad one fails the request.
+        const preprocessStarted = performance.now()
+        const tensors = await Promise.all(missing.map((i) => this.preprocessors.get(model.key)!.run(images[i]!)))
+        timings.preprocessMs = performance.now() - preprocessStarted
+        if (options.signal?.aborted) throw options.signal.reason
+        results = await this.batcher.submit(model.key, tensors, options.signal, options.fault, admission)
+      } finally {
+        admission.release()
+      }
       timings.queueMs = Math.max(...results.map((r) => r.queueMs))
       timings.inferenceMs = Math.max(...results.map((r) => r.inferenceMs))
       results.forEach(({ scores, batchSize }, j) => {

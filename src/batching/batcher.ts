@@ -42,6 +42,15 @@ interface ModelQueue {
   entries: Entry[]
   /** Images in batches running on workers now. */
   running: number
+  /** Images admitted but still being preprocessed: they count toward the queue bound. */
+  reserved: number
+}
+
+/** Room held in a model's queue for a request's images while they are preprocessed. */
+export interface Admission {
+  readonly images: number
+  /** Gives the room back (idempotent); submit() does it when the images are queued. */
+  release(): void
 }
 
 /**
@@ -61,7 +70,7 @@ export class Batcher {
   }
 
   addModel(name: string, config: ModelQueueConfig): void {
-    this.queues.set(name, { name, config, entries: [], running: 0 })
+    this.queues.set(name, { name, config, entries: [], running: 0, reserved: 0 })
   }
 
   /** Images waiting for a model (not counting running batches). */
@@ -75,16 +84,37 @@ export class Batcher {
   }
 
   /**
+   * Holds room for `images` in the model's queue, or throws 429 queue_full. Called before
+   * preprocessing, so an overloaded server refuses in microseconds instead of after a decode.
+   */
+  admit(model: string, images: number): Admission {
+    const queue = this.queue(model)
+    if (queue.entries.length + queue.reserved + images > this.options.maxQueueImages)
+      throw new AppError('queue_full', `the queue of model ${model} is full; retry shortly`, { retryAfterSeconds: 1 })
+    queue.reserved += images
+    let held = true
+    return {
+      images,
+      release() {
+        if (held) queue.reserved -= images
+        held = false
+      }
+    }
+  }
+
+  /**
    * Queues the images of one request (all or none) and resolves with their results in order.
+   * With an admission, its held room is used (and released); without one, room is checked here.
    * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
    * of an aborted request are removed and never cost inference.
    */
-  submit(model: string, inputs: Float32Array[], signal?: AbortSignal, fault?: 'crash'): Promise<ImageResult[]> {
-    const queue = this.queues.get(model)
-    if (!queue) throw new Error(`Batcher has no queue for model ${model}`)
+  submit(model: string, inputs: Float32Array[], signal?: AbortSignal, fault?: 'crash', admission?: Admission): Promise<ImageResult[]> {
+    const queue = this.queue(model)
     if (signal?.aborted) throw signal.reason
-    if (queue.entries.length + inputs.length > this.options.maxQueueImages)
-      throw new AppError('queue_full', `the queue of model ${model} is full; retry shortly`, { retryAfterSeconds: 1 })
+    if (admission) {
+      if (admission.images !== inputs.length) throw new Error(`admitted ${admission.images} images, submitted ${inputs.length}`)
+      admission.release()
+    } else this.admit(model, inputs.length).release()
 
     const now = this.options.clock.now()
     const entries: Entry[] = []
@@ -107,6 +137,12 @@ export class Batcher {
     }
     this.pump()
     return settled
+  }
+
+  private queue(model: string): ModelQueue {
+    const queue = this.queues.get(model)
+    if (!queue) throw new Error(`Batcher has no queue for model ${model}`)
+    return queue
   }
 
   private abort(queue: ModelQueue, entries: Entry[], reason: unknown): void {

@@ -65,7 +65,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     if (fault !== null && !(config.enableFaultInjection && (fault === 'crash' || fault === 'internal')))
       throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
-    predictor.catalog.resolve(name, version) // 404 before reading the body
+    predictor.precheck(name, version) // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     lifecycle.begin()
     try {

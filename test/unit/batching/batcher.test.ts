@@ -127,3 +127,25 @@ describe('Batcher', () => {
     expect(clock.pendingTimers).toBe(0)
   })
 })
+
+describe('Batcher admission', () => {
+  test('room held during preprocessing counts toward the bound, and is handed over on submit', () => {
+    const { batcher } = setup(1, 1, 10, 3)
+    void batcher.submit('m', [image(1)]) // runs at once: not queued
+    const held = batcher.admit('m', 2)
+    expect(() => batcher.admit('m', 2)).toThrow(expect.objectContaining({ code: 'queue_full' }))
+    void batcher.submit('m', [image(2), image(3)], undefined, undefined, held)
+    expect(batcher.depth('m')).toBe(2)
+    const one = batcher.admit('m', 1) // 2 queued + 1 held = 3: full
+    expect(() => batcher.admit('m', 1)).toThrow(expect.objectContaining({ code: 'queue_full' }))
+    one.release()
+    one.release() // idempotent
+    expect(() => batcher.admit('m', 1).release()).not.toThrow()
+  })
+
+  test('submit refuses an admission for a different number of images', () => {
+    const { batcher } = setup()
+    const held = batcher.admit('m', 2)
+    expect(() => batcher.submit('m', [image(1)], undefined, undefined, held)).toThrow('admitted 2 images, submitted 1')
+  })
+})
