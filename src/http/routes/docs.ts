@@ -19,7 +19,13 @@ export function docsRoutes(version: string) {
         path: '/docs',
         specPath: '/openapi.json',
         provider: 'swagger-ui',
-        swagger: { cdn: '/docs/assets/swagger-ui-bundle.js', theme: '/docs/assets/swagger-ui.css', autoDarkMode: false },
+        swagger: {
+          cdn: '/docs/assets/swagger-ui-bundle.js',
+          theme: '/docs/assets/swagger-ui.css',
+          autoDarkMode: false,
+          deepLinking: true, // /docs#/predict/postV1Predict opens the upload form directly
+          tryItOutEnabled: true
+        },
         exclude: { paths: ['/docs/assets/:file'] },
         documentation: {
           info: {
@@ -31,6 +37,13 @@ export function docsRoutes(version: string) {
               '| status | code | meaning |\n|---|---|---|\n' +
               errorTable
           },
+          components: {
+            securitySchemes: {
+              bearer: { type: 'http', scheme: 'bearer', description: 'Only when API keys are configured.' },
+              apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'Only when API keys are configured.' }
+            }
+          },
+          security: [{}, { bearer: [] }, { apiKey: [] }],
           tags: [
             { name: 'predict', description: 'Classify images' },
             { name: 'models', description: 'What is loaded' },
