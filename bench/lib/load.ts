@@ -1,0 +1,84 @@
+/** One autocannon run against one URL, with exact per-response latencies and a progress display. */
+import autocannon from 'autocannon'
+import type { Payload } from './payloads'
+
+export interface LoadSpec {
+  url: string
+  payload: Payload
+  connections: number
+  durationS: number
+  /** Open-loop mode: total requests/s spread over the connections. */
+  overallRate?: number
+  /** Shown beside the progress bar. */
+  label: string
+  /** Set for warm-ups: no progress output. */
+  quiet?: boolean
+}
+
+export interface LoadOutcome {
+  result: autocannon.Result
+  /** 2xx response times, ms, full precision (autocannon's own histogram rounds to whole ms). */
+  latenciesMs: number[]
+  elapsedS: number
+  /** CPU the harness process spent generating load, ms. */
+  loadgenCpuMs: number
+}
+
+/**
+ * Every request is sent with `Cache-Control: no-store`: the same bytes go out thousands of times, and
+ * the server's result cache would otherwise turn the benchmark into a cache benchmark.
+ */
+export const requestHeaders = (payload: Payload) => ({ 'content-type': payload.contentType, 'cache-control': 'no-store' })
+
+/** Prints a plain progress line on stderr when it is not a terminal (CI logs), one per few seconds. */
+function plainProgress(label: string, durationS: number, count: () => number): () => void {
+  const started = performance.now()
+  const timer = setInterval(() => {
+    const s = (performance.now() - started) / 1000
+    process.stderr.write(`  ${label}: ${s.toFixed(0)}/${durationS} s, ${count()} responses\n`)
+  }, 5000)
+  return () => clearInterval(timer)
+}
+
+/** Drives `spec` to completion. The request timeout is generous so a saturated server shows latency, not errors. */
+export async function runLoad(spec: LoadSpec): Promise<LoadOutcome> {
+  const latenciesMs: number[] = []
+  let responses = 0
+  const cpuBefore = process.cpuUsage()
+  const started = performance.now()
+  let stopProgress = () => {}
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${spec.url}/v1/predict`,
+        method: 'POST',
+        headers: requestHeaders(spec.payload),
+        body: spec.payload.body,
+        connections: spec.connections,
+        duration: spec.durationS,
+        overallRate: spec.overallRate,
+        timeout: 30
+      },
+      (error, result) => (error ? reject(error) : resolve(result))
+    )
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+      responses++
+      if (statusCode >= 200 && statusCode < 300) latenciesMs.push(responseTimeMs)
+    })
+    if (spec.quiet) return
+    if (process.stderr.isTTY) {
+      process.stderr.write(`${spec.label}\n`)
+      autocannon.track(instance, { renderResultsTable: false, renderLatencyTable: false })
+    } else {
+      process.stderr.write(`  ${spec.label}: started\n`)
+      stopProgress = plainProgress(spec.label, spec.durationS, () => responses)
+    }
+  }).finally(() => stopProgress())
+  const cpu = process.cpuUsage(cpuBefore)
+  return {
+    result,
+    latenciesMs,
+    elapsedS: (performance.now() - started) / 1000,
+    loadgenCpuMs: (cpu.user + cpu.system) / 1000
+  }
+}

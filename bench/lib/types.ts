@@ -1,0 +1,124 @@
+/** Shapes of everything the harness measures; the JSON report is exactly these. */
+
+export interface LatencyMs {
+  p50: number
+  p90: number
+  p99: number
+  max: number
+  mean: number
+}
+
+/** Server-side numbers read from its own /metrics, as the difference over one point. */
+export interface ServerMetricsDelta {
+  /** Batches per bucket upper bound (`le`), non-cumulative, every bucket: { "1": 10, "2": 3, "4": 0, ..., "+Inf": 0 }. */
+  batchSizeHistogram: Record<string, number>
+  batches: number
+  meanBatchSize: number
+  /** Mean per-image time in each stage (preprocess, queue, inference, total), ms. */
+  stageMeanMs: Record<string, number>
+}
+
+export interface PointResult {
+  contender: string
+  scenario: string
+  payload: string
+  imagesPerRequest: number
+  connections: number
+  /** Requests/s asked for in open-loop mode; absent in closed-loop points. */
+  targetRate?: number
+  durationS: number
+  requests2xx: number
+  reqPerS: number
+  imgPerS: number
+  /** Client-side, 2xx only, full precision (from autocannon's per-response event). */
+  latencyMs: LatencyMs
+  /** autocannon's own histogram (1 ms resolution; corrected for coordinated omission in open-loop mode). */
+  autocannonLatencyMs: { p50: number; p99: number; max: number }
+  non2xx: number
+  errors: number
+  timeouts: number
+  statusCodes: Record<string, number>
+  /** Server process CPU (user+system, every thread) over the point, divided by images answered 2xx. */
+  serverCpuMsPerImage: number | null
+  serverCpuCores: number | null
+  /** VmHWM over the point when the peak could be reset, else since the process started. */
+  serverPeakRssMb: number | null
+  peakRssResetOk: boolean
+  /** The harness's own CPU (autocannon), which shares the machine with the server. */
+  loadgenCpuMsPerRequest: number
+  metrics: ServerMetricsDelta | null
+}
+
+export interface LimitPoint {
+  batchSize: number
+  concurrency: number
+  images: number
+  durationS: number
+  imgPerS: number
+  cpuMsPerImage: number
+  /** Per image, from preprocess start to scores back (the client's view without HTTP). */
+  latencyMs: LatencyMs
+  preprocessMeanMs: number
+  inferenceMeanMs: number
+}
+
+export interface LimitResult {
+  model: string
+  workers: number
+  intraOpThreads: number
+  grid: LimitPoint[]
+  best: LimitPoint
+  /** Batch 1, concurrency 1: one image at a time through the whole path. */
+  single: LimitPoint
+  /** The best (batch, concurrency) repeated on every payload image, by payload name. */
+  byPayload: Record<string, LimitPoint>
+  /**
+   * The best cell and the single-image cell measured again after the HTTP contenders; `best` and
+   * `single` above are the better of the two runs, so a noisy neighbour during one run costs less.
+   */
+  recheck?: LimitPoint[]
+  /** cores × 1000 / best CPU ms per image: the throughput if every core did nothing else. */
+  cpuBoundImgPerS?: number
+}
+
+export interface ContenderResult {
+  name: string
+  description: string
+  env: Record<string, string>
+  startupMs: number | null
+  points: PointResult[]
+}
+
+export interface TargetCheck {
+  name: string
+  pass: boolean | null
+  detail: string
+}
+
+export interface MachineFacts {
+  cpuModel: string
+  cores: number
+  memTotalGb: number
+  os: string
+  kernel: string
+  bun: string
+  onnxruntime: string
+  sharp: string
+  libvips: string
+  autocannon: string
+  gitCommit: string
+  gitDirty: boolean
+}
+
+export interface BenchReport {
+  startedAt: string
+  finishedAt: string
+  command: string
+  options: Record<string, unknown>
+  machine: MachineFacts
+  /** 1-minute load average before and after the run: a busy neighbour on a shared machine shows here. */
+  loadAverage1m: { start: number; end: number }
+  limit: LimitResult | null
+  contenders: ContenderResult[]
+  targets: TargetCheck[]
+}

@@ -1,0 +1,97 @@
+/**
+ * `bun run bench [--quick] [flags]`: the limit, the naive baseline, bun-infer with batching off and
+ * bun-infer with defaults, on the same photos and the same machine, in one run. `--help` lists flags.
+ */
+import { cpus } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { HELP, parseBenchArgs, type BenchOptions } from './lib/args'
+import { killAllChildren } from './lib/child'
+import { HTTP_CONTENDERS, startContender } from './lib/contenders'
+import { recheckLimit, runLimit } from './lib/limit-runner'
+import { loadAverage1m, machineFacts } from './lib/machine'
+import { updateReadme, writeResults } from './lib/output'
+import { buildPayload, PAYLOAD_NAMES, type Payload, type PayloadName } from './lib/payloads'
+import { renderMarkdown } from './lib/report/markdown'
+import { renderSvg } from './lib/report/svg'
+import { runScenarios } from './lib/scenarios'
+import { checkTargets } from './lib/targets'
+import type { BenchReport, ContenderResult } from './lib/types'
+
+const ROOT = resolve(import.meta.dir, '..')
+
+async function runHttpContenders(options: BenchOptions, payloads: Map<PayloadName, Payload>): Promise<ContenderResult[]> {
+  const results: ContenderResult[] = []
+  if (options.url) {
+    const target = { contender: 'server', url: options.url, pid: options.pid }
+    const points = await runScenarios(target, options, payloads)
+    return [{ name: 'server', description: `running server at ${options.url}`, env: {}, startupMs: null, points }]
+  }
+  for (const contender of HTTP_CONTENDERS.filter((c) => options.contenders.includes(c.name))) {
+    process.stderr.write(`\n${contender.name}: starting ${contender.cmd.join(' ')}\n`)
+    const child = await startContender(contender, ROOT)
+    try {
+      const points = await runScenarios({ contender: contender.name, url: child.url, pid: child.pid }, options, payloads)
+      results.push({ name: contender.name, description: contender.description, env: contender.env, startupMs: child.startupMs, points })
+    } finally {
+      await child.stop()
+    }
+  }
+  return results
+}
+
+/** Writes and prints the summary, chart and JSON of a report (and the README block with --readme). */
+function publish(report: BenchReport, options: BenchOptions): void {
+  const markdown = renderMarkdown(report)
+  const outDir = resolve(ROOT, options.outDir)
+  const files = writeResults(report, markdown, renderSvg(report), outDir)
+  if (options.readme) updateReadme(join(ROOT, 'bench/README.md'), markdown, relative(join(ROOT, 'bench'), join(outDir, 'latest.svg')))
+  process.stdout.write(`\n${markdown}\n\nwritten: ${files.map((f) => relative(ROOT, f)).join(', ')} (and latest.*)\n`)
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchArgs(process.argv.slice(2))
+  if (!options) return void process.stdout.write(HELP)
+  if (options.render) {
+    const saved = (await Bun.file(options.render).json()) as BenchReport
+    return publish({ ...saved, targets: checkTargets(saved.limit, saved.contenders) }, options)
+  }
+  const startedAt = new Date().toISOString()
+  const loadStart = loadAverage1m()
+  const command = ['bun run bench', ...process.argv.slice(2)].join(' ')
+  const names = new Set<PayloadName>(['jpeg', ...PAYLOAD_NAMES.filter((p) => options.scenarios.includes(p))])
+  const payloads = new Map(await Promise.all([...names].map(async (n) => [n, await buildPayload(ROOT, n)] as const)))
+
+  const withLimit = options.contenders.includes('limit') && !options.url
+  const firstLimit = withLimit ? await runLimit(options, ROOT) : null
+  const contenders = await runHttpContenders(options, payloads)
+  const limit = firstLimit ? await recheckLimit(firstLimit, options, ROOT, cpus().length) : null
+  const report: BenchReport = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command,
+    options: { ...options },
+    machine: machineFacts(ROOT),
+    loadAverage1m: { start: loadStart, end: loadAverage1m() },
+    limit,
+    contenders,
+    targets: checkTargets(limit, contenders)
+  }
+  publish(report, options)
+}
+
+// Nothing this harness started may outlive it: servers are stopped in `finally`, and these catch the rest.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    killAllChildren()
+    process.exit(130)
+  })
+process.on('exit', killAllChildren)
+
+try {
+  await main()
+} catch (error) {
+  process.stderr.write(`bench: ${(error as Error).message}\n`)
+  process.exitCode = 1
+} finally {
+  killAllChildren()
+}
