@@ -13,7 +13,7 @@ export interface ImageResult {
 }
 
 export interface ModelQueueConfig extends BatchPolicyConfig {
-  /** Floats per image. */
+  /** Bytes per preprocessed image (height × width × 3). */
   readonly inputElements: number
   /** Values per image in the output. */
   readonly outputElements: number
@@ -28,7 +28,8 @@ export interface BatcherOptions {
 }
 
 interface Entry {
-  input: Float32Array
+  /** One preprocessed image: `inputElements` RGB bytes. */
+  input: Uint8Array
   enqueuedAt: number
   signal?: AbortSignal
   fault?: 'crash'
@@ -108,7 +109,7 @@ export class Batcher {
    * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
    * of an aborted request are removed and never cost inference.
    */
-  submit(model: string, inputs: Float32Array[], signal?: AbortSignal, fault?: 'crash', admission?: Admission): Promise<ImageResult[]> {
+  submit(model: string, inputs: Uint8Array[], signal?: AbortSignal, fault?: 'crash', admission?: Admission): Promise<ImageResult[]> {
     const queue = this.queue(model)
     if (signal?.aborted) throw signal.reason
     if (admission) {
@@ -200,7 +201,7 @@ export class Batcher {
     const batch = queue.entries.splice(0, size)
     const { inputElements, outputElements } = queue.config
     // One contiguous buffer, transferred (not copied) to the worker.
-    const input = new Float32Array(batch.length * inputElements)
+    const input = new Uint8Array(batch.length * inputElements)
     batch.forEach((entry, i) => input.set(entry.input, i * inputElements))
     this.options.onBatch?.(queue.name, batch.length)
     const fault = batch.find((e) => e.fault)?.fault

@@ -4,9 +4,10 @@ import type { FromWorker, ToWorker, WorkerModel } from './protocol'
 
 /** What a worker needs to load one model version; its sessions are keyed by the spec's key. */
 export function toWorkerModel(spec: ModelSpec): WorkerModel {
-  const { input, output } = spec.manifest
+  const { input, output, preprocessing } = spec.manifest
   return {
     key: spec.key,
+    normalise: { scale: preprocessing.scale, mean: preprocessing.mean, std: preprocessing.std },
     modelPath: spec.modelPath,
     inputName: input.name,
     outputName: output.name,
@@ -25,7 +26,7 @@ export interface RunResult {
 export interface BatchRunner {
   readonly idle: number
   readonly busy: number
-  run(model: string, input: Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult>
+  run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult>
   /** Called whenever a worker becomes free (after a batch, or when a replacement is ready). */
   onIdle(listener: () => void): void
 }
@@ -91,13 +92,21 @@ export class WorkerPool implements BatchRunner {
     this.idleListeners.push(listener)
   }
 
-  run(model: string, input: Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult> {
+  /** `input`: RGB bytes (HWC) to be normalised by the worker, or an already normalised CHW float tensor. */
+  run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult> {
     const slot = this.slots.find((s) => s.ready && !s.job)
     if (!slot) throw new Error('WorkerPool.run called with no idle worker (batcher bug)')
     return new Promise<RunResult>((resolve, reject) => {
-      slot.job = { id: this.nextJobId++, resolve, reject }
-      const message: ToWorker = { type: 'run', jobId: slot.job.id, model, batchSize, input, fault }
-      slot.worker.postMessage(message, [input.buffer as ArrayBuffer])
+      const job: Job = { id: this.nextJobId++, resolve, reject }
+      const message: ToWorker = { type: 'run', jobId: job.id, model, batchSize, input, fault }
+      try {
+        slot.worker.postMessage(message, [input.buffer as ArrayBuffer])
+      } catch {
+        // Native-owned memory (a sharp output buffer, say) cannot be transferred: send a JS-owned copy.
+        const copy = input.slice()
+        slot.worker.postMessage({ ...message, input: copy }, [copy.buffer as ArrayBuffer])
+      }
+      slot.job = job
     })
   }
 

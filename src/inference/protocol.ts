@@ -3,6 +3,8 @@
 export interface WorkerModel {
   /** `name:version`. */
   key: string
+  /** Applied by the worker to RGB bytes: (x / scale − mean) / std per channel. */
+  normalise: { scale: number; mean: [number, number, number]; std: [number, number, number] }
   modelPath: string
   inputName: string
   outputName: string
@@ -13,7 +15,8 @@ export interface WorkerModel {
 
 export type ToWorker =
   | { type: 'load'; models: WorkerModel[]; intraOpThreads: number }
-  | { type: 'run'; jobId: number; model: string; batchSize: number; input: Float32Array; fault?: 'crash' }
+  /** input: batchSize images of RGB bytes (HWC), or an already normalised float tensor (NCHW). */
+  | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; fault?: 'crash' }
 
 export type FromWorker =
   | { type: 'ready' }

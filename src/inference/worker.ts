@@ -4,11 +4,14 @@
  * `session.run` blocks its thread for the whole run, which is why it lives here and not on the HTTP thread.
  */
 import * as ort from 'onnxruntime-node'
+import { buildLookupTables, hwcToChw } from '../preprocessing/normalise'
 import type { FromWorker, ToWorker, WorkerModel } from './protocol'
 
 declare const self: Worker
 
-const sessions = new Map<string, { session: ort.InferenceSession; model: WorkerModel }>()
+const sessions = new Map<string, { session: ort.InferenceSession; model: WorkerModel; tables: Float32Array[] }>()
+/** The float tensor for a batch of RGB bytes, reused across runs (grown as needed): no allocation per batch. */
+let scratch = new Float32Array(0)
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
 
 function checkInterface(session: ort.InferenceSession, model: WorkerModel): void {
@@ -40,7 +43,7 @@ async function load(models: WorkerModel[], intraOpThreads: number): Promise<void
       throw new Error(`${model.modelPath}: cannot load as ONNX (${(error as Error).message.split('\n')[0]})`)
     }
     checkInterface(session, model)
-    sessions.set(model.key, { session, model })
+    sessions.set(model.key, { session, model, tables: buildLookupTables(model.normalise) })
   }
 }
 
@@ -48,9 +51,9 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const entry = sessions.get(message.model)
   if (!entry) throw new Error(`worker has no session for model ${message.model}`)
   if (message.fault === 'crash') process.exit(70) // test-only fault hook, refused unless enabled in config
-  const { session, model } = entry
+  const { session, model, tables } = entry
   const started = performance.now()
-  const feeds = { [model.inputName]: new ort.Tensor('float32', message.input, [message.batchSize, ...model.imageDims]) }
+  const feeds = { [model.inputName]: new ort.Tensor('float32', toTensor(message.input, message.batchSize, tables), [message.batchSize, ...model.imageDims]) }
   const results = await session.run(feeds, [model.outputName])
   const tensor = results[model.outputName]!
   const data = tensor.data as Float32Array
@@ -59,6 +62,15 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   // Copy out of onnxruntime's buffer (it may be a view into native memory) so it can be transferred.
   const output = data.slice()
   reply({ type: 'result', jobId: message.jobId, output, inferenceMs: performance.now() - started }, [output.buffer])
+}
+
+/** RGB bytes (HWC per image) → normalised CHW floats in the scratch buffer; floats pass through. */
+function toTensor(input: Uint8Array | Float32Array, batchSize: number, tables: Float32Array[]): Float32Array {
+  if (input instanceof Float32Array) return input
+  if (scratch.length < input.length) scratch = new Float32Array(input.length)
+  const perImage = input.length / batchSize
+  for (let i = 0; i < batchSize; i++) hwcToChw(input.subarray(i * perImage, (i + 1) * perImage), tables, scratch, i * perImage)
+  return scratch.subarray(0, input.length)
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {

@@ -1,10 +1,15 @@
-import type { Manifest } from '../models/manifest'
+/** (x / scale − mean) / std per RGB channel. */
+export interface Normalisation {
+  scale: number
+  mean: readonly number[]
+  std: readonly number[]
+}
 
 /**
  * Per-channel lookup tables: uint8 value → normalised float. 3 × 256 floats replace a divide and a
  * subtract per pixel in the HWC → CHW loop.
  */
-export function buildLookupTables(pre: Manifest['preprocessing']): Float32Array[] {
+export function buildLookupTables(pre: Normalisation): Float32Array[] {
   return [0, 1, 2].map((c) => {
     const table = new Float32Array(256)
     for (let v = 0; v < 256; v++) table[v] = (v / pre.scale - pre.mean[c]!) / pre.std[c]!

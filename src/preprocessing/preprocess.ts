@@ -1,7 +1,6 @@
 import sharp, { type Metadata } from 'sharp'
 import { AppError } from '../errors'
 import type { ModelSpec } from '../models/registry'
-import { buildLookupTables, hwcToChw } from './normalise'
 import { sniffImageFormat } from './sniff'
 
 export interface ImageLimits {
@@ -25,19 +24,19 @@ export function resizeAndCropBox(width: number, height: number, shorter: number,
   }
 }
 
-/** Decodes, orients, resizes, crops and normalises one image for one model: the queue only ever holds these. */
+/**
+ * Decodes, orients, resizes and crops one image for one model: the queue only ever holds these.
+ * The result stays 8-bit RGB (HWC): a quarter of the bytes of float32 to queue, copy and transfer;
+ * the inference worker normalises it to CHW floats off the HTTP thread (src/inference/worker.ts).
+ */
 export class Preprocessor {
-  private readonly tables: Float32Array[]
-
   constructor(
     private readonly model: ModelSpec,
     private readonly limits: ImageLimits
-  ) {
-    this.tables = buildLookupTables(model.manifest.preprocessing)
-  }
+  ) {}
 
-  /** One image → CHW float32 of `model.inputElements`. Throws AppError (4xx) for anything the client sent wrong. */
-  async run(bytes: Uint8Array): Promise<Float32Array> {
+  /** One image → height × width × 3 RGB bytes (`model.inputElements`). Throws AppError (4xx) for anything the client sent wrong. */
+  async run(bytes: Uint8Array): Promise<Uint8Array> {
     if (bytes.length === 0) throw new AppError('invalid_image', 'image is empty (0 bytes)')
     if (bytes.length > this.limits.maxImageBytes)
       throw new AppError('image_too_large', `image is ${bytes.length} bytes; the limit is ${this.limits.maxImageBytes}`)
@@ -78,10 +77,8 @@ export class Preprocessor {
     } catch (error) {
       throw new AppError('invalid_image', `could not decode the ${format} image (truncated or corrupt?)`, { cause: error })
     }
-    if (rgb.length !== input.width * input.height * 3)
-      throw new Error(`preprocess produced ${rgb.length} bytes, expected ${input.width * input.height * 3}`)
-    const out = new Float32Array(this.model.inputElements)
-    hwcToChw(rgb, this.tables, out)
-    return out
+    if (rgb.length !== this.model.inputElements)
+      throw new Error(`preprocess produced ${rgb.length} bytes, expected ${this.model.inputElements}`)
+    return new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length)
   }
 }

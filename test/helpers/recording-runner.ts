@@ -3,7 +3,7 @@ import type { BatchRunner, RunResult } from '../../src/inference/pool'
 interface Call {
   model: string
   batchSize: number
-  input: Float32Array
+  input: Uint8Array | Float32Array
   resolve: (result: RunResult) => void
   reject: (error: Error) => void
 }
@@ -30,7 +30,7 @@ export class RecordingRunner implements BatchRunner {
     this.listeners.push(listener)
   }
 
-  run(model: string, input: Float32Array, batchSize: number): Promise<RunResult> {
+  run(model: string, input: Uint8Array | Float32Array, batchSize: number): Promise<RunResult> {
     if (this.idle === 0) throw new Error('run() with no idle worker')
     return new Promise((resolve, reject) => this.calls.push({ model, batchSize, input, resolve, reject }))
   }

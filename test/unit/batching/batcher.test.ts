@@ -5,7 +5,7 @@ import { FakeClock } from '../../helpers/fake-clock'
 import { RecordingRunner } from '../../helpers/recording-runner'
 
 const ELEMENTS = 4
-const image = (tag: number) => new Float32Array(ELEMENTS).fill(tag)
+const image = (tag: number) => new Uint8Array(ELEMENTS).fill(tag)
 
 function setup(workers = 1, maxBatchSize = 4, maxBatchDelayMs = 10, maxQueueImages = 16) {
   const clock = new FakeClock()
