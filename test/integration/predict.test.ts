@@ -23,7 +23,7 @@ describe('POST /v1/predict on the default model (real server, real photos)', () 
     })
     expect(response.status).toBe(200)
     expect(response.headers.get('x-request-id')).toBe('test-cat-1')
-    expect(response.headers.get('server-timing')).toMatch(/preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+/)
+    expect(response.headers.get('server-timing')).toMatch(/preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+/)
     const body = (await response.json()) as PredictBody
     expect(body.model).toBe('mobilenetv2')
     expect(body.model_version).toBe('1')

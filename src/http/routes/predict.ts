@@ -32,8 +32,9 @@ function cacheMode(request: Request): CacheMode {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000
 
-function serverTiming(t: PredictResult['timings']): string {
-  return `preprocess;dur=${round(t.preprocessMs)}, queue;dur=${round(t.queueMs)}, inference;dur=${round(t.inferenceMs)}`
+/** The stages, plus `total`: the handler's own time, from before the body is read to the response. */
+function serverTiming(t: PredictResult['timings'], totalMs: number): string {
+  return `preprocess;dur=${round(t.preprocessMs)}, queue;dur=${round(t.queueMs)}, inference;dur=${round(t.inferenceMs)}, total;dur=${round(totalMs)}`
 }
 
 export interface PredictDeps {
@@ -67,6 +68,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
     predictor.precheck(name, version) // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
+    const handlerStarted = performance.now()
     lifecycle.begin()
     try {
       const input = await unlessAborted(parsePredictBody(request, limits), deadline.signal)
@@ -80,7 +82,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
         }),
         deadline.signal
       )
-      set.headers['server-timing'] = serverTiming(result.timings)
+      set.headers['server-timing'] = serverTiming(result.timings, performance.now() - handlerStarted)
       tracing?.stages(request, predictStarted, result.timings, {
         'bun_infer.model': result.model,
         'bun_infer.model_version': result.model_version,
