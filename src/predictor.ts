@@ -5,6 +5,8 @@ import type { Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
 import { ResultCache } from './cache'
+import { Semaphore } from './preprocessing/semaphore'
+import { availableParallelism } from 'node:os'
 
 export interface PredictResult {
   model: string
@@ -28,15 +30,18 @@ export interface PredictOptions {
 /** Model lookup, result cache, preprocessing before queueing, batching and postprocessing: the predict use case without HTTP. */
 export class Predictor {
   private readonly preprocessors = new Map<string, Preprocessor>()
+  /** Decodes at once across all requests: beyond one per core they only contend and hold memory. */
+  private readonly decodes: Semaphore
 
   constructor(
     readonly catalog: ModelCatalog,
     private readonly batcher: Batcher,
-    limits: ImageLimits,
+    limits: ImageLimits & { maxConcurrentDecodes: number },
     private readonly metrics?: Metrics,
     private readonly cache?: ResultCache
   ) {
     for (const spec of catalog.specs()) this.preprocessors.set(spec.key, new Preprocessor(spec, limits))
+    this.decodes = new Semaphore(limits.maxConcurrentDecodes || availableParallelism())
   }
 
   /** 404 for an unknown model or version, 429 when its queue has no room at all: checked before the body is read. */
@@ -65,7 +70,12 @@ export class Predictor {
       try {
         // The images to compute decode in parallel (sharp runs on libuv threads); the first bad one fails the request.
         const preprocessStarted = performance.now()
-        const tensors = await Promise.all(missing.map((i) => this.preprocessors.get(model.key)!.run(images[i]!)))
+        const preprocessor = this.preprocessors.get(model.key)!
+        const decode = (bytes: Uint8Array) => {
+          if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work
+          return preprocessor.run(bytes)
+        }
+        const tensors = await Promise.all(missing.map((i) => this.decodes.run(() => decode(images[i]!))))
         timings.preprocessMs = performance.now() - preprocessStarted
         if (options.signal?.aborted) throw options.signal.reason
         results = await this.batcher.submit(model.key, tensors, options.signal, options.fault, admission)
