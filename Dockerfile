@@ -3,7 +3,9 @@ FROM oven/bun:1.4.5-slim AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
 # bun install skips onnxruntime-node's postinstall (a CUDA download); the CPU binaries ship in the package.
-RUN bun install --frozen-lockfile --production
+RUN bun install --frozen-lockfile --production \
+ # onnxruntime-node ships binaries for every OS (about 220 MB of them macOS and Windows): keep Linux only.
+ && rm -rf node_modules/onnxruntime-node/bin/napi-v6/darwin node_modules/onnxruntime-node/bin/napi-v6/win32
 
 FROM oven/bun:1.4.5-slim
 WORKDIR /app
