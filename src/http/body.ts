@@ -56,8 +56,10 @@ function checkCount(count: number, limits: BodyLimits): void {
 }
 
 function parseTopK(raw: string): number {
-  if (!/^[0-9]{1,4}$/.test(raw)) throw new AppError('validation_failed', 'top_k must be a whole number from 1 to 1000')
-  return Number(raw)
+  // The digits check alone let 0 (an empty answer) and 1001–9999 through; the range is the JSON schema's.
+  const topK = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : 0
+  if (topK < 1 || topK > 1000) throw new AppError('validation_failed', 'top_k must be a whole number from 1 to 1000')
+  return topK
 }
 
 async function parseMultipart(bytes: Uint8Array, contentType: string, limits: BodyLimits): Promise<PredictInput> {
@@ -68,6 +70,9 @@ async function parseMultipart(bytes: Uint8Array, contentType: string, limits: Bo
   } catch {
     throw new AppError('malformed_request', 'the multipart body could not be parsed')
   }
+  // Bun parses a body with no recognisable part (LF-only lines, a boundary that never appears) to an
+  // empty form; RFC 2046 requires at least one part, so that is a framing error, not a missing image.
+  if (form.entries().next().done) throw new AppError('malformed_request', 'the multipart body has no parts (check the boundary and CRLF line ends)')
   const images: Uint8Array[] = []
   let topK: number | undefined
   for (const [name, value] of form.entries() as Iterable<[string, string | Blob]>) {
@@ -103,7 +108,8 @@ function decodeBase64Image(value: string, index: number, limits: BodyLimits): Ui
 function parseJson(bytes: Uint8Array, limits: BodyLimits): PredictInput {
   let body: unknown
   try {
-    body = JSON.parse(new TextDecoder().decode(bytes))
+    // fatal: JSON is UTF-8 (RFC 8259); replacing bad bytes with U+FFFD would turn them into a confusing 422.
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch {
     throw new AppError('malformed_request', 'the body is not valid JSON')
   }
