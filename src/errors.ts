@@ -9,6 +9,7 @@ export const ERROR_CATALOGUE = {
   unauthorized: { status: 401, description: 'API keys are on and the request has none, or a wrong one (Authorization: Bearer, or x-api-key).' },
   not_found: { status: 404, description: 'No such route.' },
   model_not_found: { status: 404, description: 'No model with that name is loaded.' },
+  body_timeout: { status: 408, description: 'The request body did not arrive in time (a slow or stalled client).' },
   model_version_not_found: { status: 404, description: 'The model exists but not that version.' },
   method_not_allowed: { status: 405, description: 'The route exists but not for this method.' },
   payload_too_large: { status: 413, description: 'The request body is over the body limit.' },

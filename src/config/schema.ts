@@ -18,6 +18,7 @@ export const ConfigSchema = Type.Object({
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
   maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),
   maxQueueImages: Int(1, 1_000_000, 256, 'Images waiting per model before 429 queue_full.'),
+  bodyTimeoutMs: Int(1, 600_000, 10_000, 'A predict body not fully received within this many ms gets 408 body_timeout (slow or stalled clients).'),
   requestTimeoutMs: Int(1, 600_000, 30_000, 'Default deadline of a predict request, ms. A client header can only shorten it.'),
   maxBodyBytes: Int(1024, 1 << 30, 32 * 1024 * 1024, 'Largest request body, bytes (413 payload_too_large).'),
   maxImageBytes: Int(16, 1 << 30, 16 * 1024 * 1024, 'Largest single encoded image, bytes (413 image_too_large).'),

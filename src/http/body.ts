@@ -21,16 +21,28 @@ const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/
  * Reads the body, trusting Content-Length only to refuse early; without it (chunked) the bytes are
  * counted as they stream in, so a body can never grow past the limit in memory.
  */
-export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBodyLimited(request: Request, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > limit)
     throw new AppError('payload_too_large', `body is ${declared} bytes; the limit is ${limit}`)
   if (!request.body) return new Uint8Array(0)
+  const reader = request.body.getReader()
+  // A client trickling its body must not hold the request (and its memory) forever: on abort, stop reading.
+  const stop = () => void reader.cancel().catch(() => {})
+  signal?.addEventListener('abort', stop, { once: true })
+  try {
+    return await readAll(reader, limit, signal)
+  } finally {
+    signal?.removeEventListener('abort', stop)
+  }
+}
+
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   let total = 0
-  const reader = request.body.getReader()
   for (;;) {
     const { done, value } = await reader.read()
+    if (signal?.aborted) throw signal.reason
     if (done) break
     total += value.byteLength
     if (total > limit) {
@@ -125,12 +137,13 @@ function parseJson(bytes: Uint8Array, limits: BodyLimits): PredictInput {
 }
 
 /** Parses a predict body (multipart or JSON) into raw image bytes; throws AppError for every client mistake. */
-export async function parsePredictBody(request: Request, limits: BodyLimits): Promise<PredictInput> {
+/** `signal` aborts reading the body (the body timeout); its reason is what the caller sees. */
+export async function parsePredictBody(request: Request, limits: BodyLimits, signal?: AbortSignal): Promise<PredictInput> {
   const contentType = request.headers.get('content-type') ?? ''
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
   if (mediaType !== 'multipart/form-data' && mediaType !== 'application/json')
     throw new AppError('unsupported_media_type', `Content-Type must be multipart/form-data or application/json, got ${JSON.stringify(mediaType.slice(0, 64) || '(none)')}`)
-  const bytes = await readBodyLimited(request, limits.maxBodyBytes)
+  const bytes = await readBodyLimited(request, limits.maxBodyBytes, signal)
   if (bytes.length === 0) throw new AppError('malformed_request', 'the body is empty')
   return mediaType === 'application/json' ? parseJson(bytes, limits) : parseMultipart(bytes, contentType, limits)
 }

@@ -59,6 +59,21 @@ const description = (which: string) =>
 /** POST /v1/predict (default model) and POST /v1/models/:name/predict. */
 export function predictRoutes({ config, predictor, lifecycle, tracing }: PredictDeps) {
   const limits = config
+  /** The body, within the body timeout (408) and the request deadline (504), whichever comes first. */
+  async function readBody(request: Request, deadlineSignal: AbortSignal) {
+    const controller = new AbortController()
+    const timer = setTimeout(
+      () => controller.abort(new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`)),
+      config.bodyTimeoutMs
+    )
+    const signal = AbortSignal.any([controller.signal, deadlineSignal])
+    try {
+      return await unlessAborted(parsePredictBody(request, limits, signal), signal)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   async function handle(request: Request, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
@@ -71,7 +86,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     const handlerStarted = performance.now()
     lifecycle.begin()
     try {
-      const input = await unlessAborted(parsePredictBody(request, limits), deadline.signal)
+      const input = await readBody(request, deadline.signal)
       const predictStarted = performance.now()
       const result = await unlessAborted(
         predictor.predict(name, version, input.images, {
