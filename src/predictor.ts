@@ -44,9 +44,14 @@ export class Predictor {
     this.decodes = new Semaphore(limits.maxConcurrentDecodes || availableParallelism())
   }
 
-  /** 404 for an unknown model or version, 429 when its queue has no room at all: checked before the body is read. */
+  /**
+   * Checked before the body is read: 404 for an unknown model or version, and 429 when its queue has no
+   * room at all. With the result cache on, a full queue is no reason to refuse yet: the images may be
+   * cached, and only those that are not need room (predict admits them).
+   */
   precheck(name: string, version: string | undefined): void {
-    this.batcher.admit(this.catalog.resolve(name, version).key, 1).release()
+    const model = this.catalog.resolve(name, version)
+    if (!this.cache) this.batcher.admit(model.key, 1).release()
   }
 
   /** Classifies with `name` at `version` (default: the model's default version). */
