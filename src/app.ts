@@ -43,6 +43,11 @@ export function createApp(deps: AppDeps) {
       const traceparent = deps.tracing?.start(request, new URL(request.url).pathname)
       if (traceparent) set.headers['traceparent'] = traceparent
     })
+    .onAfterHandle({ as: 'global' }, ({ set }) => {
+      // While draining, answers (of requests admitted before) close their connection, so keep-alive
+      // clients reconnect elsewhere instead of reusing a socket that is about to go.
+      if (deps.lifecycle.state === 'draining') set.headers['connection'] = 'close'
+    })
     .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
       const status = String(set.status ?? 200)
       const labels = { route: route || 'unmatched', method: request.method, status }

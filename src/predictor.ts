@@ -46,12 +46,12 @@ export class Predictor {
 
   /**
    * Checked before the body is read: 404 for an unknown model or version, and 429 when its queue has no
-   * room at all. With the result cache on, a full queue is no reason to refuse yet: the images may be
-   * cached, and only those that are not need room (predict admits them).
+   * room at all. When the request may read the result cache, a full queue is no reason to refuse yet:
+   * its images may be cached, and only those that are not need room (predict admits them).
    */
-  precheck(name: string, version: string | undefined): void {
+  precheck(name: string, version: string | undefined, cache: CacheMode = 'use'): void {
     const model = this.catalog.resolve(name, version)
-    if (!this.cache) this.batcher.admit(model.key, 1).release()
+    if (!this.cache || cache !== 'use') this.batcher.admit(model.key, 1).release()
   }
 
   /** Classifies with `name` at `version` (default: the model's default version). */

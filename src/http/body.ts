@@ -24,7 +24,7 @@ const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/
 export async function readBodyLimited(request: Request, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > limit)
-    throw new AppError('payload_too_large', `body is ${declared} bytes; the limit is ${limit}`)
+    throw new AppError('payload_too_large', `body is ${declared} bytes; the limit is ${limit}`, { headers: { connection: 'close' } })
   if (!request.body) return new Uint8Array(0)
   const reader = request.body.getReader()
   // A client trickling its body must not hold the request (and its memory) forever: on abort, stop reading.

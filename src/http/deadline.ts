@@ -19,7 +19,7 @@ export function requestDeadline(request: Request, defaultMs: number): { signal: 
     () => controller.abort(new AppError('deadline_exceeded', `the request did not finish within its ${ms} ms deadline`)),
     ms
   )
-  const onClientGone = () => controller.abort(new AppError('deadline_exceeded', 'the client closed the connection'))
+  const onClientGone = () => controller.abort(new AppError('client_closed', 'the client closed the connection'))
   request.signal.addEventListener('abort', onClientGone, { once: true })
   return {
     signal: controller.signal,

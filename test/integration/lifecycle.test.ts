@@ -134,6 +134,7 @@ describe('shutdown', () => {
       for (;;) if ((await fetch(`${server.url}/health/ready`)).status === 503) break
       const late = await predict(server.url)
       expect(late.status).toBe(503)
+      expect(late.headers.get('connection')).toBe('close') // keep-alive clients move on instead of reusing the socket
       expect(await codeOf(late)).toBe('draining')
       const responses = await Promise.all(accepted)
       expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200))

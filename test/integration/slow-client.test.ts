@@ -38,4 +38,26 @@ describe('slow and stalled clients', () => {
     expect(((await response.json()) as ErrorJson).error.code).toBe('body_timeout')
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200)
   })
+
+  test('after the 408 the server closes the connection (RFC 9110), so a staller cannot keep its socket', async () => {
+    const port = Number(new URL(server.url).port)
+    let received = ''
+    let closed!: () => void
+    const closedPromise = new Promise<void>((resolve) => (closed = resolve))
+    const socket = await Bun.connect({
+      hostname: '127.0.0.1',
+      port,
+      socket: {
+        data: (_socket, data) => void (received += new TextDecoder().decode(data)),
+        close: () => closed(),
+        error: () => closed()
+      }
+    })
+    socket.write('POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 34000\r\n\r\n' + '{"image": "'.padEnd(100, 'A'))
+    const outcome = await Promise.race([closedPromise.then(() => 'closed'), Bun.sleep(5000).then(() => 'still open')])
+    socket.end()
+    expect(received).toStartWith('HTTP/1.1 408')
+    expect(received.toLowerCase()).toContain('connection: close')
+    expect(outcome).toBe('closed')
+  })
 })

@@ -63,7 +63,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
   async function readBody(request: Request, deadlineSignal: AbortSignal) {
     const controller = new AbortController()
     const timer = setTimeout(
-      () => controller.abort(new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`)),
+      // Connection: close, as RFC 9110 asks after a 408: a stalled client must not keep its socket.
+      () => controller.abort(new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`, { headers: { connection: 'close' } })),
       config.bodyTimeoutMs
     )
     const signal = AbortSignal.any([controller.signal, deadlineSignal])
@@ -75,13 +76,14 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
   }
 
   async function handle(request: Request, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
-    if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1 })
+    if (lifecycle.state === 'draining')
+      throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     const fault = request.headers.get(FAULT_HEADER)
     if (fault !== null && !(config.enableFaultInjection && (fault === 'crash' || fault === 'internal')))
       throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
-    predictor.precheck(name, version) // 404 and 429 before the body is read
+    predictor.precheck(name, version, cacheMode(request)) // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     const handlerStarted = performance.now()
     lifecycle.begin()
