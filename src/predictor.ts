@@ -5,6 +5,7 @@ import type { Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
 import { ResultCache } from './cache'
+import type { WorkerFault } from './inference/protocol'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
 
@@ -23,7 +24,7 @@ export type CacheMode = 'use' | 'refresh' | 'off'
 export interface PredictOptions {
   topK: number
   signal?: AbortSignal
-  fault?: 'crash'
+  fault?: WorkerFault
   cache?: CacheMode
 }
 

@@ -1,5 +1,6 @@
 import { AppError } from '../errors'
 import type { BatchRunner } from '../inference/pool'
+import type { WorkerFault } from '../inference/protocol'
 import type { Clock } from './clock'
 import { decideBatch, type BatchPolicyConfig } from './policy'
 
@@ -32,7 +33,7 @@ interface Entry {
   input: Uint8Array
   enqueuedAt: number
   signal?: AbortSignal
-  fault?: 'crash'
+  fault?: WorkerFault
   resolve: (result: ImageResult) => void
   reject: (error: unknown) => void
 }
@@ -109,7 +110,7 @@ export class Batcher {
    * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
    * of an aborted request are removed and never cost inference.
    */
-  submit(model: string, inputs: Uint8Array[], signal?: AbortSignal, fault?: 'crash', admission?: Admission): Promise<ImageResult[]> {
+  submit(model: string, inputs: Uint8Array[], signal?: AbortSignal, fault?: WorkerFault, admission?: Admission): Promise<ImageResult[]> {
     const queue = this.queue(model)
     if (signal?.aborted) throw signal.reason
     if (admission) {

@@ -17,6 +17,7 @@ export const ConfigSchema = Type.Object({
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
   maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),
+  batchTimeoutMs: Int(0, 600_000, 10_000, 'A batch running longer than this (ms) means a wedged worker: it is terminated and replaced, its batch gets 503 worker_lost. 0 turns the watchdog off.'),
   maxQueueImages: Int(1, 1_000_000, 256, 'Images waiting per model before 429 queue_full.'),
   bodyTimeoutMs: Int(1, 600_000, 10_000, 'A predict body not fully received within this many ms gets 408 body_timeout (slow or stalled clients).'),
   requestTimeoutMs: Int(1, 600_000, 30_000, 'Default deadline of a predict request, ms. A client header can only shorten it.'),
@@ -52,7 +53,7 @@ export const ConfigSchema = Type.Object({
   drainTimeoutMs: Int(0, 600_000, 30_000, 'On SIGTERM/SIGINT, how long queued and in-flight requests may take before exit.'),
   enableFaultInjection: Type.Boolean({
     default: false,
-    description: 'Test only: honour the x-bun-infer-fault header (crash a worker mid-batch). Never enable in production.'
+    description: 'Test only: honour the x-bun-infer-fault header (crash or hang a worker mid-batch, or throw). Never enable in production.'
   }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',

@@ -1,6 +1,6 @@
 import { AppError } from '../errors'
 import type { ModelSpec } from '../models/registry'
-import type { FromWorker, ToWorker, WorkerModel } from './protocol'
+import type { FromWorker, ToWorker, WorkerFault, WorkerModel } from './protocol'
 
 /** What a worker needs to load one model version; its sessions are keyed by the spec's key. */
 export function toWorkerModel(spec: ModelSpec): WorkerModel {
@@ -26,7 +26,7 @@ export interface RunResult {
 export interface BatchRunner {
   readonly idle: number
   readonly busy: number
-  run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult>
+  run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult>
   /** Called whenever a worker becomes free (after a batch, or when a replacement is ready). */
   onIdle(listener: () => void): void
 }
@@ -35,6 +35,8 @@ interface Job {
   id: number
   resolve: (result: RunResult) => void
   reject: (error: Error) => void
+  /** The watchdog of a batch that may hang. */
+  timer?: ReturnType<typeof setTimeout>
 }
 
 interface Slot {
@@ -47,6 +49,8 @@ export interface PoolOptions {
   size: number
   intraOpThreads: number
   models: WorkerModel[]
+  /** A batch running longer than this (ms) means a wedged worker: it is terminated and replaced. 0: no watchdog. */
+  batchTimeoutMs?: number
   /** Called with a short reason whenever a worker dies and is replaced. */
   onWorkerLost?: (reason: string) => void
 }
@@ -93,7 +97,7 @@ export class WorkerPool implements BatchRunner {
   }
 
   /** `input`: RGB bytes (HWC) to be normalised by the worker, or an already normalised CHW float tensor. */
-  run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: 'crash'): Promise<RunResult> {
+  run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult> {
     const slot = this.slots.find((s) => s.ready && !s.job)
     if (!slot) throw new Error('WorkerPool.run called with no idle worker (batcher bug)')
     return new Promise<RunResult>((resolve, reject) => {
@@ -107,6 +111,8 @@ export class WorkerPool implements BatchRunner {
         slot.worker.postMessage({ ...message, input: copy }, [copy.buffer as ArrayBuffer])
       }
       slot.job = job
+      const limit = this.options.batchTimeoutMs
+      if (limit) job.timer = setTimeout(() => slot.job === job && this.lost(slot, `a batch ran over ${limit} ms`), limit)
     })
   }
 
@@ -147,6 +153,7 @@ export class WorkerPool implements BatchRunner {
   private settle(slot: Slot, message: Extract<FromWorker, { jobId: number }>): void {
     const job = slot.job
     if (!job || job.id !== message.jobId) return
+    clearTimeout(job.timer)
     slot.job = undefined
     if (message.type === 'result') job.resolve({ output: message.output, inferenceMs: message.inferenceMs })
     else job.reject(new Error(`inference failed: ${message.message}`))
@@ -155,7 +162,9 @@ export class WorkerPool implements BatchRunner {
 
   private lost(slot: Slot, reason: string): void {
     if (!this.remove(slot)) return
+    // terminate() also stops a worker stuck in a loop (the watchdog's case); its batch fails alone.
     slot.worker.terminate()
+    clearTimeout(slot.job?.timer)
     slot.job?.reject(new AppError('worker_lost', 'the inference worker running this request died; it was replaced, retry'))
     if (this.closed) return
     this.options.onWorkerLost?.(reason)

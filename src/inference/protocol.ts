@@ -13,10 +13,13 @@ export interface WorkerModel {
   classes: number
 }
 
+/** Test-only faults (refused unless BUN_INFER_ENABLE_FAULT_INJECTION): the worker exits, or never answers. */
+export type WorkerFault = 'crash' | 'hang'
+
 export type ToWorker =
   | { type: 'load'; models: WorkerModel[]; intraOpThreads: number }
   /** input: batchSize images of RGB bytes (HWC), or an already normalised float tensor (NCHW). */
-  | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; fault?: 'crash' }
+  | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; fault?: WorkerFault }
 
 export type FromWorker =
   | { type: 'ready' }

@@ -50,7 +50,9 @@ async function load(models: WorkerModel[], intraOpThreads: number): Promise<void
 async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const entry = sessions.get(message.model)
   if (!entry) throw new Error(`worker has no session for model ${message.model}`)
-  if (message.fault === 'crash') process.exit(70) // test-only fault hook, refused unless enabled in config
+  // Test-only fault hooks, refused unless enabled in config: die, or spin forever like a wedged kernel.
+  if (message.fault === 'crash') process.exit(70)
+  if (message.fault === 'hang') for (;;);
   const { session, model, tables } = entry
   const started = performance.now()
   const feeds = { [model.inputName]: new ort.Tensor('float32', toTensor(message.input, message.batchSize, tables), [message.batchSize, ...model.imageDims]) }

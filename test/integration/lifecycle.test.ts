@@ -108,6 +108,22 @@ describe('overload and faults', () => {
     }
   })
 
+  test('a worker that hangs mid-batch is terminated by the watchdog: 503 worker_lost, replaced, later requests succeed', async () => {
+    const server = await startServerProcess({ BUN_INFER_WORKERS: '1', BUN_INFER_ENABLE_FAULT_INJECTION: 'true', BUN_INFER_BATCH_TIMEOUT_MS: '500' })
+    try {
+      const started = performance.now()
+      const hung = await predict(server.url, 1, { 'x-bun-infer-fault': 'hang' })
+      expect(hung.status).toBe(503)
+      expect(await codeOf(hung)).toBe('worker_lost')
+      expect(performance.now() - started).toBeLessThan(20_000) // the watchdog, not the 30 s request deadline
+      const after = await Promise.all(Array.from({ length: 4 }, () => predict(server.url)))
+      expect(after.map((r) => r.status)).toEqual([200, 200, 200, 200])
+      expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('bun_infer_worker_restarts_total 1')
+    } finally {
+      await server.stop()
+    }
+  })
+
   test('the fault hook is refused unless enabled', async () => {
     const server = await startServerProcess()
     try {

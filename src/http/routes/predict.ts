@@ -80,7 +80,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
       throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     const fault = request.headers.get(FAULT_HEADER)
-    if (fault !== null && !(config.enableFaultInjection && (fault === 'crash' || fault === 'internal')))
+    if (fault !== null && !(config.enableFaultInjection && ['crash', 'hang', 'internal'].includes(fault)))
       throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
     predictor.precheck(name, version, cacheMode(request)) // 404 and 429 before the body is read
@@ -94,7 +94,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
         predictor.predict(name, version, input.images, {
           topK: input.topK ?? config.defaultTopK,
           signal: deadline.signal,
-          fault: fault === 'crash' ? 'crash' : undefined,
+          fault: fault === 'crash' || fault === 'hang' ? fault : undefined,
           cache: cacheMode(request)
         }),
         deadline.signal
