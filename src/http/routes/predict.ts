@@ -80,9 +80,10 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
       throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     const fault = request.headers.get(FAULT_HEADER)
-    if (fault !== null && !(config.enableFaultInjection && ['crash', 'hang', 'internal'].includes(fault)))
+    if (fault !== null && !(config.enableFaultInjection && ['crash', 'hang', 'internal', 'gc'].includes(fault)))
       throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
+    if (fault === 'gc') Bun.gc(true) // lets a memory test tell garbage not yet collected from a leak
     predictor.precheck(name, version, cacheMode(request)) // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     const handlerStarted = performance.now()
