@@ -19,6 +19,7 @@ export const ERROR_CATALOGUE = {
   unsupported_image_format: { status: 415, description: 'The image is not JPEG, PNG, WebP, GIF, AVIF or TIFF.' },
   validation_failed: { status: 422, description: 'The body parsed but does not match the schema (missing image, bad top_k, …).' },
   rate_limited: { status: 429, description: 'This client (API key, else IP) is over its request rate; retry after the Retry-After header.' },
+  too_many_in_flight: { status: 429, description: 'This client already has its share of requests in flight; retry after the Retry-After header.' },
   queue_full: { status: 429, description: 'The model queue is full; retry after the Retry-After header.' },
   client_closed: { status: 499, description: 'The client went away before the answer (logged and counted; nobody receives it).' },
   internal_error: { status: 500, description: 'A bug. Never carries a stack trace or a path.' },

@@ -47,6 +47,7 @@ export const ConfigSchema = Type.Object({
     default: ['/health', '/metrics', '/docs', '/openapi.json'],
     description: 'Path prefixes served without an API key and outside the rate limit.'
   }),
+  maxInFlightPerClient: Int(0, 1_000_000, 0, 'Predict requests one client (API key, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'),
   rateLimitPerSecond: Type.Number({ minimum: 0, default: 0, description: 'Requests per second per client (API key, else IP); 0 turns the limit off.' }),
   rateLimitBurst: Int(1, 1_000_000, 20, 'Requests a client may send at once before the per-second rate applies.'),
   otlpEndpoint: Type.String({ default: '', description: 'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off.' }),

@@ -4,7 +4,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 
 let server: ServerProcess
 beforeAll(async () => {
-  server = await startServerProcess({ BUN_INFER_BODY_TIMEOUT_MS: '400', BUN_INFER_WORKERS: '1' })
+  server = await startServerProcess({ BUN_INFER_BODY_TIMEOUT_MS: '400', BUN_INFER_WORKERS: '1', BUN_INFER_MAX_IN_FLIGHT_PER_CLIENT: '3' })
 })
 afterAll(async () => {
   await server?.stop()
@@ -59,5 +59,36 @@ describe('slow and stalled clients', () => {
     expect(received).toStartWith('HTTP/1.1 408')
     expect(received.toLowerCase()).toContain('connection: close')
     expect(outcome).toBe('closed')
+  })
+
+  test('one client holds at most its share: beyond BUN_INFER_MAX_IN_FLIGHT_PER_CLIENT it gets 429, another key does not', async () => {
+    const stall = (headers: Record<string, string> = {}) =>
+      fetch(`${server.url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: stalledBody(),
+        duplex: 'half'
+      } as RequestInit)
+    const held = [stall(), stall(), stall()]
+    // Wait until the server holds all three (a condition, bounded), then a fourth from the same client.
+    for (let i = 0; i < 200; i++) {
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      if (Number(/bun_infer_requests_in_flight (\d+)/.exec(text)?.[1]) >= 3) break
+      await Bun.sleep(5)
+    }
+    const fourth = await fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })
+    expect(fourth.status).toBe(429)
+    expect(fourth.headers.get('retry-after')).toBe('1')
+    expect(((await fourth.json()) as ErrorJson).error.code).toBe('too_many_in_flight')
+    const otherClient = await fetch(`${server.url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'another-client-0123456789' },
+      body: multipart([{ bytes: await imageBytes('chelsea.jpg') }])
+    })
+    expect(otherClient.status).toBe(200)
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([408, 408, 408])
+    // Their share is given back when they end.
+    const after = await fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })
+    expect(after.status).toBe(200)
   })
 })

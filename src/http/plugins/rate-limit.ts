@@ -1,7 +1,8 @@
 import { Elysia } from 'elysia'
 import { LRUCache } from 'lru-cache'
 import { AppError } from '../../errors'
-import { isExempt, presentedKey } from './auth'
+import { clientId } from '../client-id'
+import { isExempt } from './auth'
 
 interface Bucket {
   tokens: number
@@ -47,10 +48,7 @@ export function rateLimitPlugin(ratePerSecond: number, burst: number, exemptPref
   const buckets = new TokenBuckets({ ratePerSecond, burst })
   return plugin.onRequest(({ request, server }) => {
     if (isExempt(new URL(request.url).pathname, exemptPrefixes)) return
-    const key = presentedKey(request)
-    // Keys are hashed so the limiter's memory never holds a secret.
-    const client = key ? `key:${Bun.hash(key).toString(36)}` : `ip:${server?.requestIP(request)?.address ?? 'unknown'}`
-    const waitSeconds = buckets.take(client)
+    const waitSeconds = buckets.take(clientId(request, server?.requestIP(request)?.address))
     if (waitSeconds > 0)
       throw new AppError('rate_limited', `too many requests from this client; limit ${ratePerSecond}/s`, {
         retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds))

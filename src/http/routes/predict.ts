@@ -7,6 +7,8 @@ import { errorResponses } from '../../schemas/errors'
 import { parsePredictBody } from '../body'
 import { requestDeadline, TIMEOUT_HEADER } from '../deadline'
 import { requestIdOf } from '../request-id'
+import { clientId } from '../client-id'
+import { ClientShare } from '../client-share'
 import type { Lifecycle } from '../../lifecycle'
 import type { Tracing } from '../../tracing/tracing'
 
@@ -75,7 +77,9 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     }
   }
 
-  async function handle(request: Request, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
+  const share = new ClientShare(config.maxInFlightPerClient)
+
+  async function handle(request: Request, ip: string | undefined, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining')
       throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
@@ -85,6 +89,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
     if (fault === 'gc') Bun.gc(true) // lets a memory test tell garbage not yet collected from a leak
     predictor.precheck(name, version, cacheMode(request)) // 404 and 429 before the body is read
+    const leave = share.enter(clientId(request, ip))
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     const handlerStarted = performance.now()
     lifecycle.begin()
@@ -125,12 +130,13 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
       }
     } finally {
       deadline.dispose()
+      leave()
       lifecycle.end()
     }
   }
 
   return new Elysia({ name: 'routes.predict' })
-    .post('/v1/predict', ({ request, set }) => handle(request, config.defaultModel, undefined, set), {
+    .post('/v1/predict', ({ request, server, set }) => handle(request, server?.requestIP(request)?.address, config.defaultModel, undefined, set), {
       parse: 'none',
       response: responses,
       detail: {
@@ -140,7 +146,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
         requestBody: predictRequestBodyDoc as never
       }
     })
-    .post('/v1/models/:name/predict', ({ request, params, set }) => handle(request, params.name, undefined, set), {
+    .post('/v1/models/:name/predict', ({ request, server, params, set }) =>
+      handle(request, server?.requestIP(request)?.address, params.name, undefined, set), {
       parse: 'none',
       params: t.Object({ name: ModelName }),
       response: responses,
@@ -151,7 +158,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
         requestBody: predictRequestBodyDoc as never
       }
     })
-    .post('/v1/models/:name/versions/:version/predict', ({ request, params, set }) => handle(request, params.name, params.version, set), {
+    .post('/v1/models/:name/versions/:version/predict', ({ request, server, params, set }) =>
+      handle(request, server?.requestIP(request)?.address, params.name, params.version, set), {
       parse: 'none',
       params: t.Object({ name: ModelName, version: t.String({ description: 'A version folder number.', examples: ['1'] }) }),
       response: responses,
