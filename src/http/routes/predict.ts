@@ -1,11 +1,12 @@
 import { Elysia, t } from 'elysia'
 import type { Config } from '../../config/schema'
 import { AppError } from '../../errors'
-import type { CacheMode, Predictor, PredictResult } from '../../predictor'
+import type { Predictor } from '../../predictor'
 import { PredictResponse, predictRequestBodyDoc } from '../../schemas/predict'
 import { errorResponses } from '../../schemas/errors'
 import { parsePredictBody } from '../body'
-import { requestDeadline, TIMEOUT_HEADER } from '../deadline'
+import { requestDeadline, TIMEOUT_HEADER, unlessAborted } from '../deadline'
+import { cacheMode, serverTiming, toPredictBody } from '../predict-response'
 import { requestIdOf } from '../request-id'
 import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
@@ -13,31 +14,6 @@ import type { Lifecycle } from '../../lifecycle'
 import type { Tracing } from '../../tracing/tracing'
 
 export const FAULT_HEADER = 'x-bun-infer-fault'
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
-}
-
-/** `Cache-Control: no-cache` recomputes (and stores the fresh answer); `no-store` neither reads nor writes. */
-function cacheMode(request: Request): CacheMode {
-  const header = request.headers.get('cache-control')?.toLowerCase() ?? ''
-  if (header.includes('no-store')) return 'off'
-  if (header.includes('no-cache')) return 'refresh'
-  return 'use'
-}
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000
-
-/** The stages, plus `total`: the handler's own time, from before the body is read to the response. */
-function serverTiming(t: PredictResult['timings'], totalMs: number): string {
-  return `preprocess;dur=${round(t.preprocessMs)}, queue;dur=${round(t.queueMs)}, inference;dur=${round(t.inferenceMs)}, total;dur=${round(totalMs)}`
-}
 
 export interface PredictDeps {
   config: Readonly<Config>
@@ -49,7 +25,7 @@ export interface PredictDeps {
 // requestBody is cast below: TypeBox schemas are JSON Schema, but openapi-types' older typings disagree on exclusiveMaximum.
 const ModelName = t.String({ description: 'Model name, as listed by GET /v1/models.', examples: ['shufflenetv2'] })
 
-const responses = { 200: PredictResponse, ...errorResponses(400, 404, 413, 415, 422, 429, 503, 504) }
+const responses = { 200: PredictResponse, ...errorResponses(400, 401, 404, 408, 413, 415, 422, 429, 500, 503, 504) }
 
 const description = (which: string) =>
   `Classifies one or more images with ${which}. Send multipart/form-data with one or more \`image\` files ` +
@@ -89,10 +65,17 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
     if (fault === 'gc') Bun.gc(true) // lets a memory test tell garbage not yet collected from a leak
     predictor.precheck(name, version, cacheMode(request)) // 404 and 429 before the body is read
-    const leave = share.enter(clientId(request, ip))
     const deadline = requestDeadline(request, config.requestTimeoutMs)
+    let leave: () => void
+    try {
+      leave = share.enter(clientId(request, ip))
+    } catch (error) {
+      deadline.dispose()
+      throw error
+    }
     const handlerStarted = performance.now()
     lifecycle.begin()
+    // Everything taken above (deadline timer, client share, in-flight count) is given back in finally.
     try {
       const input = await readBody(request, deadline.signal)
       const predictStarted = performance.now()
@@ -112,22 +95,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
         'bun_infer.request_id': requestIdOf(request),
         'bun_infer.images': input.images.length
       })
-      const { timings } = result
-      return {
-        model: result.model,
-        model_version: result.model_version,
-        predictions: result.predictions,
-        metadata: {
-          request_id: requestIdOf(request),
-          preprocess_ms: round(timings.preprocessMs),
-          queue_ms: round(timings.queueMs),
-          inference_ms: round(timings.inferenceMs),
-          batch_size: Math.max(...timings.batchSizes),
-          batch_sizes: timings.batchSizes,
-          cached: result.cachedImages === timings.batchSizes.length,
-          cached_images: result.cachedImages
-        }
-      }
+      return toPredictBody(result, requestIdOf(request))
     } finally {
       deadline.dispose()
       leave()
