@@ -21,12 +21,12 @@ export interface RunningServer {
   stop(): Promise<{ drained: boolean }>
 }
 
-/** Builds every dependency from config, loads the models on the workers, and listens. */
 export interface ServerOptions {
   /** Where spans go; default: OTLP/HTTP when BUN_INFER_OTLP_ENDPOINT is set, else no tracing at all. */
   spanProcessor?: SpanProcessor
 }
 
+/** Builds every dependency from config, loads the models on the workers, and listens. */
 export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const catalog = discoverModels(config.modelsDir, config)
   if (!catalog.has(config.defaultModel))
