@@ -47,10 +47,10 @@ async function main(): Promise<void> {
         ['queue_skipped_total delta (queued images dropped before inference)', skipped],
         ['images inferred (batch_size_sum delta) − 200s answered', `${inferred} − ${fillerOk + leaverOk} = ${inferredForAborted} inferred for aborted clients`],
         ['aborted clients never queued (left during body read / decode)', Math.max(0, aborted - skipped - inferredForAborted)],
-        ['server-side status of predict requests (metric delta)', ['200', '504', '429', '503'].map((s) => `${s}: ${d('bun_infer_http_requests_total', { status: s, route: '/v1/predict' })}`).join(', ')],
+        ['server-side status of predict requests (metric delta)', ['200', '499', '504', '429', '503'].map((s) => `${s}: ${d('bun_infer_http_requests_total', { status: s, route: '/v1/predict' })}`).join(', ')],
         ['worker restarts', d('bun_infer_worker_restarts_total')]
       ],
-      ['An aborted request is logged and counted by the server as 504 deadline_exceeded ("the client closed the connection"); no one reads that answer.']
+      ['An aborted request is logged and counted by the server as 499 client_closed (504 is kept for missed deadlines); no one reads that answer.']
     )
     verdict([
       ['fillers: every request 200', filled.outcomes.every((o) => o.status === 200)],
