@@ -72,7 +72,11 @@ export class WorkerPool implements BatchRunner {
 
   /** Spawns every worker and waits until each has loaded every model. Rejects with the first load error. */
   async start(): Promise<void> {
-    await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()))
+    // Wait for every worker to settle, not just the first failure: exiting while another worker is still
+    // inside onnxruntime's native model load can make the runtime print noise after our one-line message.
+    const results = await Promise.allSettled(Array.from({ length: this.options.size }, () => this.spawn()))
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
   }
 
   get idle(): number {

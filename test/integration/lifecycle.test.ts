@@ -60,8 +60,8 @@ describe('startup', () => {
       try {
         const { code, stderr } = await runToExit({ BUN_INFER_MODELS_DIR: repo.dir })
         expect(code).not.toBe(0)
-        expect(stderr).toMatch(message)
-        expect(stderr.trim().split('\n').length).toBe(1)
+        // Exactly one line, and it names the file and field (a failure shows every line printed).
+        expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(message)])
       } finally {
         repo.dispose()
       }
