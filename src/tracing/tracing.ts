@@ -26,7 +26,8 @@ const epochMs = (perfNow: number) => performance.timeOrigin + perfNow
 export class Tracing {
   private readonly tracer: Tracer
   private readonly propagator = new W3CTraceContextPropagator()
-  private readonly spans = new WeakMap<Request, Span>()
+  /** Request spans not yet ended (onAfterResponse ends them, aborted requests included). */
+  private readonly spans = new Map<Request, Span>()
 
   constructor(private readonly provider: TracerProvider, version: string) {
     this.tracer = provider.getTracer('bun-infer', version)
@@ -69,7 +70,13 @@ export class Tracing {
     this.spans.delete(request)
   }
 
+  /**
+   * Ends what is still open (a request answered a moment before the signal may not have reached its
+   * after-response hook yet), then flushes and stops the exporter.
+   */
   shutdown(): Promise<void> {
+    for (const span of this.spans.values()) span.end()
+    this.spans.clear()
     return this.provider.shutdown()
   }
 }
