@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { CORPUS_LIMITS } from '../test/fixtures/bad/cases'
+import { corpusLimitsEnv } from '../test/fixtures/bad/cases'
 import { runFuzz } from '../test/fixtures/bad/fuzz-run'
 import { fuzzRequest, seedImages } from '../test/fixtures/bad/mutate'
 import { startServerProcess, type ServerProcess } from '../test/helpers/server-process'
@@ -46,12 +46,7 @@ let server: ServerProcess | undefined
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 try {
   if (!values.url)
-    server = await startServerProcess({
-      BUN_INFER_MAX_BODY_BYTES: String(CORPUS_LIMITS.maxBodyBytes),
-      BUN_INFER_MAX_IMAGE_BYTES: String(CORPUS_LIMITS.maxImageBytes),
-      BUN_INFER_MAX_IMAGES_PER_REQUEST: String(CORPUS_LIMITS.maxImagesPerRequest),
-      BUN_INFER_MAX_IMAGE_PIXELS: String(CORPUS_LIMITS.maxImagePixels)
-    })
+    server = await startServerProcess(corpusLimitsEnv())
   const url = values.url ?? server!.url
   const rssBefore = server ? rssMiB(server.proc.pid) : undefined
   const report = await runFuzz({ url, images, seed, requests, concurrency, only })

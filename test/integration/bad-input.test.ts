@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildCorpus, CORPUS_LIMITS, type BadCase } from '../fixtures/bad/cases'
+import { buildCorpus, corpusLimitsEnv, type BadCase } from '../fixtures/bad/cases'
 import { casesMarkdown } from '../fixtures/bad/generate'
 import { catWithOrientation } from '../fixtures/bad/images'
 import { jsonRequest, send, type WireResponse } from '../fixtures/bad/wire'
@@ -34,10 +34,7 @@ let corpus: BadCase[]
 beforeAll(async () => {
   ;[server, corpus] = await Promise.all([
     startServerProcess({
-      BUN_INFER_MAX_BODY_BYTES: String(CORPUS_LIMITS.maxBodyBytes),
-      BUN_INFER_MAX_IMAGE_BYTES: String(CORPUS_LIMITS.maxImageBytes),
-      BUN_INFER_MAX_IMAGES_PER_REQUEST: String(CORPUS_LIMITS.maxImagesPerRequest),
-      BUN_INFER_MAX_IMAGE_PIXELS: String(CORPUS_LIMITS.maxImagePixels),
+      ...corpusLimitsEnv(),
       BUN_INFER_ENABLE_FAULT_INJECTION: 'true' // only for the x-bun-infer-fault: gc probe below
     }),
     buildCorpus()

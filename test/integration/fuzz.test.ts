@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { CORPUS_LIMITS } from '../fixtures/bad/cases'
+import { corpusLimitsEnv } from '../fixtures/bad/cases'
 import { runFuzz } from '../fixtures/bad/fuzz-run'
 import { seedImages } from '../fixtures/bad/mutate'
 import { base64, CAT_CLASSES, imageBytes, postJson, type PredictBody } from '../helpers/requests'
@@ -18,12 +18,7 @@ let server: ServerProcess
 let images: Uint8Array[]
 beforeAll(async () => {
   ;[server, images] = await Promise.all([
-    startServerProcess({
-      BUN_INFER_MAX_BODY_BYTES: String(CORPUS_LIMITS.maxBodyBytes),
-      BUN_INFER_MAX_IMAGE_BYTES: String(CORPUS_LIMITS.maxImageBytes),
-      BUN_INFER_MAX_IMAGES_PER_REQUEST: String(CORPUS_LIMITS.maxImagesPerRequest),
-      BUN_INFER_MAX_IMAGE_PIXELS: String(CORPUS_LIMITS.maxImagePixels)
-    }),
+    startServerProcess(corpusLimitsEnv()),
     seedImages()
   ])
 })
