@@ -83,7 +83,7 @@ export class Predictor {
         }
         const tensors = await Promise.all(missing.map((i) => this.decodes.run(() => decode(images[i]!))))
         timings.preprocessMs = performance.now() - preprocessStarted
-        if (options.signal?.aborted) throw options.signal.reason
+        // submit() refuses an aborted signal itself, before anything is queued.
         results = await this.batcher.submit(model.key, tensors, options.signal, options.fault, admission)
       } finally {
         admission.release()

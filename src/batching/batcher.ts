@@ -207,8 +207,10 @@ export class Batcher {
     this.options.onBatch?.(queue.name, batch.length)
     const fault = batch.find((e) => e.fault)?.fault
     queue.running += batch.length
-    this.runner.run(queue.name, input, batch.length, fault).finally(() => (queue.running -= batch.length)).then(
-      ({ output, inferenceMs }) => {
+    this.runner
+      .run(queue.name, input, batch.length, fault)
+      .finally(() => (queue.running -= batch.length))
+      .then(({ output, inferenceMs }) => {
         if (output.length !== batch.length * outputElements)
           throw new Error(`batch of ${batch.length} returned ${output.length} values, expected ${batch.length * outputElements}`)
         batch.forEach((entry, i) =>
@@ -219,8 +221,8 @@ export class Batcher {
             batchSize: batch.length
           })
         )
-      },
-      (error) => batch.forEach((entry) => entry.reject(error))
-    ).catch((error) => batch.forEach((entry) => entry.reject(error)))
+      })
+      // One path for a failed run and a broken result: only this batch's requests fail.
+      .catch((error) => batch.forEach((entry) => entry.reject(error)))
   }
 }

@@ -19,6 +19,17 @@ export interface MetricSources {
 /** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
 export function createMetrics(sources: MetricSources = {}) {
   const registry = new Registry()
+  /** A gauge per served model version, read from `read(key)` at scrape time. */
+  const perVersionGauge = (name: string, help: string, read?: (key: string) => number) =>
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames: ['model', 'version'] as const,
+      registers: [registry],
+      collect() {
+        for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, read?.(key) ?? 0)
+      }
+    })
   collectDefaultMetrics({ register: registry, prefix: PREFIX })
   return {
     registry,
@@ -49,24 +60,8 @@ export function createMetrics(sources: MetricSources = {}) {
       buckets: BATCH_BUCKETS,
       registers: [registry]
     }),
-    queueDepth: new Gauge({
-      name: `${PREFIX}queue_depth`,
-      help: 'Images waiting for a worker.',
-      labelNames: ['model', 'version'] as const,
-      registers: [registry],
-      collect() {
-        for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, sources.queueDepth?.(key) ?? 0)
-      }
-    }),
-    runningImages: new Gauge({
-      name: `${PREFIX}running_images`,
-      help: 'Images in batches running on inference workers now.',
-      labelNames: ['model', 'version'] as const,
-      registers: [registry],
-      collect() {
-        for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, sources.running?.(key) ?? 0)
-      }
-    }),
+    queueDepth: perVersionGauge('queue_depth', 'Images waiting for a worker.', sources.queueDepth),
+    runningImages: perVersionGauge('running_images', 'Images in batches running on inference workers now.', sources.running),
     inFlight: new Gauge({
       name: `${PREFIX}requests_in_flight`,
       help: 'Predict requests being handled (parsing, preprocessing, queued or running).',
