@@ -64,7 +64,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
       throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
     if (fault === 'gc') Bun.gc(true) // lets a memory test tell garbage not yet collected from a leak
-    predictor.precheck(name, version, cacheMode(request)) // 404 and 429 before the body is read
+    const cache = cacheMode(request)
+    predictor.precheck(name, version, cache) // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void
     try {
@@ -84,7 +85,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
           topK: input.topK ?? config.defaultTopK,
           signal: deadline.signal,
           fault: fault === 'crash' || fault === 'hang' ? fault : undefined,
-          cache: cacheMode(request)
+          cache
         }),
         deadline.signal
       )
