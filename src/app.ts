@@ -9,7 +9,10 @@ import type { Tracing } from './tracing/tracing'
 import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
 import { rateLimitPlugin } from './http/plugins/rate-limit'
+import { AllowedMethods } from './http/allowed-methods'
 import { requestIdOf } from './http/request-id'
+import { requestLogLevel } from './http/request-log'
+import { responseStatus } from './http/response-status'
 import { docsRoutes } from './http/routes/docs'
 import { healthRoutes } from './http/routes/health'
 import { metricsRoute } from './http/routes/metrics'
@@ -35,8 +38,10 @@ const started = new WeakMap<Request, number>()
 /** Wiring only: no I/O happens here. */
 export function createApp(deps: AppDeps) {
   const { config, metrics, log } = deps
+  const allowedMethods = new AllowedMethods()
+  const traceIdOf = (request: Request) => deps.tracing?.traceId(request)
   const app = new Elysia({ name: 'bun-infer' })
-    .use(errorPlugin(log))
+    .use(errorPlugin(log, allowedMethods, traceIdOf))
     .onRequest(({ request, set }) => {
       started.set(request, performance.now())
       set.headers['x-request-id'] = requestIdOf(request)
@@ -48,19 +53,21 @@ export function createApp(deps: AppDeps) {
       // clients reconnect elsewhere instead of reusing a socket that is about to go.
       if (deps.lifecycle.state === 'draining') set.headers['connection'] = 'close'
     })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
-      const status = String(set.status ?? 200)
-      const labels = { route: route || 'unmatched', method: request.method, status }
+    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
+      // The status the client got, errors included (set.status alone says 200 for those).
+      const status = responseStatus(request, responseValue, set.status)
+      const labels = { route: route || 'unmatched', method: request.method, status: String(status) }
       const ms = performance.now() - (started.get(request) ?? performance.now())
-      deps.tracing?.end(request, Number(status), labels.route)
+      const traceId = traceIdOf(request)
+      deps.tracing?.end(request, status, labels.route)
       metrics.httpRequests.inc(labels)
       metrics.httpDuration.observe(labels, ms / 1000)
-      log.info('request', { request_id: requestIdOf(request), ...labels, ms: Math.round(ms * 10) / 10 })
+      log[requestLogLevel(labels.route)]('request', { request_id: requestIdOf(request), trace_id: traceId, ...labels, status, ms: Math.round(ms * 10) / 10 })
     })
   // CORS first: a preflight is answered before auth, and 401/429 responses still carry CORS headers.
   if (config.corsOrigins.length > 0)
     app.use(cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false }))
-  return app
+  const routed = app
     .use(authPlugin(deps.apiKeys, config.exemptPaths))
     .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths))
     .use(docsRoutes(deps.version))
@@ -68,4 +75,6 @@ export function createApp(deps: AppDeps) {
     .use(metricsRoute(metrics))
     .use(modelRoutes(config, deps.predictor.catalog))
     .use(predictRoutes(deps))
+  allowedMethods.index(routed.routes)
+  return routed
 }

@@ -30,7 +30,12 @@ export function createMetrics(sources: MetricSources = {}) {
         for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, read?.(key) ?? 0)
       }
     })
-  collectDefaultMetrics({ register: registry, prefix: PREFIX })
+  // No prefix: process_* and nodejs_* keep their standard names, so stock dashboards find them.
+  collectDefaultMetrics({ register: registry })
+  // prom-client names these gauges `_total`, which Prometheus reserves for counters (promtool rejects
+  // them); each is the sum of its labelled sibling (nodejs_active_handles etc.), so nothing is lost.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    registry.removeSingleMetric(name)
   return {
     registry,
     httpRequests: new Counter({

@@ -60,6 +60,11 @@ export class Tracing {
     }
   }
 
+  /** The trace id of the request's span, for its log lines. */
+  traceId(request: Request): string | undefined {
+    return this.spans.get(request)?.spanContext().traceId
+  }
+
   /** Ends the request span with the response status (5xx marks it as an error). */
   end(request: Request, status: number, route: string): void {
     const span = this.spans.get(request)
