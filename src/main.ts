@@ -1,13 +1,25 @@
 /**
- * Composition root: config → server → signals. `bun src/main.ts [--port N] [--models-dir DIR] ...`
+ * Composition root: config → server → signals. `bun src/main.ts [--port N] [--models-dir DIR] ...` (`--help` lists all)
  */
 import { loadConfig } from './config/load'
+import { usage } from './config/usage'
 import { createLogger } from './log'
 import { startServer } from './server'
+import pkg from '../package.json'
+
+const argv = process.argv.slice(2)
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(usage(pkg.version))
+  process.exit(0)
+}
+if (argv.includes('--version')) {
+  process.stdout.write(pkg.version + '\n')
+  process.exit(0)
+}
 
 let config
 try {
-  config = loadConfig(process.env, process.argv.slice(2))
+  config = loadConfig(process.env, argv)
 } catch (error) {
   console.error(`bun-infer: ${(error as Error).message}`)
   process.exit(2)

@@ -2,7 +2,8 @@ import type { Server } from 'bun'
 import { createApp } from './app'
 import { ResultCache } from './cache'
 import { loadApiKeys } from './http/plugins/auth'
-import { createTracing, otlpProcessor } from './tracing/tracing'
+import { createTracing, otlpProcessor, parseOtlpHeaders } from './tracing/tracing'
+import { samplerFrom } from './tracing/sampler'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import { Batcher } from './batching/batcher'
 import { systemClock } from './batching/clock'
@@ -79,8 +80,11 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   }
   const predictor = new Predictor(catalog, batcher, config, metrics, cache)
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
-  const spanProcessor = options.spanProcessor ?? (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint) : undefined)
-  const tracing = spanProcessor ? createTracing(spanProcessor, pkg.version) : undefined
+  const spanProcessor =
+    options.spanProcessor ?? (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint, parseOtlpHeaders(config.otlpHeaders)) : undefined)
+  const tracing = spanProcessor
+    ? createTracing(spanProcessor, pkg.version, { serviceName: config.serviceName, sampler: samplerFrom(config.tracesSampler, config.tracesSamplerArg) })
+    : undefined
   const app = createApp({
     config,
     predictor,

@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from './schema'
+import { STANDARD_FALLBACKS } from './standard-env'
 
 export const ENV_PREFIX = 'BUN_INFER_'
 
@@ -9,9 +10,9 @@ export function envName(field: string): string {
 }
 
 /** CLI flags accepted, as --kebab-case or --kebab-case=value. */
-const CLI_FIELDS = ['host', 'port', 'modelsDir', 'defaultModel', 'workers', 'logLevel'] as const
+export const CLI_FIELDS = ['host', 'port', 'modelsDir', 'defaultModel', 'workers', 'logLevel'] as const
 
-function kebab(field: string): string {
+export function kebab(field: string): string {
   return field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
 }
 
@@ -44,8 +45,11 @@ export function loadConfig(
     const value = env[envName(field)]
     if (value !== undefined && value !== '') raw[field] = value
   }
-  // The conventional REDIS_URL is honoured when the prefixed variable is not set.
-  if (raw.redisUrl === undefined && env.REDIS_URL) raw.redisUrl = env.REDIS_URL
+  // Conventional variables (PORT, REDIS_URL, OTEL_*) are honoured when the prefixed one is not set.
+  for (const [field, read] of Object.entries(STANDARD_FALLBACKS)) {
+    const value = read(env)
+    if (raw[field] === undefined && value) raw[field] = value
+  }
   Object.assign(raw, readCli(argv))
   // List settings are comma-separated in the environment.
   for (const [field, schema] of Object.entries(ConfigSchema.properties))

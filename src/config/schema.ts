@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 
+/** OTEL_TRACES_SAMPLER's values (the OpenTelemetry SDK environment specification). */
+export const TRACES_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const
+
 const Int = (minimum: number, maximum: number, def: number, description: string) =>
   Type.Integer({ minimum, maximum, default: def, description })
 
@@ -50,7 +53,17 @@ export const ConfigSchema = Type.Object({
   maxInFlightPerClient: Int(0, 1_000_000, 0, 'Predict requests one client (API key, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'),
   rateLimitPerSecond: Type.Number({ minimum: 0, default: 0, description: 'Requests per second per client (API key, else IP); 0 turns the limit off.' }),
   rateLimitBurst: Int(1, 1_000_000, 20, 'Requests a client may send at once before the per-second rate applies.'),
-  otlpEndpoint: Type.String({ default: '', description: 'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off.' }),
+  otlpEndpoint: Type.String({
+    default: '',
+    description: 'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, is read too.'
+  }),
+  otlpHeaders: Type.String({ default: '', description: 'Headers sent to the collector, key=value,key2=value2 (OTEL_EXPORTER_OTLP_HEADERS is read too).' }),
+  serviceName: Type.String({ minLength: 1, default: 'bun-infer', description: 'service.name of the spans (OTEL_SERVICE_NAME is read too).' }),
+  tracesSampler: Type.Union(
+    TRACES_SAMPLERS.map((name) => Type.Literal(name)),
+    { default: 'parentbased_always_on', description: 'Which requests are traced, as OTEL_TRACES_SAMPLER (read too).' }
+  ),
+  tracesSamplerArg: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Ratio for the traceidratio samplers, 0–1 (OTEL_TRACES_SAMPLER_ARG is read too).' }),
   drainTimeoutMs: Int(0, 600_000, 30_000, 'On SIGTERM/SIGINT, how long queued and in-flight requests may take before exit.'),
   enableFaultInjection: Type.Boolean({
     default: false,

@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace'
+import { BatchSpanProcessor, TracerProvider, type Sampler, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace'
 
 export interface StageTimings {
   preprocessMs: number
@@ -28,6 +28,8 @@ export class Tracing {
   private readonly propagator = new W3CTraceContextPropagator()
   /** Request spans not yet ended (onAfterResponse ends them, aborted requests included). */
   private readonly spans = new Map<Request, Span>()
+  /** Kept apart from `spans`: a log line written after shutdown ended the span still names its trace. */
+  private readonly traceIds = new WeakMap<Request, string>()
 
   constructor(private readonly provider: TracerProvider, version: string) {
     this.tracer = provider.getTracer('bun-infer', version)
@@ -42,6 +44,7 @@ export class Tracing {
       parent
     )
     this.spans.set(request, span)
+    this.traceIds.set(request, span.spanContext().traceId)
     const carrier: Record<string, string> = {}
     this.propagator.inject(trace.setSpan(context.active(), span), carrier, { set: (c, k, v) => (c[k] = v) })
     return carrier.traceparent
@@ -62,7 +65,7 @@ export class Tracing {
 
   /** The trace id of the request's span, for its log lines. */
   traceId(request: Request): string | undefined {
-    return this.spans.get(request)?.spanContext().traceId
+    return this.traceIds.get(request)
   }
 
   /** Ends the request span with the response status (5xx marks it as an error). */
@@ -86,17 +89,36 @@ export class Tracing {
   }
 }
 
+export interface TracingOptions {
+  /** service.name of every span (OTEL_SERVICE_NAME); default bun-infer. */
+  serviceName?: string
+  /** Which requests are recorded (OTEL_TRACES_SAMPLER); default: parent-based, always on. */
+  sampler?: Sampler
+}
+
 /** Tracing with the given processor (tests pass an in-memory exporter); batches spans to OTLP/HTTP in production. */
-export function createTracing(processor: SpanProcessor, version: string): Tracing {
+export function createTracing(processor: SpanProcessor, version: string, options: TracingOptions = {}): Tracing {
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'bun-infer', 'service.version': version }),
-    spanProcessors: [processor]
+    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'bun-infer', 'service.version': version }),
+    spanProcessors: [processor],
+    ...(options.sampler ? { sampler: options.sampler } : {})
   })
   return new Tracing(provider, version)
 }
 
+/** `key=value,key2=value2` (OTEL_EXPORTER_OTLP_HEADERS; values may be percent-encoded) → a header record. */
+export function parseOtlpHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const pair of text.split(',')) {
+    const at = pair.indexOf('=')
+    if (at <= 0) continue
+    headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim())
+  }
+  return headers
+}
+
 /** OTLP/HTTP exporter, loaded only when tracing is configured. */
-export async function otlpProcessor(url: string): Promise<SpanProcessor> {
+export async function otlpProcessor(url: string, headers: Record<string, string> = {}): Promise<SpanProcessor> {
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
-  return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) as unknown as SpanExporter })
+  return new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url, headers }) as unknown as SpanExporter })
 }

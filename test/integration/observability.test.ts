@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { imageBytes, multipart } from '../helpers/requests'
+import { requestLogLine } from '../helpers/log-lines'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // One real server: what the client got must be what /metrics counts and what the log line says.
@@ -18,24 +19,9 @@ function requestsCounted(scrape: string, labels: { route: string; method: string
   return line ? Number(line.slice(wanted.length + 1)) : 0
 }
 
-/** The request log lines for one request id, as objects. */
-function logLinesOf(requestId: string): Array<Record<string, unknown>> {
-  return server.logs.filter((line) => line.includes(requestId)).map((line) => JSON.parse(line))
-}
-
-/** The after-response hook runs once the answer is out: wait for its log line, as a condition, bounded. */
-async function requestLogLine(requestId: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 2000; i++) {
-    const line = logLinesOf(requestId).find((l) => l.msg === 'request')
-    if (line) return line
-    await new Promise((resolve) => setTimeout(resolve, 1))
-  }
-  throw new Error(`no request log line for ${requestId}; logs: ${server.logs.join('\n')}`)
-}
-
 async function send(path: string, init: RequestInit & { id: string }) {
   const response = await fetch(server.url + path, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-request-id': init.id } })
-  return { response, body: await response.text(), log: await requestLogLine(init.id) }
+  return { response, body: await response.text(), log: await requestLogLine(server, init.id) }
 }
 
 describe('the status a client gets is the status counted and logged', () => {

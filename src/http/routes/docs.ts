@@ -7,6 +7,12 @@ import { AppError, ERROR_CATALOGUE } from '../../errors'
 const SWAGGER_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
 const ASSETS = new Set(['swagger-ui-bundle.js', 'swagger-ui.css', 'favicon-32x32.png'])
 
+/**
+ * The plugin points Swagger UI at a relative `openapi.json`, which from /docs/ (trailing slash) means
+ * /docs/openapi.json, a 404. Its options type hides `url`, but it spreads our options after its own.
+ */
+const ABSOLUTE_SPEC_URL = { url: '/openapi.json' }
+
 const errorTable = Object.entries(ERROR_CATALOGUE)
   .map(([code, { status, description }]) => `| ${status} | \`${code}\` | ${description} |`)
   .join('\n')
@@ -22,6 +28,7 @@ export function docsRoutes(version: string) {
         swagger: {
           cdn: '/docs/assets/swagger-ui-bundle.js',
           theme: '/docs/assets/swagger-ui.css',
+          ...ABSOLUTE_SPEC_URL,
           autoDarkMode: false,
           deepLinking: true, // /docs#/predict/postV1Predict opens the upload form directly
           tryItOutEnabled: true
