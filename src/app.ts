@@ -18,6 +18,7 @@ import { healthRoutes } from './http/routes/health'
 import { metricsRoute } from './http/routes/metrics'
 import { modelRoutes } from './http/routes/models'
 import { predictRoutes } from './http/routes/predict'
+import { tryItRoutes } from './http/routes/try-it'
 
 export interface AppDeps {
   config: Readonly<Config>
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
     .use(authPlugin(deps.apiKeys, config.exemptPaths))
     .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths))
     .use(docsRoutes(deps.version))
+    .use(tryItRoutes())
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
     .use(modelRoutes(config, deps.predictor.catalog))

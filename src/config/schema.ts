@@ -47,8 +47,8 @@ export const ConfigSchema = Type.Object({
   }),
   apiKeysFile: Type.String({ default: '', description: 'File with one API key per line (# comments allowed), read at startup.' }),
   exemptPaths: Type.Array(Type.String(), {
-    default: ['/health', '/metrics', '/docs', '/openapi.json'],
-    description: 'Path prefixes served without an API key and outside the rate limit.'
+    default: ['/health', '/metrics', '/docs', '/openapi.json', '/', '/try-it', '/samples'],
+    description: 'Path prefixes served without an API key and outside the rate limit; "/" is the try-it page alone, not a prefix of every path.'
   }),
   maxInFlightPerClient: Int(0, 1_000_000, 0, 'Predict requests one client (API key, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'),
   rateLimitPerSecond: Type.Number({ minimum: 0, default: 0, description: 'Requests per second per client (API key, else IP); 0 turns the limit off.' }),

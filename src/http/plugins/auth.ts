@@ -17,9 +17,12 @@ export function loadApiKeys(keys: readonly string[], file: string): string[] {
   return [...keys, ...fromFile]
 }
 
-/** Whether `path` is one of the prefixes or below one (`/docs` covers `/docs/assets/x`, not `/docsx`). */
+/**
+ * Whether `path` is one of the prefixes or below one (`/docs` covers `/docs/assets/x`, not `/docsx`).
+ * `/` covers only the page at `/`: as a prefix it would exempt every path.
+ */
 export function isExempt(path: string, prefixes: readonly string[]): boolean {
-  return prefixes.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : prefix + '/'))
+  return prefixes.some((prefix) => path === prefix || (prefix !== '/' && path.startsWith(prefix.endsWith('/') ? prefix : prefix + '/')))
 }
 
 /** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
