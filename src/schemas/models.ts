@@ -4,7 +4,7 @@ const Tensor = t.Object({
   name: t.String(),
   datatype: t.Literal('FP32'),
   shape: t.Array(t.Integer(), { description: '-1 is the batch dimension.' })
-})
+}, { $id: '#/components/schemas/Tensor' })
 
 export const ModelInfo = t.Object({
   name: t.String({ examples: ['mobilenetv2'] }),
@@ -30,6 +30,6 @@ export const ModelInfo = t.Object({
   }),
   labels: t.Integer({ description: 'Number of classes.' }),
   license: t.Optional(t.String())
-})
+}, { $id: '#/components/schemas/ModelInfo' })
 
-export const ModelList = t.Object({ models: t.Array(ModelInfo) })
+export const ModelList = t.Object({ models: t.Array(ModelInfo) }, { $id: '#/components/schemas/ModelList' })

@@ -18,23 +18,26 @@ export const PredictJsonBody = Type.Object(
     images: Type.Optional(Type.Array(Base64Image, { minItems: 1, description: 'Several images; results come back in this order.' })),
     top_k: Type.Optional(TopK)
   },
-  { additionalProperties: false, description: 'Exactly one of image or images.' }
+  { additionalProperties: false, description: 'Exactly one of image or images.', $id: '#/components/schemas/PredictJsonRequest' }
 )
 
 /** For the docs page: what a multipart upload looks like (validated by hand in the route, not by Elysia). */
-export const PredictMultipartBody = Type.Object({
-  image: Type.Array(Type.String({ format: 'binary', description: 'A JPEG, PNG, WebP, GIF, AVIF or TIFF file.' }), {
-    minItems: 1,
-    description: 'One or more files in fields named image; results come back in this order.'
-  }),
-  top_k: Type.Optional(TopK)
-})
+export const PredictMultipartBody = Type.Object(
+  {
+    image: Type.Array(Type.String({ format: 'binary', description: 'A JPEG, PNG, WebP, GIF, AVIF or TIFF file.' }), {
+      minItems: 1,
+      description: 'One or more files in fields named image; results come back in this order.'
+    }),
+    top_k: Type.Optional(TopK)
+  },
+  { $id: '#/components/schemas/PredictMultipartRequest' }
+)
 
 export const Prediction = t.Object({
   label: t.String({ examples: ['Egyptian Mau'] }),
   class_index: t.Integer({ examples: [285] }),
   score: t.Number({ description: 'Probability in [0,1] (softmax of the logits).', examples: [0.66] })
-})
+}, { $id: '#/components/schemas/Prediction' })
 
 export const PredictResponse = t.Object({
   model: t.String({ examples: ['mobilenetv2'] }),
@@ -49,8 +52,8 @@ export const PredictResponse = t.Object({
     batch_sizes: t.Array(t.Integer(), { description: 'The batch size each image ran in, in order (0: answered from the cache).' }),
     cached: t.Boolean({ description: 'Every image was answered from the result cache (no worker touched).' }),
     cached_images: t.Integer({ description: 'How many images were answered from the result cache.' })
-  })
-})
+  }, { $id: '#/components/schemas/PredictionMetadata' })
+}, { $id: '#/components/schemas/PredictionResponse' })
 
 /**
  * OpenAPI requestBody for the predict routes: two media types with their own schemas, which Elysia's

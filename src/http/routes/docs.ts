@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import { openapi } from '@elysiajs/openapi'
 import { dirname, join } from 'node:path'
 import { AppError, ERROR_CATALOGUE } from '../../errors'
+import { publishedDocument } from '../../openapi/document'
 
 /** Swagger UI's files, served by this server: no CDN, so the docs work on air-gapped clusters. */
 const SWAGGER_DIR = dirname(Bun.resolveSync('swagger-ui-dist/package.json', import.meta.dir))
@@ -19,7 +20,15 @@ const errorTable = Object.entries(ERROR_CATALOGUE)
 
 /** /docs (Swagger UI, every asset local) and /openapi.json. */
 export function docsRoutes(version: string) {
+  // The plugin caches its document and hands back the same object: publish each one once.
+  const published = new WeakMap<object, Record<string, unknown>>()
   return new Elysia({ name: 'routes.docs' })
+    .onAfterHandle({ as: 'scoped' }, ({ path, responseValue }) => {
+      if (path !== '/openapi.json' || typeof responseValue !== 'object' || responseValue === null) return
+      let document = published.get(responseValue)
+      if (!document) published.set(responseValue, (document = publishedDocument(responseValue as Record<string, unknown>)))
+      return document
+    })
     .use(
       openapi({
         path: '/docs',
