@@ -5,15 +5,11 @@ import { loadApiKeys } from './http/plugins/auth'
 import { createTracing, otlpProcessor, parseOtlpHeaders } from './tracing/tracing'
 import { samplerFrom } from './tracing/sampler'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
-import { Batcher } from './batching/batcher'
-import { systemClock } from './batching/clock'
 import type { Config } from './config/schema'
-import { toWorkerModel, WorkerPool } from './inference/pool'
 import { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import { createMetrics } from './metrics/registry'
-import { discoverModels } from './models/registry'
-import { Predictor } from './predictor'
+import { buildPipeline, loadCatalog } from './pipeline'
 import pkg from '../package.json'
 
 export interface RunningServer {
@@ -29,14 +25,11 @@ export interface ServerOptions {
 
 /** Builds every dependency from config, loads the models on the workers, and listens. */
 export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
-  const catalog = discoverModels(config.modelsDir, config)
-  if (!catalog.has(config.defaultModel))
-    throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
+  const catalog = loadCatalog(config)
   const specs = catalog.specs()
-  const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
   // The gauges read the batcher and lifecycle at scrape time; both are built just below.
   const metrics = createMetrics({
-    versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
+    versions: specs.map((s) => ({ model: s.name, version: String(s.version), key: s.key })),
     queueDepth: (key) => batcher.depth(key),
     running: (key) => batcher.running(key),
     inFlight: () => lifecycle.active,
@@ -53,32 +46,11 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
         })
       : undefined
   const lifecycle = new Lifecycle()
-  const pool = new WorkerPool({
-    size: config.workers,
-    intraOpThreads: config.intraOpThreads,
-    batchTimeoutMs: config.batchTimeoutMs,
-    models: specs.map(toWorkerModel),
-    onWorkerLost: (reason) => {
-      metrics.workerRestarts.inc()
-      log.warn('worker lost; replacing it', { reason })
-    }
+  const { pool, batcher, predictor } = buildPipeline(config, catalog, {
+    metrics,
+    cache,
+    onWorkerLost: (reason) => log.warn('worker lost; replacing it', { reason })
   })
-  const batcher = new Batcher(pool, {
-    maxQueueImages: config.maxQueueImages,
-    clock: systemClock,
-    onBatch: (key, size) => metrics.batchSize.observe(labelsOf.get(key)!, size),
-    onSkipped: (key) => metrics.skipped.inc(labelsOf.get(key)!)
-  })
-  for (const spec of specs) {
-    batcher.addModel(spec.key, {
-      maxBatchSize: spec.maxBatchSize,
-      maxBatchDelayMs: spec.maxBatchDelayMs,
-      inputElements: spec.inputElements,
-      outputElements: spec.manifest.output.classes
-    })
-    metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
-  }
-  const predictor = new Predictor(catalog, batcher, config, metrics, cache)
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
     options.spanProcessor ?? (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint, parseOtlpHeaders(config.otlpHeaders)) : undefined)

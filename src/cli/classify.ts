@@ -1,0 +1,43 @@
+/**
+ * `bun run classify <files or folders…>`: classifies photos in process through the server's own
+ * preprocessing, batcher and worker pool (src/pipeline.ts), without HTTP. See CLASSIFY_USAGE.
+ */
+import { loadConfig } from '../config/load'
+import { buildPipeline, loadCatalog } from '../pipeline'
+import { CLASSIFY_USAGE, parseClassifyArgs, UsageError, type ClassifyOptions } from './args'
+import { expandPaths } from './files'
+import { CSV_HEADER } from './output'
+import { ProgressBar } from './progress'
+import { classifyFiles, describeSummary } from './run'
+
+async function main(options: ClassifyOptions): Promise<number> {
+  const config = loadConfig(process.env, [])
+  const model = options.model || config.defaultModel
+  const catalog = loadCatalog(config)
+  if (!catalog.has(model)) throw new UsageError(`no model "${model}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
+  const files = expandPaths(options.paths)
+  const { pool, predictor } = buildPipeline(config, catalog, { onWorkerLost: (reason) => process.stderr.write(`worker lost: ${reason}\n`) })
+  try {
+    await pool.start()
+    const out = (text: string) => process.stdout.write(text)
+    if (options.format === 'csv') out(CSV_HEADER)
+    const summary = await classifyFiles(files, { ...options, model, predictor, write: out, progress: new ProgressBar(files.length) })
+    process.stderr.write(describeSummary(summary) + '\n')
+    return summary.failed > 0 ? 1 : 0
+  } finally {
+    await pool.close()
+  }
+}
+
+try {
+  const options = parseClassifyArgs(process.argv.slice(2))
+  if (options.help) {
+    process.stdout.write(CLASSIFY_USAGE)
+    process.exit(0)
+  }
+  process.exit(await main(options))
+} catch (error) {
+  process.stderr.write(`classify: ${(error as Error).message}\n`)
+  if (error instanceof UsageError) process.stderr.write(CLASSIFY_USAGE)
+  process.exit(error instanceof UsageError ? 2 : 1)
+}

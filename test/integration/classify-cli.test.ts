@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CAT_CLASSES, IMAGES } from '../helpers/requests'
+
+// The CLI as a user runs it, on the fixture photos plus files that must fail, with the real models.
+const ROOT = join(import.meta.dir, '../..')
+let scratch: string
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'bun-infer-classify-'))
+  writeFileSync(join(scratch, 'notes.txt'), 'not a photo\n')
+})
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+async function classify(...args: string[]) {
+  const proc = Bun.spawn(['bun', 'src/cli/classify.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, BUN_INFER_WORKERS: '1' },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe'
+  })
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  return { stdout, stderr, code }
+}
+
+describe('bun run classify', () => {
+  test('a folder of photos: JSONL, one line each, exit 0, a summary with images/s and no progress bar in a pipe', async () => {
+    const { stdout, stderr, code } = await classify('--top-k', '3', IMAGES)
+    expect(code, stderr).toBe(0)
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line))
+    expect(lines.map((l) => l.file).sort()).toEqual(['chelsea.jpg', 'chelsea.png', 'coffee.png', 'rocket.jpg'].map((f) => join(IMAGES, f)))
+    const chelsea = lines.find((l) => l.file.endsWith('chelsea.jpg'))
+    expect(chelsea.model).toBe('mobilenetv2')
+    expect(chelsea.predictions).toHaveLength(3)
+    expect(CAT_CLASSES).toContain(chelsea.predictions[0].class_index)
+    expect(stderr).toMatch(/^4 images in [\d.]+ s: [\d.]+ images\/s; 0 failed\n$/)
+  }, 60_000)
+
+  test('a bad file and a missing one: reported by code, the others still classified, exit 1', async () => {
+    const { stdout, stderr, code } = await classify('--format', 'csv', '--model', 'shufflenetv2', join(IMAGES, 'chelsea.jpg'), join(scratch, 'notes.txt'), join(scratch, 'gone.jpg'))
+    expect(code).toBe(1)
+    const rows = stdout.trim().split('\n')
+    expect(rows[0]).toBe('file,model,model_version,rank,label,class_index,score,error_code,error_message')
+    expect(rows.filter((r) => r.startsWith(join(IMAGES, 'chelsea.jpg') + ',shufflenetv2,'))).toHaveLength(5)
+    expect(rows.find((r) => r.startsWith(join(scratch, 'notes.txt')))).toContain(',unsupported_image_format,')
+    expect(rows.find((r) => r.startsWith(join(scratch, 'gone.jpg')))).toContain(',unreadable_file,')
+    expect(stderr).toContain('3 images in')
+    expect(stderr).toContain('2 failed (unsupported_image_format 1, unreadable_file 1)')
+  }, 60_000)
+
+  test('usage errors exit 2 with the usage; an unknown model is named', async () => {
+    const none = await classify()
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('usage: bun run classify')
+    const unknown = await classify('--model', 'resnet9000', IMAGES)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('no model "resnet9000"')
+  }, 60_000)
+})
