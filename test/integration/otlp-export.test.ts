@@ -1,21 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Server } from 'bun'
 import { imageBytes, multipart } from '../helpers/requests'
+import { startCollector, type ReceivedExport } from '../helpers/otlp-collector'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // A stand-in OTLP/HTTP collector on an ephemeral port: it only records what it is sent.
-const received: Array<{ path: string; contentType: string; body: string }> = []
-let collector: Server<unknown>
+let collector: ReturnType<typeof startCollector>['server']
+let received: ReceivedExport[]
 let server: ServerProcess
 beforeAll(async () => {
-  collector = Bun.serve({
-    port: 0,
-    hostname: '127.0.0.1',
-    async fetch(request) {
-      received.push({ path: new URL(request.url).pathname, contentType: request.headers.get('content-type') ?? '', body: await request.text() })
-      return new Response('{}', { headers: { 'content-type': 'application/json' } })
-    }
-  })
+  ;({ server: collector, received } = startCollector())
   server = await startServerProcess({ BUN_INFER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}/v1/traces`, BUN_INFER_WORKERS: '1' })
 })
 afterAll(async () => {
