@@ -7,8 +7,8 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { editManifest, tempModelRepo } from '../../test/helpers/model-repo'
-import { startRedisServer } from '../../test/helpers/redis-server'
+import { editManifest, tempModelRepo } from '../../tools/model-repo'
+import { startRedisServer } from '../../tools/process/redis-server'
 import { round } from '../lib/stats'
 import type { Payload } from '../lib/payloads'
 import { flags, fmtTally, jpegPayload, latencyCell, metric, metrics, report, ROOT, SERVER_CMD, send, startServer, tally, verdict, type Outcome } from './common'
