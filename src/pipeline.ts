@@ -38,10 +38,10 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
   })
   const cache =
-    config.cacheMaxEntries > 0
+    config.maxCacheEntries > 0
       ? new ResultCache({
-          maxEntries: config.cacheMaxEntries,
-          maxBytes: config.cacheMaxBytes,
+          maxEntries: config.maxCacheEntries,
+          maxBytes: config.maxCacheBytes,
           ttlMs: config.cacheTtlMs,
           redis: config.redisUrl ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs } : undefined,
           onEvent: (event) => metrics.cacheEvents.inc({ event })

@@ -5,7 +5,7 @@ import type { Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
 import type { ResultCache } from './cache'
-import { cacheKey } from './cache/key'
+import { cacheKey } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
 

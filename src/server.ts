@@ -33,7 +33,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   const pool = new WorkerPool({
     size: config.workers,
     intraOpThreads: config.intraOpThreads,
-    batchTimeoutMs: config.batchTimeoutMs,
+    batchWatchdogMs: config.batchWatchdogMs,
     models: catalog.specs().map(toWorkerModel),
     onWorkerLost: (reason) => {
       metrics.workerRestarts.inc()

@@ -50,7 +50,7 @@ export interface PoolOptions {
   intraOpThreads: number
   models: WorkerModel[]
   /** A batch running longer than this (ms) means a wedged worker: it is terminated and replaced. 0: no watchdog. */
-  batchTimeoutMs?: number
+  batchWatchdogMs?: number
   /** Called with a short reason whenever a worker dies and is replaced. */
   onWorkerLost?: (reason: string) => void
 }
@@ -118,7 +118,7 @@ export class WorkerPool implements BatchRunner {
         slot.worker.postMessage({ ...message, input: copy }, [copy.buffer as ArrayBuffer])
       }
       slot.job = job
-      const limit = this.options.batchTimeoutMs
+      const limit = this.options.batchWatchdogMs
       if (limit) job.timer = setTimeout(() => slot.job === job && this.lost(slot, `a batch ran over ${limit} ms`), limit)
     })
   }

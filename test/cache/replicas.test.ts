@@ -13,7 +13,7 @@ let coffee: Uint8Array
 let rocket: Uint8Array
 beforeAll(async () => {
   redis = await startRedisServer()
-  const env = { BUN_INFER_CACHE_MAX_ENTRIES: '1000', BUN_INFER_REDIS_URL: redis.url }
+  const env = { BUN_INFER_MAX_CACHE_ENTRIES: '1000', BUN_INFER_REDIS_URL: redis.url }
   ;[a, b] = [testApp({ env }), testApp({ env })]
   ;[cat, coffee, rocket] = (await Promise.all(['chelsea.jpg', 'coffee.png', 'rocket.jpg'].map(imageBytes))) as [Uint8Array, Uint8Array, Uint8Array]
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { envName, loadConfig } from '../../src/config/load'
+import { deprecationWarnings, envName, loadConfig } from '../../src/config/load'
 
 describe('loadConfig', () => {
   test('defaults when nothing is set, frozen', () => {
@@ -34,5 +34,16 @@ describe('loadConfig', () => {
 
   test('env names are the field in SCREAMING_SNAKE_CASE with the prefix', () => {
     expect(envName('maxBatchDelayMs')).toBe('BUN_INFER_MAX_BATCH_DELAY_MS')
+  })
+})
+
+describe('renamed settings', () => {
+  test('an old name still works for one release, with a warning; the new name wins when both are set', () => {
+    expect(loadConfig({ BUN_INFER_CACHE_MAX_ENTRIES: '7' }).maxCacheEntries).toBe(7)
+    expect(loadConfig({ BUN_INFER_BATCH_TIMEOUT_MS: '500', BUN_INFER_BATCH_WATCHDOG_MS: '900' }).batchWatchdogMs).toBe(900)
+    expect(deprecationWarnings({ BUN_INFER_CACHE_MAX_BYTES: '4096' })).toEqual([
+      'BUN_INFER_CACHE_MAX_BYTES is deprecated and will be removed in the next release; use BUN_INFER_MAX_CACHE_BYTES'
+    ])
+    expect(deprecationWarnings({ BUN_INFER_MAX_CACHE_BYTES: '4096' })).toEqual([])
   })
 })

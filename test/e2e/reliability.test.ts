@@ -14,7 +14,7 @@ beforeAll(async () => {
     BUN_INFER_MAX_QUEUE_IMAGES: '128',
     BUN_INFER_BODY_TIMEOUT_MS: '400',
     BUN_INFER_ENABLE_FAULT_INJECTION: 'true',
-    BUN_INFER_BATCH_TIMEOUT_MS: '2000'
+    BUN_INFER_BATCH_WATCHDOG_MS: '2000'
   })
 })
 afterAll(async () => {

@@ -8,5 +8,5 @@ export type { ServerProcess }
  */
 export function startServerProcess(env: Record<string, string> = {}, waitFor: 'ready' | 'listening' = 'ready'): Promise<ServerProcess> {
   // The result cache is off unless a test turns it on: repeated fixture photos must reach the workers.
-  return launch({ env: { BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_CACHE_MAX_ENTRIES: '0', ...env }, waitFor })
+  return launch({ env: { BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_MAX_CACHE_ENTRIES: '0', ...env }, waitFor })
 }

@@ -39,7 +39,7 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
   }, 30_000)
 
   test('a worker that hangs is terminated by the batch watchdog and replaced', async () => {
-    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)], batchTimeoutMs: 300 })
+    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)], batchWatchdogMs: 300 })
     await pool.start()
     try {
       const ready = new Promise<void>((resolve) => pool.onIdle(resolve))
