@@ -3,15 +3,15 @@ import { CAT_CLASSES, imageBytes, multipart, type ErrorJson, type PredictBody } 
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // CI-sized versions of bench/reliability/*, against one real server process with the real model on one
-// worker: overload, clients that hang up while queued, a stalled body, a worker that crashes or hangs, and
-// last, SIGTERM under load. Outcomes are asserted; the only timing bound is a loose one on the 429s.
+// worker: overload, a worker that hangs (the watchdog) while clients behind it hang up, a stalled body, a
+// worker that crashes, and last, SIGTERM under load. Outcomes are asserted; the only timing bound is a loose one on the 429s.
 const cat = await imageBytes('chelsea.jpg')
 let server: ServerProcess
 
 beforeAll(async () => {
   server = await startServerProcess({
     BUN_INFER_WORKERS: '1', // the queue grows behind one worker while decoding runs on both cores
-    BUN_INFER_MAX_QUEUE_IMAGES: '128',
+    BUN_INFER_MAX_QUEUE_IMAGES: '64',
     BUN_INFER_BODY_TIMEOUT_MS: '400',
     BUN_INFER_ENABLE_FAULT_INJECTION: 'true',
     BUN_INFER_BATCH_WATCHDOG_MS: '2000'
@@ -66,31 +66,20 @@ describe('one real server under hostile conditions', () => {
     expect(await fetch(`${server.url}/metrics`).then((r) => r.text())).toMatch(/bun_infer_queue_depth\{[^}]*model="mobilenetv2"[^}]*\} 0/)
   }, 30_000)
 
-  test('clients that disconnect while queued: their images are skipped, counted, and never inferred', async () => {
+  test('clients that hang up while queued behind a busy worker are skipped, counted, and never inferred', async () => {
     const skippedBefore = await metric('bun_infer_queue_skipped_total')
     const inferredBefore = await metric('bun_infer_batch_size_sum')
-    // 96 closed-loop fillers keep ~0.6 s of work queued in front of the leavers, below the 128-image bound.
-    let filling = true
-    const filled: number[] = []
-    const fillers = Array.from({ length: 96 }, async () => {
-      while (filling) filled.push((await predict()).status)
-    })
-    // Steady state once every filler has had one answer: the queue is then as deep as it gets.
-    while (filled.length < 96) await Bun.sleep(5)
-    const left = await Promise.all(Array.from({ length: 16 }, () => predict({ signal: AbortSignal.timeout(200) })))
-    filling = false
-    await Promise.all(fillers)
-    expect(filled.every((s) => s === 200)).toBe(true)
-    expect(left.filter((o) => o.status === 0).length).toBeGreaterThan(0)
+    // The one worker spins on a hung batch (until the 2 s watchdog), so whatever queues now stays queued.
+    const hung = predict({ headers: { 'x-bun-infer-fault': 'hang' } })
+    while ((await metric('bun_infer_running_images')) < 1) await Bun.sleep(5)
+    const left = await Promise.all(Array.from({ length: 16 }, () => predict({ signal: AbortSignal.timeout(400) })))
+    expect(left.map((o) => o.status)).toEqual(Array(16).fill(0)) // every client gave up
+    expect((await hung).status).toBe(503)
     // The server notices hang-ups asynchronously: wait until nothing is in flight.
     while ((await metric('bun_infer_requests_in_flight')) > 0) await Bun.sleep(5)
-    const skipped = (await metric('bun_infer_queue_skipped_total')) - skippedBefore
-    const inferred = (await metric('bun_infer_batch_size_sum')) - inferredBefore
-    expect(skipped).toBeGreaterThan(0)
-    // A skipped image is never inferred: everything inferred is a 200 or a leaver that was already running.
-    const answered = filled.length + left.filter((o) => o.status === 200).length
-    expect(inferred).toBeGreaterThanOrEqual(answered)
-    expect(inferred + skipped).toBeLessThanOrEqual(answered + left.length)
+    expect((await metric('bun_infer_queue_skipped_total')) - skippedBefore).toBe(16)
+    expect((await metric('bun_infer_batch_size_sum')) - inferredBefore).toBe(1) // only the hung batch ran
+    expect((await predict()).status).toBe(200)
   }, 30_000)
 
   test('a body that stalls gets 408 body_timeout and its connection closed; others are served meanwhile', async () => {
@@ -120,15 +109,6 @@ describe('one real server under hostile conditions', () => {
     // The replacement loads in the background; requests queue until it is ready, none is lost.
     expect((await Promise.all(Array.from({ length: 4 }, () => predict()))).map((o) => o.status)).toEqual([200, 200, 200, 200])
     expect(await metric('bun_infer_worker_restarts_total')).toBe(restartsBefore + 1)
-  }, 30_000)
-
-  test('a worker hanging mid-batch is terminated by the watchdog: 503 worker_lost, not the 30 s deadline', async () => {
-    const started = performance.now()
-    const hung = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'x-bun-infer-fault': 'hang' }, body: multipart([{ bytes: cat }]) })
-    expect(hung.status).toBe(503)
-    expect(await codeOf(hung)).toBe('worker_lost')
-    expect(performance.now() - started).toBeLessThan(20_000)
-    expect((await Promise.all(Array.from({ length: 4 }, () => predict()))).map((o) => o.status)).toEqual([200, 200, 200, 200])
   }, 30_000)
 
   test('SIGTERM under load: readiness 503, new requests 503 draining, every accepted request finishes, exit 0', async () => {
