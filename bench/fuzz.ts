@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 import { corpusLimitsEnv } from '../tools/bad-input/cases'
 import { runFuzz } from '../tools/bad-input/fuzz-run'
 import { fuzzRequest, seedImages } from '../tools/bad-input/mutate'
-import { startServerProcess, type ServerProcess } from '../test/helpers/server-process'
+import { launch, type ServerProcess } from '../tools/process/launch'
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +46,7 @@ let server: ServerProcess | undefined
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 try {
   if (!values.url)
-    server = await startServerProcess(corpusLimitsEnv())
+    server = await launch({ env: { ...corpusLimitsEnv(), BUN_INFER_LOG_LEVEL: 'warn', BUN_INFER_MAX_CACHE_ENTRIES: '0' } })
   const url = values.url ?? server!.url
   const rssBefore = server ? rssMiB(server.proc.pid) : undefined
   const report = await runFuzz({ url, images, seed, requests, concurrency, only })
