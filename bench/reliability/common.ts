@@ -3,7 +3,8 @@
  * predict request and classify its outcome, a bounded fixed-rate (open-loop) sender, a closed-loop
  * capacity probe, RSS sampling from /proc, and the Markdown table every script prints.
  */
-import { cpus, loadavg } from 'node:os'
+import { cpus } from 'node:os'
+import { loadAverages } from '../lib/machine'
 import { parseArgs } from 'node:util'
 import { launch, ROOT, SERVER_CMD, type ServerProcess } from '../../tools/process/launch'
 import { rssBytes } from '../../tools/process/procfs'
@@ -210,7 +211,7 @@ export function report(title: string, rows: [string, string | number][], notes: 
   const lines = [
     `### ${title}`,
     '',
-    `\`${command}\` · ${new Date().toISOString()} · ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `\`${command}\` · ${new Date().toISOString()} · ${cpus().length} cores, load average ${loadAverages().join(' ')}`,
     '',
     '| figure | value |',
     '| --- | --- |',
