@@ -1,54 +1,57 @@
 import { Batcher } from './batching/batcher'
-import { systemClock } from './batching/clock'
-import type { ResultCache } from './cache'
+import type { Clock } from './batching/clock'
+import { ResultCache } from './cache'
 import type { Config } from './config/schema'
-import { toWorkerModel, WorkerPool } from './inference/pool'
-import type { Metrics } from './metrics/registry'
-import { discoverModels, type ModelCatalog } from './models/registry'
+import type { BatchRunner } from './inference/pool'
+import { createMetrics, type Metrics } from './metrics/registry'
+import type { ModelCatalog } from './models/registry'
 import { Predictor } from './predictor'
 
-/** Everything between bytes in and labels out, without HTTP: shared by the server and the CLI. */
+/** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
 export interface Pipeline {
   catalog: ModelCatalog
-  pool: WorkerPool
+  metrics: Metrics
+  cache?: ResultCache
   batcher: Batcher
   predictor: Predictor
 }
 
 export interface PipelineOptions {
-  metrics?: Metrics
-  cache?: ResultCache
-  onWorkerLost?: (reason: string) => void
+  clock: Clock
+  /** Predict requests in flight, for the gauge (the lifecycle counts them). */
+  inFlight?: () => number
 }
 
-/** The models of `config.modelsDir`; throws when the default model is not among them. */
-export function loadCatalog(config: Readonly<Config>): ModelCatalog {
-  const catalog = discoverModels(config.modelsDir, config)
-  if (!catalog.has(config.defaultModel))
-    throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
-  return catalog
-}
-
-/** Builds the worker pool, the batcher (one queue per model version) and the predictor; `pool.start()` loads the models. */
-export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, options: PipelineOptions = {}): Pipeline {
-  const { metrics } = options
+/**
+ * Builds metrics, result cache, batcher and predictor over `runner` (the worker pool in the server, a
+ * recording runner in tests, the pool again in the CLI), so every caller gets the same wiring.
+ */
+export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, runner: BatchRunner, options: PipelineOptions): Pipeline {
   const specs = catalog.specs()
   const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
-  const pool = new WorkerPool({
-    size: config.workers,
-    intraOpThreads: config.intraOpThreads,
-    batchTimeoutMs: config.batchTimeoutMs,
-    models: specs.map(toWorkerModel),
-    onWorkerLost: (reason) => {
-      metrics?.workerRestarts.inc()
-      options.onWorkerLost?.(reason)
-    }
+  // The gauges read the batcher and cache at scrape time; both are built just below.
+  const metrics = createMetrics({
+    versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
+    queueDepth: (key) => batcher.depth(key),
+    running: (key) => batcher.running(key),
+    inFlight: options.inFlight,
+    cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
   })
-  const batcher = new Batcher(pool, {
+  const cache =
+    config.maxCacheEntries > 0
+      ? new ResultCache({
+          maxEntries: config.maxCacheEntries,
+          maxBytes: config.maxCacheBytes,
+          ttlMs: config.cacheTtlMs,
+          redis: config.redisUrl ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs } : undefined,
+          onEvent: (event) => metrics.cacheEvents.inc({ event })
+        })
+      : undefined
+  const batcher = new Batcher(runner, {
     maxQueueImages: config.maxQueueImages,
-    clock: systemClock,
-    onBatch: (key, size) => metrics?.batchSize.observe(labelsOf.get(key)!, size),
-    onSkipped: (key) => metrics?.skipped.inc(labelsOf.get(key)!)
+    clock: options.clock,
+    onBatch: (key, size) => metrics.batchSize.observe(labelsOf.get(key)!, size),
+    onSkipped: (key) => metrics.skipped.inc(labelsOf.get(key)!)
   })
   for (const spec of specs) {
     batcher.addModel(spec.key, {
@@ -57,8 +60,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, o
       inputElements: spec.inputElements,
       outputElements: spec.manifest.output.classes
     })
-    metrics?.modelInfo.set(labelsOf.get(spec.key)!, 1)
+    metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
   }
-  const predictor = new Predictor(catalog, batcher, config, metrics, options.cache)
-  return { catalog, pool, batcher, predictor }
+  const predictor = new Predictor(catalog, batcher, config, metrics, cache)
+  return { catalog, metrics, cache, batcher, predictor }
 }

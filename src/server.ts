@@ -1,15 +1,17 @@
 import type { Server } from 'bun'
 import { createApp } from './app'
-import { ResultCache } from './cache'
 import { loadApiKeys } from './http/plugins/auth'
 import { createTracing, otlpProcessor, parseOtlpHeaders } from './tracing/tracing'
 import { samplerFrom } from './tracing/sampler'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
+import { systemClock } from './batching/clock'
 import type { Config } from './config/schema'
+import { createWorkerPool } from './inference/pool-from-config'
 import { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
-import { createMetrics } from './metrics/registry'
-import { buildPipeline, loadCatalog } from './pipeline'
+import { loadCatalog } from './models/load-catalog'
+import { buildPipeline } from './pipeline'
+import { FaultInjectingRunner } from './faults/runner'
 import pkg from '../package.json'
 
 export interface RunningServer {
@@ -26,30 +28,16 @@ export interface ServerOptions {
 /** Builds every dependency from config, loads the models on the workers, and listens. */
 export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const catalog = loadCatalog(config)
-  const specs = catalog.specs()
-  // The gauges read the batcher and lifecycle at scrape time; both are built just below.
-  const metrics = createMetrics({
-    versions: specs.map((s) => ({ model: s.name, version: String(s.version), key: s.key })),
-    queueDepth: (key) => batcher.depth(key),
-    running: (key) => batcher.running(key),
-    inFlight: () => lifecycle.active,
-    cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
-  })
-  const cache =
-    config.cacheMaxEntries > 0
-      ? new ResultCache({
-          maxEntries: config.cacheMaxEntries,
-          maxBytes: config.cacheMaxBytes,
-          ttlMs: config.cacheTtlMs,
-          redis: config.redisUrl ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs } : undefined,
-          onEvent: (event) => metrics.cacheEvents.inc({ event })
-        })
-      : undefined
   const lifecycle = new Lifecycle()
-  const { pool, batcher, predictor } = buildPipeline(config, catalog, {
-    metrics,
-    cache,
-    onWorkerLost: (reason) => log.warn('worker lost; replacing it', { reason })
+  const pool = createWorkerPool(config, catalog, (reason) => {
+    metrics.workerRestarts.inc()
+    log.warn('worker lost; replacing it', { reason })
+  })
+  // Fault injection (tests only) wraps the pool; without it requests go straight to the pool.
+  const faults = config.enableFaultInjection ? new FaultInjectingRunner(pool) : undefined
+  const { metrics, cache, predictor } = buildPipeline(config, catalog, faults ?? pool, {
+    clock: systemClock,
+    inFlight: () => lifecycle.active
   })
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
@@ -60,13 +48,15 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   const app = createApp({
     config,
     predictor,
+    catalog,
     lifecycle,
     metrics,
     log,
     workersHealthy: () => pool.healthy,
     version: pkg.version,
     apiKeys,
-    tracing
+    tracing,
+    armFault: faults && ((fault) => faults.arm(fault))
   })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
@@ -85,7 +75,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   lifecycle.state = 'ready'
   log.info('ready', {
     port: server.port,
-    models: specs.map((s) => s.key),
+    models: catalog.specs().map((s) => s.key),
     workers: config.workers,
     intra_op_threads: config.intraOpThreads,
     load_ms: Math.round(performance.now() - loadStarted)

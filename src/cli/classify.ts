@@ -2,8 +2,11 @@
  * `bun run classify <files or folders…>`: classifies photos in process through the server's own
  * preprocessing, batcher and worker pool (src/pipeline.ts), without HTTP. See CLASSIFY_USAGE.
  */
+import { systemClock } from '../batching/clock'
 import { loadConfig } from '../config/load'
-import { buildPipeline, loadCatalog } from '../pipeline'
+import { createWorkerPool } from '../inference/pool-from-config'
+import { loadCatalog } from '../models/load-catalog'
+import { buildPipeline } from '../pipeline'
 import { CLASSIFY_USAGE, parseClassifyArgs, UsageError, type ClassifyOptions } from './args'
 import { expandPaths } from './files'
 import { CSV_HEADER } from './output'
@@ -11,12 +14,14 @@ import { ProgressBar } from './progress'
 import { classifyFiles, describeSummary } from './run'
 
 async function main(options: ClassifyOptions): Promise<number> {
-  const config = loadConfig(process.env, [])
+  // No result cache: each photo is classified once, and the answers go to stdout, not to a cache.
+  const config = loadConfig(process.env, [], { maxCacheEntries: 0 })
   const model = options.model || config.defaultModel
   const catalog = loadCatalog(config)
   if (!catalog.has(model)) throw new UsageError(`no model "${model}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
   const files = expandPaths(options.paths)
-  const { pool, predictor } = buildPipeline(config, catalog, { onWorkerLost: (reason) => process.stderr.write(`worker lost: ${reason}\n`) })
+  const pool = createWorkerPool(config, catalog, (reason) => process.stderr.write(`worker lost: ${reason}\n`))
+  const { predictor } = buildPipeline(config, catalog, pool, { clock: systemClock })
   try {
     await pool.start()
     const out = (text: string) => process.stdout.write(text)

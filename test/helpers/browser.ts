@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
-/** Debian's chromium (apt-get install chromium); scripts/test-deps.sh installs it. */
+/** Debian's chromium (apt-get install chromium); tools/test-deps.sh installs it. */
 export const CHROMIUM = '/usr/bin/chromium'
 
 /** Headless, and quiet: no background traffic of Chromium's own (updates, sync, QUIC probes). */
