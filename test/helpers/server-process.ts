@@ -13,14 +13,15 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `bun src/main.ts` on an ephemeral port with the given env (BUN_INFER_* settings) and waits for
+ * Starts `bun src/main.ts` on an ephemeral port (or BUN_INFER_PORT) with the given env (BUN_INFER_* settings) and waits for
  * the log line `until` ('ready' by default, or 'listening' to catch the server while models load).
  */
 export async function startServerProcess(
   env: Record<string, string> = {},
   until: 'ready' | 'listening' = 'ready'
 ): Promise<ServerProcess> {
-  const proc = Bun.spawn(['bun', 'src/main.ts', '--port', '0', '--host', '127.0.0.1'], {
+  // A fixed BUN_INFER_PORT is for tests that restart a replica in place or share a port (reusePort).
+  const proc = Bun.spawn(['bun', 'src/main.ts', '--port', env.BUN_INFER_PORT ?? '0', '--host', '127.0.0.1'], {
     cwd: ROOT,
     // The result cache is off unless a test turns it on: repeated fixture photos must reach the workers.
     env: { ...process.env, BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_CACHE_MAX_ENTRIES: '0', ...env },
