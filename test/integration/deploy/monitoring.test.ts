@@ -5,12 +5,15 @@ import { freePort } from '../../helpers/redis-server'
 import { imageBytes, multipart } from '../../helpers/requests'
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process'
 import { metricUses, type MetricUse } from './promql-names'
+import { prometheusAdapterRules } from '../../../deploy/k8s/autoscaling'
+import { QUEUE_DEPTH_QUERY } from '../../../deploy/k8s/settings'
 
 const DEPLOY = join(import.meta.dir, '../../../deploy')
 // Debian's `prometheus` package installs promtool in /usr/bin.
 const PROMTOOL = Bun.which('promtool')
-// Labels Prometheus attaches to every series of a target; the server never exposes them itself.
-const TARGET_LABELS = new Set(['job', 'instance'])
+// Labels Prometheus attaches to every series of a target (on Kubernetes also its namespace and pod);
+// the server never exposes them itself.
+const TARGET_LABELS = new Set(['job', 'instance', 'namespace', 'pod'])
 
 function promtool(...args: string[]): { code: number; output: string } {
   if (PROMTOOL === null) throw new Error('promtool is not on PATH (Debian: apt-get install -y prometheus)')
@@ -30,7 +33,7 @@ describe('promtool', () => {
   })
 })
 
-/** Every PromQL expression an operator sees: alert rules and dashboard panels. */
+/** Every PromQL expression an operator sees or scales on: alert rules, dashboard panels, autoscaling queries. */
 async function expressions(): Promise<Array<{ where: string; expr: string }>> {
   const rules = Bun.YAML.parse(await Bun.file(join(DEPLOY, 'prometheus/alerts.yml')).text()) as {
     groups: Array<{ rules: Array<{ alert: string; expr: string }> }>
@@ -40,7 +43,9 @@ async function expressions(): Promise<Array<{ where: string; expr: string }>> {
   }
   return [
     ...rules.groups.flatMap((group) => group.rules.map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr }))),
-    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ where: `panel "${panel.title}"`, expr: target.expr })))
+    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ where: `panel "${panel.title}"`, expr: target.expr }))),
+    { where: 'KEDA ScaledObject', expr: QUEUE_DEPTH_QUERY },
+    ...prometheusAdapterRules().rules.custom.map((rule) => ({ where: 'prometheus-adapter rule', expr: rule.seriesQuery }))
   ]
 }
 
@@ -62,7 +67,7 @@ function unknownUses(uses: MetricUse[], samples: Sample[]): string[] {
   return unknown
 }
 
-describe('every metric the dashboard and the alerts read exists in a real scrape', () => {
+describe('every metric the dashboard, the alerts and the autoscalers read exists in a real scrape', () => {
   let server: ServerProcess
   let samples: Sample[]
 
@@ -83,7 +88,7 @@ describe('every metric the dashboard and the alerts read exists in a real scrape
     await server?.stop()
   })
 
-  test('alert rules and dashboard panels', async () => {
+  test('alert rules, dashboard panels, KEDA and prometheus-adapter queries', async () => {
     const all = await expressions()
     expect(all.filter((e) => e.where.startsWith('alert')).length).toBe(5)
     expect(all.filter((e) => e.where.startsWith('panel')).length).toBeGreaterThanOrEqual(10)
