@@ -18,11 +18,13 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   env: Record<string, string> = {},
-  until: 'ready' | 'listening' = 'ready'
+  until: 'ready' | 'listening' = 'ready',
+  /** The checkout to run from (a production install in a temp folder, say); this repository by default. */
+  cwd: string = ROOT
 ): Promise<ServerProcess> {
   // A fixed BUN_INFER_PORT is for tests that restart a replica in place or share a port (reusePort).
   const proc = Bun.spawn(['bun', 'src/main.ts', '--port', env.BUN_INFER_PORT ?? '0', '--host', '127.0.0.1'], {
-    cwd: ROOT,
+    cwd,
     // The result cache is off unless a test turns it on: repeated fixture photos must reach the workers.
     env: { ...process.env, BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_CACHE_MAX_ENTRIES: '0', ...env },
     stdin: 'ignore',
