@@ -5,7 +5,7 @@
  */
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
 import type { PrometheusAdapterRule, ScaledObject } from './custom-resources'
-import { APP, LABELS, MAX_REPLICAS, NAMESPACE, PROMETHEUS_URL, QUEUE_DEPTH_QUERY, QUEUE_DEPTH_TARGET_PER_REPLICA, REPLICAS } from './settings'
+import { DEPLOYMENT_REF, MAX_REPLICAS, OBJECT_META, PROMETHEUS_URL, QUEUE_DEPTH_QUERY, QUEUE_DEPTH_TARGET_PER_REPLICA, REPLICAS } from './settings'
 
 const QUEUE_METRIC = 'bun_infer_queue_depth'
 
@@ -13,9 +13,9 @@ export function scaledObject(): ScaledObject {
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
-    metadata: { name: APP, namespace: NAMESPACE, labels: LABELS },
+    metadata: OBJECT_META,
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: APP },
+      scaleTargetRef: DEPLOYMENT_REF,
       minReplicaCount: REPLICAS,
       maxReplicaCount: MAX_REPLICAS,
       pollingInterval: 15,
@@ -35,9 +35,9 @@ export function horizontalPodAutoscaler(): V2HorizontalPodAutoscaler {
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata: { name: APP, namespace: NAMESPACE, labels: LABELS },
+    metadata: OBJECT_META,
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: APP },
+      scaleTargetRef: DEPLOYMENT_REF,
       minReplicas: REPLICAS,
       maxReplicas: MAX_REPLICAS,
       metrics: [

@@ -12,6 +12,10 @@ export const REPLICAS = 3
 export const MAX_REPLICAS = 20
 
 export const LABELS = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/component': 'inference-server' }
+/** Name, namespace and labels of every object we render (each kind has one object, named after the app). */
+export const OBJECT_META = { name: APP, namespace: NAMESPACE, labels: LABELS }
+/** What the autoscalers scale. */
+export const DEPLOYMENT_REF = { apiVersion: 'apps/v1', kind: 'Deployment', name: APP }
 
 /** BUN_INFER_DRAIN_TIMEOUT_MS: how long a SIGTERMed pod lets admitted requests finish. */
 export const DRAIN_TIMEOUT_MS = 30_000

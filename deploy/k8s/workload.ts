@@ -5,7 +5,7 @@ import {
   DRAIN_TIMEOUT_MS,
   IMAGE,
   LABELS,
-  NAMESPACE,
+  OBJECT_META,
   PORT,
   PRESTOP_SLEEP_SECONDS,
   REPLICAS,
@@ -17,13 +17,11 @@ import {
 export const API_KEYS_SECRET = `${APP}-api-keys`
 const API_KEYS_DIR = '/etc/bun-infer/api-keys'
 
-const metadata = (name: string) => ({ name, namespace: NAMESPACE, labels: LABELS })
-
 export function configMap(): V1ConfigMap {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: metadata(APP),
+    metadata: OBJECT_META,
     data: {
       BUN_INFER_WORKERS: '2',
       BUN_INFER_INTRA_OP_THREADS: '1',
@@ -48,7 +46,7 @@ export function deployment(): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: metadata(APP),
+    metadata: OBJECT_META,
     spec: {
       replicas: REPLICAS,
       selector: { matchLabels: LABELS },
@@ -101,7 +99,7 @@ export function service(): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: metadata(APP),
+    metadata: OBJECT_META,
     spec: { selector: LABELS, ports: [{ name: 'http', port: 80, targetPort: 'http' }] }
   }
 }
@@ -111,7 +109,7 @@ export function podDisruptionBudget(): V1PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
-    metadata: metadata(APP),
+    metadata: OBJECT_META,
     spec: { maxUnavailable: 1, selector: { matchLabels: LABELS } }
   }
 }
