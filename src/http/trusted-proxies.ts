@@ -17,9 +17,9 @@ export class TrustedProxies {
   private add(entry: string): void {
     const [address = '', prefix, extra] = entry.split('/')
     const family = isIP(address)
-    const bits = prefix === undefined ? undefined : Number(prefix)
-    const maxBits = family === 6 ? 128 : 32
-    if (family === 0 || extra !== undefined || (bits !== undefined && !(Number.isInteger(bits) && bits >= 0 && bits <= maxBits) || prefix === ''))
+    const bits = prefix === undefined ? undefined : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN
+    const validBits = bits === undefined || bits <= (family === 6 ? 128 : 32) // NaN fails here too
+    if (family === 0 || extra !== undefined || !validBits)
       throw new Error(`trusted proxy "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)`)
     const type = family === 6 ? 'ipv6' : 'ipv4'
     if (bits === undefined) this.list.addAddress(address, type)
