@@ -1,6 +1,6 @@
 # bun-infer: CPU inference server with its models baked in.
 #   docker build -t bun-infer:0.1.0 .   ;   docker run -p 8080:8080 bun-infer:0.1.0 [--workers 4 ...]
-# No container engine runs in CI, so test/integration/deploy/production-install.test.ts proves these steps
+# No container engine runs in CI, so test/e2e/deploy/production-install.test.ts proves these steps
 # without one: it copies what the COPY lines below name into a clean folder, runs the same production
 # install there, starts the server from it, and waits for readiness and one prediction.
 #
