@@ -76,8 +76,14 @@ export async function startNginx(upstreams: readonly Upstream[]): Promise<NginxP
     stderr: 'pipe'
   })
   const log = new LineLog(proc.stderr)
-  // The master binds the listen socket before it starts its workers.
-  let worker = await log.waitFor(/start worker process (\d+)/, 0)
+  let worker: string
+  try {
+    // The master binds the listen socket before it starts its workers.
+    worker = await log.waitFor(/start worker process (\d+)/, 0)
+  } catch (error) {
+    rmSync(prefix, { recursive: true, force: true }) // nginx exited (a bad config): nothing else to stop
+    throw error
+  }
 
   return {
     port,
