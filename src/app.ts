@@ -13,6 +13,7 @@ import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
 import { rateLimitPlugin } from './http/plugins/rate-limit'
 import { AllowedMethods } from './http/allowed-methods'
+import { TrustedProxies } from './http/trusted-proxies'
 import { requestIdOf } from './http/request-id'
 import { requestLogLevel } from './http/request-log'
 import { responseStatus } from './http/response-status'
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
       set.headers['x-request-id'] = requestIdOf(request)
       const traceparent = deps.tracing?.start(request, new URL(request.url).pathname)
       if (traceparent) set.headers['traceparent'] = traceparent
+      if (config.instanceId) set.headers['x-served-by'] = config.instanceId
     })
     .onAfterHandle({ as: 'global' }, ({ set }) => {
       // While draining, answers (of requests admitted before) close their connection, so keep-alive
@@ -84,7 +86,7 @@ export function createApp(deps: AppDeps) {
   if (deps.armFault) app.use(faultPlugin(deps.armFault))
   const routed = app
     .use(authPlugin(deps.apiKeys, config.exemptPaths))
-    .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths))
+    .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths, new TrustedProxies(config.trustedProxies)))
     .use(docsRoutes(deps.version))
     .use(tryItRoutes())
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))

@@ -8,7 +8,8 @@ set -uo pipefail
 declare -a CHECKS=(
   "command -v redis-server|redis-server|the shared result cache tier is tested against a real Redis"
   "test -x /usr/bin/chromium|chromium|browser tests of / and /docs (playwright-core drives Debian's Chromium)"
-  "command -v promtool|prometheus|promtool check metrics on a real /metrics scrape"
+  "command -v promtool|prometheus|promtool check metrics on a real /metrics scrape, and on deploy/prometheus"
+  "command -v nginx || test -x /usr/sbin/nginx|nginx|the scale-out test runs the real nginx in front of three replicas"
   "python3 -c 'import requests' 2>/dev/null|python3-requests|examples/python/classify.py is run by a test"
 )
 

@@ -10,6 +10,7 @@ import { cacheMode, serverTiming, toPredictBody } from '../predict-response'
 import { requestIdOf } from '../request-id'
 import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
+import { TrustedProxies } from '../trusted-proxies'
 import type { Lifecycle } from '../../lifecycle'
 import type { Tracing } from '../../tracing/tracing'
 
@@ -52,6 +53,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
   }
 
   const share = new ClientShare(config.maxInFlightPerClient)
+  const proxies = new TrustedProxies(config.trustedProxies)
 
   async function handle(request: Request, ip: string | undefined, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining')
@@ -62,7 +64,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void
     try {
-      leave = share.enter(clientId(request, ip))
+      leave = share.enter(clientId(request, ip, proxies))
     } catch (error) {
       deadline.dispose()
       throw error
