@@ -67,7 +67,11 @@ export async function classifyFiles(files: readonly string[], run: ClassifyRun):
 
 /** The summary line for stderr. */
 export function describeSummary(summary: ClassifySummary): string {
-  const reasons = Object.entries(summary.failures).map(([code, n]) => `${code} ${n}`).join(', ')
+  // Most frequent first, then by name: the same run always prints the same line.
+  const reasons = Object.entries(summary.failures)
+    .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ')
   return (
     `${summary.images} images in ${summary.seconds.toFixed(2)} s: ${summary.imagesPerSecond.toFixed(1)} images/s; ` +
     `${summary.failed} failed${reasons ? ` (${reasons})` : ''}`

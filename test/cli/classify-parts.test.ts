@@ -32,8 +32,8 @@ describe('classify output', () => {
   })
 
   test('the summary says images/s and failures by code', () => {
-    expect(describeSummary({ images: 10, failed: 2, seconds: 2, imagesPerSecond: 5, failures: { invalid_image: 1, unreadable_file: 1 } })).toBe(
-      '10 images in 2.00 s: 5.0 images/s; 2 failed (invalid_image 1, unreadable_file 1)'
+    expect(describeSummary({ images: 10, failed: 2, seconds: 2, imagesPerSecond: 5, failures: { unreadable_file: 1, invalid_image: 1, queue_full: 2 } })).toBe(
+      '10 images in 2.00 s: 5.0 images/s; 2 failed (queue_full 2, invalid_image 1, unreadable_file 1)'
     )
   })
 })

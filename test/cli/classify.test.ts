@@ -47,7 +47,7 @@ describe('bun run classify', () => {
     expect(rows.find((r) => r.startsWith(join(scratch, 'notes.txt')))).toContain(',unsupported_image_format,')
     expect(rows.find((r) => r.startsWith(join(scratch, 'gone.jpg')))).toContain(',unreadable_file,')
     expect(stderr).toContain('3 images in')
-    expect(stderr).toContain('2 failed (unsupported_image_format 1, unreadable_file 1)')
+    expect(stderr).toContain('2 failed (unreadable_file 1, unsupported_image_format 1)')
   }, 60_000)
 
   test('usage errors exit 2 with the usage; an unknown model is named', async () => {
