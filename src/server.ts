@@ -13,6 +13,7 @@ import type { Logger } from './log'
 import { createMetrics } from './metrics/registry'
 import { discoverModels } from './models/registry'
 import { Predictor } from './predictor'
+import { describeBudget, resolveBodyBudget } from './http/byte-budget'
 import pkg from '../package.json'
 
 export interface RunningServer {
@@ -28,6 +29,7 @@ export interface ServerOptions {
 
 /** Builds every dependency from config, loads the models on the workers, and listens. */
 export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
   const catalog = discoverModels(config.modelsDir, config)
   if (!catalog.has(config.defaultModel))
     throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
@@ -112,7 +114,9 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     models: specs.map((s) => s.key),
     workers: config.workers,
     intra_op_threads: config.intraOpThreads,
-    load_ms: Math.round(performance.now() - loadStarted)
+    load_ms: Math.round(performance.now() - loadStarted),
+    body_budget_bytes: bodyBudget.bytes,
+    body_budget_from: describeBudget(bodyBudget)
   })
 
   return {

@@ -1,6 +1,8 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { AppError } from '../errors'
 import { PredictJsonBody } from '../schemas/predict'
+import type { Reservation } from './byte-budget'
+import { readBodyLimited } from './read-body'
 
 export interface BodyLimits {
   maxBodyBytes: number
@@ -16,50 +18,6 @@ export interface PredictInput {
 const checkJson = TypeCompiler.Compile(PredictJsonBody)
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/
-
-/**
- * Reads the body, trusting Content-Length only to refuse early; without it (chunked) the bytes are
- * counted as they stream in, so a body can never grow past the limit in memory.
- */
-export async function readBodyLimited(request: Request, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length')
-  if (declared !== null && Number(declared) > limit)
-    throw new AppError('payload_too_large', `body is ${declared} bytes; the limit is ${limit}`, { headers: { connection: 'close' } })
-  if (!request.body) return new Uint8Array(0)
-  const reader = request.body.getReader()
-  // A client trickling its body must not hold the request (and its memory) forever: on abort, stop reading.
-  const stop = () => void reader.cancel().catch(() => {})
-  signal?.addEventListener('abort', stop, { once: true })
-  try {
-    return await readAll(reader, limit, signal)
-  } finally {
-    signal?.removeEventListener('abort', stop)
-  }
-}
-
-async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (signal?.aborted) throw signal.reason
-    if (done) break
-    total += value.byteLength
-    if (total > limit) {
-      await reader.cancel().catch(() => {})
-      throw new AppError('payload_too_large', `body is over the limit of ${limit} bytes`)
-    }
-    chunks.push(value)
-  }
-  if (chunks.length === 1) return chunks[0]!
-  const body = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return body
-}
 
 function checkCount(count: number, limits: BodyLimits): void {
   if (count === 0) throw new AppError('validation_failed', 'no image: send an `image` file (multipart) or `image`/`images` (JSON)')
@@ -137,13 +95,13 @@ function parseJson(bytes: Uint8Array, limits: BodyLimits): PredictInput {
 }
 
 /** Parses a predict body (multipart or JSON) into raw image bytes; throws AppError for every client mistake. */
-/** `signal` aborts reading the body (the body timeout); its reason is what the caller sees. */
-export async function parsePredictBody(request: Request, limits: BodyLimits, signal?: AbortSignal): Promise<PredictInput> {
+/** `signal` aborts reading the body (the body timeout); its reason is what the caller sees. A chunked body grows `reservation` as it arrives. */
+export async function parsePredictBody(request: Request, limits: BodyLimits, signal?: AbortSignal, reservation?: Reservation): Promise<PredictInput> {
   const contentType = request.headers.get('content-type') ?? ''
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
   if (mediaType !== 'multipart/form-data' && mediaType !== 'application/json')
     throw new AppError('unsupported_media_type', `Content-Type must be multipart/form-data or application/json, got ${JSON.stringify(mediaType.slice(0, 64) || '(none)')}`)
-  const bytes = await readBodyLimited(request, limits.maxBodyBytes, signal)
+  const bytes = await readBodyLimited(request, limits.maxBodyBytes, signal, reservation)
   if (bytes.length === 0) throw new AppError('malformed_request', 'the body is empty')
   return mediaType === 'application/json' ? parseJson(bytes, limits) : parseMultipart(bytes, contentType, limits)
 }

@@ -5,6 +5,8 @@ import type { Predictor } from '../../predictor'
 import { PredictResponse, predictRequestBodyDoc } from '../../schemas/predict'
 import { errorResponses } from '../../schemas/errors'
 import { parsePredictBody } from '../body'
+import { ByteBudget, resolveBodyBudget, type Reservation } from '../byte-budget'
+import { admitBody } from '../read-body'
 import { requestDeadline, TIMEOUT_HEADER, unlessAborted } from '../deadline'
 import { cacheMode, serverTiming, toPredictBody } from '../predict-response'
 import { requestIdOf } from '../request-id'
@@ -38,7 +40,7 @@ const description = (which: string) =>
 export function predictRoutes({ config, predictor, lifecycle, tracing }: PredictDeps) {
   const limits = config
   /** The body, within the body timeout (408) and the request deadline (504), whichever comes first. */
-  async function readBody(request: Request, deadlineSignal: AbortSignal) {
+  async function readBody(request: Request, deadlineSignal: AbortSignal, reservation: Reservation) {
     const controller = new AbortController()
     const timer = setTimeout(
       // Connection: close, as RFC 9110 asks after a 408: a stalled client must not keep its socket.
@@ -47,13 +49,14 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     )
     const signal = AbortSignal.any([controller.signal, deadlineSignal])
     try {
-      return await unlessAborted(parsePredictBody(request, limits, signal), signal)
+      return await unlessAborted(parsePredictBody(request, limits, signal, reservation), signal)
     } finally {
       clearTimeout(timer)
     }
   }
 
   const share = new ClientShare(config.maxInFlightPerClient)
+  const bodyBudget = new ByteBudget(resolveBodyBudget(config).bytes, config.maxBodyBytes)
 
   async function handle(request: Request, ip: string | undefined, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining')
@@ -77,8 +80,10 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     const handlerStarted = performance.now()
     lifecycle.begin()
     // Everything taken above (deadline timer, client share, in-flight count) is given back in finally.
+    let body: Reservation | undefined
     try {
-      const input = await readBody(request, deadline.signal)
+      body = admitBody(bodyBudget, request, config.maxBodyBytes) // 429 before a byte is read
+      const input = await readBody(request, deadline.signal, body)
       const predictStarted = performance.now()
       const result = await unlessAborted(
         predictor.predict(name, version, input.images, {
@@ -98,6 +103,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
       })
       return toPredictBody(result, requestIdOf(request))
     } finally {
+      body?.release()
       deadline.dispose()
       leave()
       lifecycle.end()
