@@ -90,7 +90,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
           topK: input.topK ?? config.defaultTopK,
           signal: deadline.signal,
           fault: fault === 'crash' || fault === 'hang' ? fault : undefined,
-          cache
+          cache,
+          onDecoded: body.release // the encoded bytes are dropped once decoded: give their budget back then
         }),
         deadline.signal
       )
