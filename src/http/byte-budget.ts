@@ -1,5 +1,6 @@
 import { AppError } from '../errors'
 import { memoryLimit, type MemoryLimit } from '../config/memory-limit'
+import { IdleCollector } from '../memory/idle-collector'
 
 const MiB = 1024 * 1024
 
@@ -49,6 +50,18 @@ export function describeBudget(budget: ResolvedBudget): string {
   return from ? `max(min(${from.source} ${from.bytes} / 8, ${BUDGET_CAP_BYTES / MiB} MiB), max body × 4/3)` : 'BUN_INFER_BODY_BUDGET_BYTES'
 }
 
+/** Told about every reservation and release (the idle collector listens). */
+export interface BudgetObserver {
+  reserved(): void
+  released(bytes: number, usedAfter: number): void
+}
+
+/** The route's budget: the resolved size, and a full collection once bodies worth a quarter of it were released and the server is quiet for 1 s. */
+export function createBodyBudget(config: { bodyBudgetBytes: number; maxBodyBytes: number }): ByteBudget {
+  const bytes = resolveBodyBudget(config).bytes
+  return new ByteBudget(bytes, config.maxBodyBytes, new IdleCollector({ thresholdBytes: Math.floor(bytes / 4), quietMs: 1000 }))
+}
+
 /** One request's hold on the budget: grows as its body arrives, released once (later calls do nothing). */
 export class Reservation {
   private held = 0
@@ -88,7 +101,8 @@ export class ByteBudget {
 
   constructor(
     readonly totalBytes: number,
-    maxBodyBytes: number = totalBytes
+    maxBodyBytes: number = totalBytes,
+    private readonly observer?: BudgetObserver
   ) {
     // The small-body share never shrinks the room for one largest body (a budget at its floor keeps none).
     this.largeLimitBytes = Math.max(Math.min(totalBytes, maxBodyBytes), Math.floor(totalBytes * (1 - SMALL_BODY_SHARE)))
@@ -109,6 +123,7 @@ export class ByteBudget {
     const limit = held + n > SMALL_BODY_BYTES ? this.largeLimitBytes : this.totalBytes
     if (this.used + n > limit) return false
     this.used += n
+    this.observer?.reserved()
     return true
   }
 
@@ -116,6 +131,7 @@ export class ByteBudget {
   give(n: number): void {
     this.used -= n
     if (this.used < 0) throw new Error(`byte budget released more than it reserved (used ${this.used})`)
+    this.observer?.released(n, this.used)
   }
 }
 

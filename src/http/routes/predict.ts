@@ -5,7 +5,7 @@ import type { Predictor } from '../../predictor'
 import { PredictResponse, predictRequestBodyDoc } from '../../schemas/predict'
 import { errorResponses } from '../../schemas/errors'
 import { parsePredictBody } from '../body'
-import { ByteBudget, resolveBodyBudget, type Reservation } from '../byte-budget'
+import { createBodyBudget, type Reservation } from '../byte-budget'
 import { admitBody } from '../read-body'
 import { requestDeadline, TIMEOUT_HEADER, unlessAborted } from '../deadline'
 import { cacheMode, serverTiming, toPredictBody } from '../predict-response'
@@ -56,7 +56,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
   }
 
   const share = new ClientShare(config.maxInFlightPerClient)
-  const bodyBudget = new ByteBudget(resolveBodyBudget(config).bytes, config.maxBodyBytes)
+  const bodyBudget = createBodyBudget(config)
 
   async function handle(request: Request, ip: string | undefined, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining')

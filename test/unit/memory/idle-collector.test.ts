@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'bun:test'
+import { ByteBudget } from '../../../src/http/byte-budget'
+import { IdleCollector } from '../../../src/memory/idle-collector'
+
+/** A collector with a hand-driven timer: `fire()` runs what is pending, as if `quietMs` had passed. */
+function harness(thresholdBytes: number) {
+  let pending: (() => void) | undefined
+  const collector = new IdleCollector({
+    thresholdBytes,
+    quietMs: 1000,
+    collect: () => {},
+    setTimer: (fn) => {
+      pending = fn
+      return { cancel: () => (pending = undefined) }
+    }
+  })
+  const fire = () => {
+    const fn = pending
+    pending = undefined
+    fn?.()
+  }
+  return { collector, budget: new ByteBudget(100, 100, collector), fire, armed: () => pending !== undefined }
+}
+
+describe('IdleCollector', () => {
+  test('collects once the budget is idle after enough bytes were released', () => {
+    const { collector, budget, fire, armed } = harness(50)
+    budget.reserve(30)!.release()
+    expect(armed()).toBe(false) // 30 < 50 released
+    budget.reserve(30)!.release()
+    expect(armed()).toBe(true)
+    fire()
+    expect(collector.collections).toBe(1)
+    budget.reserve(30)!.release()
+    expect(armed()).toBe(false) // the count starts again after a collection
+  })
+
+  test('never while a body is in flight, and a new body cancels a pending collection', () => {
+    const { collector, budget, fire, armed } = harness(10)
+    const slow = budget.reserve(5)!
+    budget.reserve(20)!.release()
+    expect(armed()).toBe(false) // 5 bytes still in flight
+    slow.release()
+    expect(armed()).toBe(true)
+    budget.reserve(1) // the server is busy again
+    expect(armed()).toBe(false)
+    fire()
+    expect(collector.collections).toBe(0)
+  })
+})
