@@ -52,14 +52,18 @@ export function describeBudget(budget: ResolvedBudget): string {
 
 /** Told about every reservation and release (the idle collector listens). */
 export interface BudgetObserver {
-  reserved(): void
+  reserved(usedAfter: number): void
   released(bytes: number, usedAfter: number): void
 }
 
-/** The route's budget: the resolved size, and a full collection once bodies worth a quarter of it were released and the server is quiet for 1 s. */
+/**
+ * The route's budget: the resolved size, and a full collection once bodies worth a quarter of it were
+ * released and less than 4 MiB (a few ordinary photos) has been in flight for 1 s.
+ */
 export function createBodyBudget(config: { bodyBudgetBytes: number; maxBodyBytes: number }): ByteBudget {
   const bytes = resolveBodyBudget(config).bytes
-  return new ByteBudget(bytes, config.maxBodyBytes, new IdleCollector({ thresholdBytes: Math.floor(bytes / 4), quietMs: 1000 }))
+  const collector = new IdleCollector({ thresholdBytes: Math.floor(bytes / 4), quietMs: 1000, quietBelowBytes: 4 * SMALL_BODY_BYTES })
+  return new ByteBudget(bytes, config.maxBodyBytes, collector)
 }
 
 /** One request's hold on the budget: grows as its body arrives, released once (later calls do nothing). */
@@ -123,7 +127,7 @@ export class ByteBudget {
     const limit = held + n > SMALL_BODY_BYTES ? this.largeLimitBytes : this.totalBytes
     if (this.used + n > limit) return false
     this.used += n
-    this.observer?.reserved()
+    this.observer?.reserved(this.used)
     return true
   }
 

@@ -6,16 +6,20 @@
  * after a burst, 179 MB after one full collection, 165 MB after malloc_trim, against 169 MB warm.
  *
  * The collection runs only after at least `thresholdBytes` of bodies were released since the last one,
- * and after `quietMs` with no body being received: it blocks the event loop for tens of ms, so it must
- * never run under load (there JSC's own allocation-driven collections keep up).
+ * and after `quietMs` with less than `quietBelowBytes` in flight all along (ordinary photos may keep
+ * arriving; a large body postpones it): it blocks the event loop for tens of ms, so it must not run
+ * under a load of large bodies (there JSC's own allocation-driven collections keep up), and runs at
+ * most once per `thresholdBytes` released.
  */
 import { dlopen, FFIType } from 'bun:ffi'
 
 export interface IdleCollectorOptions {
   /** Body bytes released since the last collection that make one worth its pause. */
   thresholdBytes: number
-  /** How long no body may be in flight before collecting, ms. */
+  /** How long the budget must stay under `quietBelowBytes` before collecting, ms. */
   quietMs: number
+  /** Bytes in flight that still count as quiet (a few ordinary photos). */
+  quietBelowBytes: number
   /** What a collection does; default: a full GC, then glibc's malloc_trim where there is one. */
   collect?: () => void
   /** Injectable timers for tests. */
@@ -35,8 +39,9 @@ export class IdleCollector {
     this.setTimer = options.setTimer ?? unrefTimer
   }
 
-  /** A body started: the server is not quiet. */
-  readonly reserved = (): void => {
+  /** Bytes were reserved; `usedAfter` is what is in flight now. Over the quiet level, a pending collection waits. */
+  readonly reserved = (usedAfter: number): void => {
+    if (usedAfter < this.options.quietBelowBytes) return
     this.pending?.cancel()
     this.pending = undefined
   }
@@ -44,7 +49,7 @@ export class IdleCollector {
   /** A body's bytes were released; `usedAfter` is what is still in flight. */
   readonly released = (bytes: number, usedAfter: number): void => {
     this.releasedSince += bytes
-    if (usedAfter > 0 || this.releasedSince < this.options.thresholdBytes) return
+    if (usedAfter >= this.options.quietBelowBytes || this.releasedSince < this.options.thresholdBytes) return
     this.pending?.cancel()
     this.pending = this.setTimer(() => {
       this.pending = undefined

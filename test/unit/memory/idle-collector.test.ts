@@ -3,11 +3,12 @@ import { ByteBudget } from '../../../src/http/byte-budget'
 import { IdleCollector } from '../../../src/memory/idle-collector'
 
 /** A collector with a hand-driven timer: `fire()` runs what is pending, as if `quietMs` had passed. */
-function harness(thresholdBytes: number) {
+function harness(thresholdBytes: number, quietBelowBytes = 1) {
   let pending: (() => void) | undefined
   const collector = new IdleCollector({
     thresholdBytes,
     quietMs: 1000,
+    quietBelowBytes,
     collect: () => {},
     setTimer: (fn) => {
       pending = fn
@@ -35,7 +36,7 @@ describe('IdleCollector', () => {
     expect(armed()).toBe(false) // the count starts again after a collection
   })
 
-  test('never while a body is in flight, and a new body cancels a pending collection', () => {
+  test('never while a large body is in flight, and a new one postpones a pending collection', () => {
     const { collector, budget, fire, armed } = harness(10)
     const slow = budget.reserve(5)!
     budget.reserve(20)!.release()
@@ -46,5 +47,17 @@ describe('IdleCollector', () => {
     expect(armed()).toBe(false)
     fire()
     expect(collector.collections).toBe(0)
+  })
+
+  test('small bodies below the quiet level neither block nor postpone it', () => {
+    const { collector, budget, fire, armed } = harness(50, 10)
+    const photo = budget.reserve(5)! // an ordinary photo in flight
+    budget.reserve(60)!.release() // a large body done
+    expect(armed()).toBe(true)
+    budget.reserve(3) // more photos arrive: still quiet
+    expect(armed()).toBe(true)
+    fire()
+    expect(collector.collections).toBe(1)
+    photo.release()
   })
 })
