@@ -66,6 +66,9 @@ function decodeBase64Image(value: string, index: number, limits: BodyLimits): Ui
     if (dataUrl[2] !== ';base64') throw new AppError('malformed_request', `image ${index}: data: URL must be ;base64`)
     payload = value.slice(dataUrl[0].length)
   }
+  // O(1) before any scan of a string that may be tens of MB: even MIME-wrapped (CRLF every 76 characters) it is too long.
+  if (payload.length > Math.ceil(((limits.maxImageBytes + 2) * 4) / 3) * (78 / 76) + 4)
+    throw new AppError('image_too_large', `image ${index} is over the limit of ${limits.maxImageBytes} bytes`)
   // MIME base64 wraps lines; whitespace is not data. Most payloads have none: no copy of them then.
   if (/\s/.test(payload)) payload = payload.replace(/\s+/g, '')
   if (!BASE64.test(payload)) throw new AppError('malformed_request', `image ${index} is not valid base64`)

@@ -1,6 +1,6 @@
 import { AppError } from '../errors'
 import { memoryLimit, type MemoryLimit } from '../config/memory-limit'
-import { IdleCollector } from '../memory/idle-collector'
+import { Reclaimer } from '../memory/reclaimer'
 
 const MiB = 1024 * 1024
 
@@ -50,20 +50,21 @@ export function describeBudget(budget: ResolvedBudget): string {
   return from ? `max(min(${from.source} ${from.bytes} / 8, ${BUDGET_CAP_BYTES / MiB} MiB), max body × 4/3)` : 'BUN_INFER_BODY_BUDGET_BYTES'
 }
 
-/** Told about every reservation and release (the idle collector listens). */
+/** Told about every reservation and release (the reclaimer listens). */
 export interface BudgetObserver {
   reserved(usedAfter: number): void
   released(bytes: number, usedAfter: number): void
 }
 
 /**
- * The route's budget: the resolved size, and a full collection once bodies worth a quarter of it were
- * released and less than 4 MiB (a few ordinary photos) has been in flight for 1 s.
+ * The route's budget: the resolved size, and its reclaimer: each time bodies worth a quarter of it were
+ * released, an asynchronous collection, and a full one once less than 4 MiB (a few ordinary photos) has
+ * been in flight for 1 s.
  */
 export function createBodyBudget(config: { bodyBudgetBytes: number; maxBodyBytes: number }): ByteBudget {
   const bytes = resolveBodyBudget(config).bytes
-  const collector = new IdleCollector({ thresholdBytes: Math.floor(bytes / 4), quietMs: 1000, quietBelowBytes: 4 * SMALL_BODY_BYTES })
-  return new ByteBudget(bytes, config.maxBodyBytes, collector)
+  const reclaimer = new Reclaimer({ thresholdBytes: Math.floor(bytes / 4), quietMs: 1000, quietBelowBytes: 4 * SMALL_BODY_BYTES })
+  return new ByteBudget(bytes, config.maxBodyBytes, reclaimer)
 }
 
 /** One request's hold on the budget: grows as its body arrives, released once (later calls do nothing). */

@@ -1,15 +1,16 @@
 import { describe, expect, test } from 'bun:test'
 import { ByteBudget } from '../../../src/http/byte-budget'
-import { IdleCollector } from '../../../src/memory/idle-collector'
+import { Reclaimer } from '../../../src/memory/reclaimer'
 
-/** A collector with a hand-driven timer: `fire()` runs what is pending, as if `quietMs` had passed. */
+/** A reclaimer with a hand-driven timer: `fire()` runs what is pending, as if `quietMs` had passed. */
 function harness(thresholdBytes: number, quietBelowBytes = 1) {
   let pending: (() => void) | undefined
-  const collector = new IdleCollector({
+  const collector = new Reclaimer({
     thresholdBytes,
     quietMs: 1000,
     quietBelowBytes,
     collect: () => {},
+    nudge: () => {},
     setTimer: (fn) => {
       pending = fn
       return { cancel: () => (pending = undefined) }
@@ -23,20 +24,20 @@ function harness(thresholdBytes: number, quietBelowBytes = 1) {
   return { collector, budget: new ByteBudget(100, 100, collector), fire, armed: () => pending !== undefined }
 }
 
-describe('IdleCollector', () => {
-  test('collects once the budget is idle after enough bytes were released', () => {
+describe('Reclaimer', () => {
+  test('nudges at once and collects once the budget is idle, each after enough bytes were released', () => {
     const { collector, budget, fire, armed } = harness(50)
     budget.reserve(30)!.release()
-    expect(armed()).toBe(false) // 30 < 50 released
+    expect([armed(), collector.nudges]).toEqual([false, 0]) // 30 < 50 released
     budget.reserve(30)!.release()
-    expect(armed()).toBe(true)
+    expect([armed(), collector.nudges]).toEqual([true, 1])
     fire()
     expect(collector.collections).toBe(1)
     budget.reserve(30)!.release()
     expect(armed()).toBe(false) // the count starts again after a collection
   })
 
-  test('never while a large body is in flight, and a new one postpones a pending collection', () => {
+  test('the idle collection never runs while a large body is in flight, and a new one postpones it', () => {
     const { collector, budget, fire, armed } = harness(10)
     const slow = budget.reserve(5)!
     budget.reserve(20)!.release()
