@@ -57,13 +57,18 @@ export interface BudgetObserver {
 }
 
 /**
- * The route's budget: the resolved size, and its reclaimer: each time bodies worth a quarter of it were
- * released, an asynchronous collection, and a full one once less than 4 MiB (a few ordinary photos) has
- * been in flight for 1 s.
+ * The route's budget: the resolved size, and its reclaimer: an asynchronous collection each time bodies
+ * worth a quarter of it were released, and after a large body a full one once less than 4 MiB (a few
+ * ordinary photos) has been in flight for 1 s.
  */
 export function createBodyBudget(config: { bodyBudgetBytes: number; maxBodyBytes: number }): ByteBudget {
   const bytes = resolveBodyBudget(config).bytes
-  const reclaimer = new Reclaimer({ thresholdBytes: Math.floor(bytes / 4), quietMs: 1000, quietBelowBytes: 4 * SMALL_BODY_BYTES })
+  const reclaimer = new Reclaimer({
+    nudgeEveryBytes: Math.floor(bytes / 4),
+    largeBodyBytes: SMALL_BODY_BYTES,
+    quietMs: 1000,
+    quietBelowBytes: 4 * SMALL_BODY_BYTES
+  })
   return new ByteBudget(bytes, config.maxBodyBytes, reclaimer)
 }
 

@@ -5,18 +5,22 @@
  * resident 3 s after a burst on a server that had gone idle, 179 MB after one full collection and 165 MB
  * after malloc_trim, against 169 MB warm.
  *
- * Two actions, each after `thresholdBytes` of bodies were released since it last ran:
- * - a nudge at once: an asynchronous collection (`Bun.gc(false)`: no pause on the event loop), so
- *   garbage from large bodies does not pile up between JSC's own collections under a flood;
- * - an idle collection once less than `quietBelowBytes` has been in flight for `quietMs` (ordinary photos
- *   may keep arriving; a large body postpones it): a full collection, then glibc's malloc_trim. It blocks
- *   the event loop for tens of ms, so it never runs while large bodies are arriving.
+ * Two actions:
+ * - a nudge each time `nudgeEveryBytes` of bodies were released: an asynchronous collection
+ *   (`Bun.gc(false)`: no pause on the event loop), so a flood's garbage does not pile up between JSC's
+ *   own collections;
+ * - after a large body (over `largeBodyBytes`) was released, an idle collection once less than
+ *   `quietBelowBytes` has been in flight for `quietMs` (ordinary photos may keep arriving; a large body
+ *   postpones it): a full collection, then glibc's malloc_trim. It blocks the event loop for tens of ms,
+ *   so it never runs while large bodies arrive, and ordinary photos alone never cause it.
  */
 import { dlopen, FFIType } from 'bun:ffi'
 
 export interface ReclaimerOptions {
-  /** Body bytes released that make a collection worth it. */
-  thresholdBytes: number
+  /** Body bytes released between two nudges. */
+  nudgeEveryBytes: number
+  /** A body this large, once released, calls for the idle collection. */
+  largeBodyBytes: number
   /** How long the budget must stay under `quietBelowBytes` before the idle collection, ms. */
   quietMs: number
   /** Bytes in flight that still count as quiet (a few ordinary photos). */
@@ -31,7 +35,7 @@ export interface ReclaimerOptions {
 
 export class Reclaimer {
   private sinceNudge = 0
-  private sinceCollection = 0
+  private largeSinceCollection = false
   private pending?: { cancel(): void }
   /** Runs so far (for tests). */
   nudges = 0
@@ -56,17 +60,17 @@ export class Reclaimer {
   /** A body's bytes were released; `usedAfter` is what is still in flight. */
   readonly released = (bytes: number, usedAfter: number): void => {
     this.sinceNudge += bytes
-    this.sinceCollection += bytes
-    if (this.sinceNudge >= this.options.thresholdBytes) {
+    if (bytes > this.options.largeBodyBytes) this.largeSinceCollection = true
+    if (this.sinceNudge >= this.options.nudgeEveryBytes) {
       this.sinceNudge = 0
       this.nudges++
       this.nudge()
     }
-    if (usedAfter >= this.options.quietBelowBytes || this.sinceCollection < this.options.thresholdBytes) return
+    if (usedAfter >= this.options.quietBelowBytes || !this.largeSinceCollection) return
     this.pending?.cancel()
     this.pending = this.setTimer(() => {
       this.pending = undefined
-      this.sinceCollection = 0
+      this.largeSinceCollection = false
       this.collections++
       this.collect()
     }, this.options.quietMs)

@@ -2,13 +2,17 @@ import { describe, expect, test } from 'bun:test'
 import { ByteBudget } from '../../../src/http/byte-budget'
 import { Reclaimer } from '../../../src/memory/reclaimer'
 
-/** A reclaimer with a hand-driven timer: `fire()` runs what is pending, as if `quietMs` had passed. */
-function harness(thresholdBytes: number, quietBelowBytes = 1) {
+/**
+ * A reclaimer on a budget of 100 bytes with a hand-driven timer (`fire()` runs what is pending, as if
+ * `quietMs` had passed): nudges every 50 bytes released, bodies over 20 bytes are large, quiet under 10.
+ */
+function harness() {
   let pending: (() => void) | undefined
-  const collector = new Reclaimer({
-    thresholdBytes,
+  const reclaimer = new Reclaimer({
+    nudgeEveryBytes: 50,
+    largeBodyBytes: 20,
     quietMs: 1000,
-    quietBelowBytes,
+    quietBelowBytes: 10,
     collect: () => {},
     nudge: () => {},
     setTimer: (fn) => {
@@ -21,44 +25,54 @@ function harness(thresholdBytes: number, quietBelowBytes = 1) {
     pending = undefined
     fn?.()
   }
-  return { collector, budget: new ByteBudget(100, 100, collector), fire, armed: () => pending !== undefined }
+  return { reclaimer, budget: new ByteBudget(100, 100, reclaimer), fire, armed: () => pending !== undefined }
 }
 
 describe('Reclaimer', () => {
-  test('nudges at once and collects once the budget is idle, each after enough bytes were released', () => {
-    const { collector, budget, fire, armed } = harness(50)
-    budget.reserve(30)!.release()
-    expect([armed(), collector.nudges]).toEqual([false, 0]) // 30 < 50 released
-    budget.reserve(30)!.release()
-    expect([armed(), collector.nudges]).toEqual([true, 1])
-    fire()
-    expect(collector.collections).toBe(1)
-    budget.reserve(30)!.release()
-    expect(armed()).toBe(false) // the count starts again after a collection
+  test('nudges each time enough bytes were released, small bodies included', () => {
+    const { reclaimer, budget } = harness()
+    for (let i = 0; i < 10; i++) budget.reserve(9)!.release()
+    expect(reclaimer.nudges).toBe(1) // 90 bytes: one nudge at 50, the count starts again
   })
 
-  test('the idle collection never runs while a large body is in flight, and a new one postpones it', () => {
-    const { collector, budget, fire, armed } = harness(10)
-    const slow = budget.reserve(5)!
-    budget.reserve(20)!.release()
-    expect(armed()).toBe(false) // 5 bytes still in flight
-    slow.release()
+  test('after a large body, collects once the budget is quiet; once per large body', () => {
+    const { reclaimer, budget, fire, armed } = harness()
+    budget.reserve(30)!.release()
     expect(armed()).toBe(true)
-    budget.reserve(1) // the server is busy again
+    fire()
+    expect(reclaimer.collections).toBe(1)
+    budget.reserve(5)!.release()
+    expect(armed()).toBe(false) // nothing large since
+  })
+
+  test('ordinary photos alone never cause the full collection', () => {
+    const { budget, armed } = harness()
+    for (let i = 0; i < 50; i++) budget.reserve(9)!.release()
+    expect(armed()).toBe(false)
+  })
+
+  test('not while another large body is in flight; a new large body postpones it', () => {
+    const { reclaimer, budget, fire, armed } = harness()
+    const other = budget.reserve(25)!
+    budget.reserve(30)!.release()
+    expect(armed()).toBe(false) // 25 still in flight
+    other.release()
+    expect(armed()).toBe(true)
+    budget.reserve(25) // busy again
     expect(armed()).toBe(false)
     fire()
-    expect(collector.collections).toBe(0)
+    expect(reclaimer.collections).toBe(0)
   })
 
-  test('small bodies below the quiet level neither block nor postpone it', () => {
-    const { collector, budget, fire, armed } = harness(50, 10)
-    const photo = budget.reserve(5)! // an ordinary photo in flight
-    budget.reserve(60)!.release() // a large body done
+  test('photos in flight under the quiet level neither block nor postpone it', () => {
+    const { reclaimer, budget, fire, armed } = harness()
+    const photo = budget.reserve(5)!
+    budget.reserve(30)!.release()
     expect(armed()).toBe(true)
-    budget.reserve(3) // more photos arrive: still quiet
+    budget.reserve(3)
     expect(armed()).toBe(true)
     fire()
-    expect(collector.collections).toBe(1)
+    expect(reclaimer.collections).toBe(1)
     photo.release()
   })
 })
