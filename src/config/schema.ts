@@ -64,7 +64,7 @@ export const ConfigSchema = Type.Object({
     0,
     2 ** 40,
     0,
-    'Request-body bytes in flight across all requests (429 body_budget_full beyond, before reading). 0 derives it: an eighth of the cgroup memory limit (else of the RAM), capped at 128 MiB, at least maxBodyBytes × 4/3.'
+    'Request-body bytes in flight across all requests (429 body_budget_full beyond, before reading). 0 derives it: an eighth of the cgroup memory limit (else of the RAM), capped at 96 MiB, at least maxBodyBytes × 4/3.'
   )
 })
 

@@ -8,11 +8,12 @@ const MiB = 1024 * 1024
  * The derived default budget is an eighth of the memory the process may use: a body byte costs up to
  * about 3 bytes while it is parsed (JSON text, the parsed string, the decoded image), plus garbage the
  * collector has not taken yet, so the budget's worst case is about half the memory; the other half is the
- * base process (≈ 180 MB), the workers' sessions and the queue. Capped at 128 MiB: more bytes in flight
- * add no throughput (four 32 MiB bodies at once already saturate two cores' decoding), only peak RSS.
+ * base process (≈ 170 MB), the workers' sessions and the queue. Capped at 96 MiB: under the memory flood
+ * (bench/reliability/memory-flood.ts) peak RSS grew by about 2.3 × the budget (456 MB at 128 MiB), and
+ * more bytes in flight add no throughput (a few 30 MB bodies at once already keep two cores busy parsing).
  */
 export const BUDGET_MEMORY_FRACTION = 1 / 8
-export const BUDGET_CAP_BYTES = 128 * MiB
+export const BUDGET_CAP_BYTES = 96 * MiB
 /** Bodies up to this size are "small" (every photo a camera takes): they alone may use the small-body share. */
 export const SMALL_BODY_BYTES = 1 * MiB
 /** The share of the budget only small bodies may use, so a flood of large bodies cannot starve ordinary photos. */
@@ -27,7 +28,7 @@ export interface ResolvedBudget {
 /** The smallest budget that still admits one largest body beside the small-body share. */
 export const budgetFloor = (maxBodyBytes: number) => Math.ceil(maxBodyBytes / (1 - SMALL_BODY_SHARE))
 
-/** bodyBudgetBytes, or for 0 the derived default: clamp(memory / 8, floor, 128 MiB), never below the floor. */
+/** bodyBudgetBytes, or for 0 the derived default: clamp(memory / 8, floor, 96 MiB), never below the floor. */
 export function resolveBodyBudget(
   config: { bodyBudgetBytes: number; maxBodyBytes: number },
   limit: () => MemoryLimit = memoryLimit
@@ -44,7 +45,7 @@ export function resolveBodyBudget(
   return { bytes: Math.max(budgetFloor(config.maxBodyBytes), derived), derivedFrom: memory }
 }
 
-/** Where the budget came from, for the startup log: "BUN_INFER_BODY_BUDGET_BYTES" or e.g. "min(cgroup v2 536870912 / 8, 128 MiB)". */
+/** Where the budget came from, for the startup log: "BUN_INFER_BODY_BUDGET_BYTES" or e.g. "max(min(cgroup v2 536870912 / 8, 96 MiB), max body × 4/3)". */
 export function describeBudget(budget: ResolvedBudget): string {
   const from = budget.derivedFrom
   return from ? `max(min(${from.source} ${from.bytes} / 8, ${BUDGET_CAP_BYTES / MiB} MiB), max body × 4/3)` : 'BUN_INFER_BODY_BUDGET_BYTES'
