@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
-import { startChild } from './lib/child'
+import { launch } from '../tools/process/launch'
 
 const ROOT = join(import.meta.dir, '..')
 const { values } = parseArgs({
@@ -26,7 +26,7 @@ const summary = (xs: number[]) => {
   return `p50 ${percentile(s, 50).toFixed(3)} ms, p99 ${percentile(s, 99).toFixed(3)} ms, max ${s.at(-1)!.toFixed(3)} ms`
 }
 
-const server = await startChild(['bun', 'src/main.ts'], { BUN_INFER_HOST: '127.0.0.1', BUN_INFER_PORT: '0', BUN_INFER_LOG_LEVEL: 'warn' }, ROOT)
+const server = await launch({ env: { BUN_INFER_LOG_LEVEL: 'warn' }, cwd: ROOT })
 try {
   const send = async () => {
     const form = new FormData()

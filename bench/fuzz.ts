@@ -1,5 +1,5 @@
 /**
- * Long fuzz campaigns against the predict routes, with the CI fuzz test's mutator (test/fixtures/bad/mutate.ts).
+ * Long fuzz campaigns against the predict routes, with the CI fuzz test's mutator (tools/bad-input/mutate.ts).
  *
  *   bun bench/fuzz.ts --seed 7 --requests 100000           # starts its own server (corpus limits), then stops it
  *   bun bench/fuzz.ts --url http://127.0.0.1:8080 --requests 20000
@@ -10,10 +10,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { corpusLimitsEnv } from '../test/fixtures/bad/cases'
-import { runFuzz } from '../test/fixtures/bad/fuzz-run'
-import { fuzzRequest, seedImages } from '../test/fixtures/bad/mutate'
-import { startServerProcess, type ServerProcess } from '../test/helpers/server-process'
+import { corpusLimitsEnv } from '../tools/bad-input/cases'
+import { runFuzz } from '../tools/bad-input/fuzz-run'
+import { fuzzRequest, seedImages } from '../tools/bad-input/mutate'
+import { launch, type ServerProcess } from '../tools/process/launch'
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +46,7 @@ let server: ServerProcess | undefined
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 try {
   if (!values.url)
-    server = await startServerProcess(corpusLimitsEnv())
+    server = await launch({ env: { ...corpusLimitsEnv(), BUN_INFER_LOG_LEVEL: 'warn', BUN_INFER_MAX_CACHE_ENTRIES: '0' } })
   const url = values.url ?? server!.url
   const rssBefore = server ? rssMiB(server.proc.pid) : undefined
   const report = await runFuzz({ url, images, seed, requests, concurrency, only })

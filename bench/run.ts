@@ -5,7 +5,7 @@
 import { cpus } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { HELP, parseBenchArgs, type BenchOptions } from './lib/args'
-import { killAllChildren } from './lib/child'
+import { killAll } from '../tools/process/launch'
 import { HTTP_CONTENDERS, startContender } from './lib/contenders'
 import { recheckLimit, runLimit } from './lib/limit-runner'
 import { loadAverage1m, machineFacts } from './lib/machine'
@@ -82,10 +82,10 @@ async function main(): Promise<void> {
 // Nothing this harness started may outlive it: servers are stopped in `finally`, and these catch the rest.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {
-    killAllChildren()
+    killAll()
     process.exit(130)
   })
-process.on('exit', killAllChildren)
+process.on('exit', killAll)
 
 try {
   await main()
@@ -93,5 +93,5 @@ try {
   process.stderr.write(`bench: ${(error as Error).message}\n`)
   process.exitCode = 1
 } finally {
-  killAllChildren()
+  killAll()
 }

@@ -4,7 +4,10 @@ import type { Config } from './config/schema'
 import type { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import type { Metrics } from './metrics/registry'
+import type { ModelCatalog } from './models/registry'
 import type { Predictor } from './predictor'
+import type { WorkerFault } from './inference/protocol'
+import { faultPlugin } from './faults/plugin'
 import type { Tracing } from './tracing/tracing'
 import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
@@ -16,9 +19,17 @@ import { metricsRoute } from './http/routes/metrics'
 import { modelRoutes } from './http/routes/models'
 import { predictRoutes } from './http/routes/predict'
 
+/** What the predict routes need: the early check before the body is read, and the use case itself. */
+export type PredictService = Pick<Predictor, 'checkBeforeBody' | 'predict'>
+
+/** What the model routes need: names, versions, resolution (404s). */
+export type ModelCatalogue = Pick<ModelCatalog, 'names' | 'resolve' | 'versionsOf'>
+
 export interface AppDeps {
   config: Readonly<Config>
-  predictor: Predictor
+  predictor: PredictService
+  catalog: ModelCatalogue
+  /** Readiness and draining; counts predict requests in flight. */
   lifecycle: Lifecycle
   metrics: Metrics
   log: Logger
@@ -28,6 +39,8 @@ export interface AppDeps {
   apiKeys: readonly string[]
   /** Present only when tracing is configured. */
   tracing?: Tracing
+  /** Present only when fault injection is enabled (tests): arms a crash or hang of the next batch. */
+  armFault?: (fault: WorkerFault) => void
 }
 
 const started = new WeakMap<Request, number>()
@@ -60,12 +73,13 @@ export function createApp(deps: AppDeps) {
   // CORS first: a preflight is answered before auth, and 401/429 responses still carry CORS headers.
   if (config.corsOrigins.length > 0)
     app.use(cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false }))
+  if (deps.armFault) app.use(faultPlugin(deps.armFault))
   return app
     .use(authPlugin(deps.apiKeys, config.exemptPaths))
     .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths))
     .use(docsRoutes(deps.version))
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
-    .use(modelRoutes(config, deps.predictor.catalog))
+    .use(modelRoutes(config, deps.catalog))
     .use(predictRoutes(deps))
 }

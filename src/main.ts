@@ -1,7 +1,7 @@
 /**
  * Composition root: config → server → signals. `bun src/main.ts [--port N] [--models-dir DIR] ...`
  */
-import { loadConfig } from './config/load'
+import { deprecationWarnings, loadConfig } from './config/load'
 import { createLogger } from './log'
 import { startServer } from './server'
 
@@ -13,6 +13,7 @@ try {
   process.exit(2)
 }
 const log = createLogger(config.logLevel)
+for (const warning of deprecationWarnings(process.env)) log.warn('deprecated setting', { warning })
 
 try {
   const server = await startServer(config, log)

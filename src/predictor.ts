@@ -4,8 +4,8 @@ import { softmax, topK, type Prediction } from './inference/postprocess'
 import type { Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
-import { ResultCache } from './cache'
-import type { WorkerFault } from './inference/protocol'
+import type { ResultCache } from './cache'
+import { cacheKey } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
 
@@ -24,7 +24,6 @@ export type CacheMode = 'use' | 'refresh' | 'off'
 export interface PredictOptions {
   topK: number
   signal?: AbortSignal
-  fault?: WorkerFault
   cache?: CacheMode
   /** Called once the images are decoded: their encoded bytes are dropped then (e.g. to release a body budget). */
   onDecoded?: () => void
@@ -55,9 +54,9 @@ export class Predictor {
    * room at all. When the request may read the result cache, a full queue is no reason to refuse yet:
    * its images may be cached, and only those that are not need room (predict admits them).
    */
-  precheck(name: string, version: string | undefined, cache: CacheMode = 'use'): void {
+  checkBeforeBody(name: string, version: string | undefined, cache: CacheMode = 'use'): void {
     const model = this.catalog.resolve(name, version)
-    if (!this.cache || cache !== 'use') this.batcher.admit(model.key, 1).release()
+    if (!this.cache || cache !== 'use') this.batcher.checkRoom(model.key, 1)
   }
 
   /** Classifies with `name` at `version` (default: the model's default version). Empties `images`' slots once decoded. */
@@ -68,7 +67,7 @@ export class Predictor {
     const started = performance.now()
     const modelVersion = String(model.version)
     const mode = this.cache ? (options.cache ?? 'use') : 'off'
-    const keys = mode === 'off' ? [] : images.map((bytes) => ResultCache.key(bytes, model.name, modelVersion, options.topK))
+    const keys = mode === 'off' ? [] : images.map((bytes) => cacheKey(bytes, model.name, modelVersion, options.topK))
     const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
     const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
     const missing = images.map((_, i) => i).filter((i) => !cached[i])
@@ -91,7 +90,7 @@ export class Predictor {
         for (const i of missing) images[i] = DECODED
         options.onDecoded?.()
         // submit() refuses an aborted signal itself, before anything is queued.
-        results = await this.batcher.submit(model.key, tensors, options.signal, options.fault, admission)
+        results = await this.batcher.submit(model.key, tensors, { signal: options.signal, admission })
       } finally {
         admission.release()
       }

@@ -1,18 +1,16 @@
 import type { Server } from 'bun'
 import { createApp } from './app'
-import { ResultCache } from './cache'
 import { loadApiKeys } from './http/plugins/auth'
 import { createTracing, otlpProcessor } from './tracing/tracing'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
-import { Batcher } from './batching/batcher'
 import { systemClock } from './batching/clock'
 import type { Config } from './config/schema'
 import { toWorkerModel, WorkerPool } from './inference/pool'
 import { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
-import { createMetrics } from './metrics/registry'
 import { discoverModels } from './models/registry'
-import { Predictor } from './predictor'
+import { buildPipeline } from './pipeline'
+import { FaultInjectingRunner } from './faults/runner'
 import { describeBudget, resolveBodyBudget } from './http/byte-budget'
 import pkg from '../package.json'
 
@@ -33,66 +31,38 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   const catalog = discoverModels(config.modelsDir, config)
   if (!catalog.has(config.defaultModel))
     throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
-  const specs = catalog.specs()
-  const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
-  // The gauges read the batcher and lifecycle at scrape time; both are built just below.
-  const metrics = createMetrics({
-    versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
-    queueDepth: (key) => batcher.depth(key),
-    running: (key) => batcher.running(key),
-    inFlight: () => lifecycle.active,
-    cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
-  })
-  const cache =
-    config.cacheMaxEntries > 0
-      ? new ResultCache({
-          maxEntries: config.cacheMaxEntries,
-          maxBytes: config.cacheMaxBytes,
-          ttlMs: config.cacheTtlMs,
-          redis: config.redisUrl ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs } : undefined,
-          onEvent: (event) => metrics.cacheEvents.inc({ event })
-        })
-      : undefined
   const lifecycle = new Lifecycle()
   const pool = new WorkerPool({
     size: config.workers,
     intraOpThreads: config.intraOpThreads,
-    batchTimeoutMs: config.batchTimeoutMs,
-    models: specs.map(toWorkerModel),
+    batchWatchdogMs: config.batchWatchdogMs,
+    models: catalog.specs().map(toWorkerModel),
     onWorkerLost: (reason) => {
       metrics.workerRestarts.inc()
       log.warn('worker lost; replacing it', { reason })
     }
   })
-  const batcher = new Batcher(pool, {
-    maxQueueImages: config.maxQueueImages,
+  // Fault injection (tests only) wraps the pool; without it requests go straight to the pool.
+  const faults = config.enableFaultInjection ? new FaultInjectingRunner(pool) : undefined
+  const { metrics, cache, predictor } = buildPipeline(config, catalog, faults ?? pool, {
     clock: systemClock,
-    onBatch: (key, size) => metrics.batchSize.observe(labelsOf.get(key)!, size),
-    onSkipped: (key) => metrics.skipped.inc(labelsOf.get(key)!)
+    inFlight: () => lifecycle.active
   })
-  for (const spec of specs) {
-    batcher.addModel(spec.key, {
-      maxBatchSize: spec.maxBatchSize,
-      maxBatchDelayMs: spec.maxBatchDelayMs,
-      inputElements: spec.inputElements,
-      outputElements: spec.manifest.output.classes
-    })
-    metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
-  }
-  const predictor = new Predictor(catalog, batcher, config, metrics, cache)
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor = options.spanProcessor ?? (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint) : undefined)
   const tracing = spanProcessor ? createTracing(spanProcessor, pkg.version) : undefined
   const app = createApp({
     config,
     predictor,
+    catalog,
     lifecycle,
     metrics,
     log,
     workersHealthy: () => pool.healthy,
     version: pkg.version,
     apiKeys,
-    tracing
+    tracing,
+    armFault: faults && ((fault) => faults.arm(fault))
   })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
@@ -111,7 +81,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   lifecycle.state = 'ready'
   log.info('ready', {
     port: server.port,
-    models: specs.map((s) => s.key),
+    models: catalog.specs().map((s) => s.key),
     workers: config.workers,
     intra_op_threads: config.intraOpThreads,
     load_ms: Math.round(performance.now() - loadStarted),

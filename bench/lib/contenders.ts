@@ -1,5 +1,5 @@
 /** The HTTP contenders: how each is started. The limit is not here (no HTTP): see bench/limit.ts. */
-import { startChild, type ChildServer } from './child'
+import { launch, type ServerProcess } from '../../tools/process/launch'
 
 export interface HttpContender {
   name: 'naive' | 'batch-off' | 'server'
@@ -34,6 +34,6 @@ export const HTTP_CONTENDERS: readonly HttpContender[] = [
 ]
 
 /** Starts one contender from the repository root. */
-export function startContender(contender: HttpContender, root: string): Promise<ChildServer> {
-  return startChild(contender.cmd, contender.env, root)
+export function startContender(contender: HttpContender, root: string): Promise<ServerProcess> {
+  return launch({ cmd: contender.cmd, env: contender.env, cwd: root, warnIfGone: true })
 }

@@ -37,5 +37,8 @@ export function machineFacts(root: string): MachineFacts {
   }
 }
 
-/** 1-minute load average: a busy neighbour on a shared machine shows here. */
-export const loadAverage1m = () => Math.round(loadavg()[0]! * 100) / 100
+/** Load averages over 1, 5 and 15 minutes (2 decimals): a busy neighbour on a shared machine shows here. */
+export const loadAverages = () => loadavg().map((l) => Math.round(l * 100) / 100)
+
+/** 1-minute load average. */
+export const loadAverage1m = () => loadAverages()[0]!

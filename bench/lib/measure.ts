@@ -1,6 +1,6 @@
 /** One load point: settle, snapshot the server, drive load, snapshot again, and reduce to a PointResult. */
 import { runLoad, type LoadSpec } from './load'
-import { cpuSeconds, peakRssBytes, resetPeakRss } from './procfs'
+import { cpuSeconds, peakRssBytes, resetPeakRss } from '../../tools/process/procfs'
 import { diffMetrics, scrape } from './promtext'
 import { round, summarise } from './stats'
 import type { PointResult } from './types'

@@ -7,7 +7,7 @@
  * (key + get) on the fixture, the path that must stay well under the 1 ms budget for a cached answer.
  */
 import { join } from 'node:path'
-import { ResultCache } from '../../src/cache'
+import { cacheKey, ResultCache } from '../../src/cache'
 
 const jpeg = new Uint8Array(await Bun.file(join(import.meta.dir, '../../test/fixtures/images/chelsea.jpg')).arrayBuffer())
 const twoMb = new Uint8Array(2_000_000).map((_, i) => (i * 31) & 255)
@@ -35,10 +35,10 @@ for (const [name, buf] of [[`jpeg ${jpeg.length} B`, jpeg], ['2 MB', twoMb]] as 
 
 const cache = new ResultCache({ maxEntries: 10_000, maxBytes: 10_000_000, ttlMs: 60_000 })
 const value = { predictions: Array.from({ length: 5 }, (_, i) => ({ label: `label ${i}`, class_index: i, score: 0.1 })), model_version: '1' }
-cache.set(ResultCache.key(jpeg, 'resnet50', '1', 5), value)
+cache.set(cacheKey(jpeg, 'resnet50', '1', 5), value)
 let sink = 0
 const n = 20_000
 const start = performance.now()
-for (let i = 0; i < n; i++) sink += (await cache.get(ResultCache.key(jpeg, 'resnet50', '1', 5)))!.predictions.length
+for (let i = 0; i < n; i++) sink += (await cache.get(cacheKey(jpeg, 'resnet50', '1', 5)))!.predictions.length
 console.log(`local hit (key + get) on the jpeg: ${(((performance.now() - start) * 1000) / n).toFixed(1)} µs (${sink / n} predictions)`)
 await cache.close()

@@ -8,7 +8,7 @@
  * without it only Bun's client is measured. Results and the decision are in src/cache/README.md.
  */
 import { RedisClient } from 'bun'
-import { startRedisServer } from '../../test/helpers/redis-server'
+import { startRedisServer } from '../../tools/process/redis-server'
 
 /** The three calls the shared tier makes, behind one shape so both clients run the same loops. */
 interface Client {

@@ -3,19 +3,20 @@
  * predict request and classify its outcome, a bounded fixed-rate (open-loop) sender, a closed-loop
  * capacity probe, RSS sampling from /proc, and the Markdown table every script prints.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { startChild, type ChildServer } from '../lib/child'
+import { cpus } from 'node:os'
+import { loadAverages } from '../lib/machine'
+import { parseArgs } from 'node:util'
+import { launch, ROOT, SERVER_CMD, type ServerProcess } from '../../tools/process/launch'
+import { rssBytes } from '../../tools/process/procfs'
 import { buildPayload, type Payload } from '../lib/payloads'
 import { parsePrometheus, type Sample } from '../lib/promtext'
 import { round, summarise } from '../lib/stats'
 
-export const ROOT = join(import.meta.dir, '../..')
-export const SERVER_CMD = ['bun', 'src/main.ts', '--host', '127.0.0.1', '--port', '0']
+export { ROOT, SERVER_CMD }
 
 /** Starts bun-infer with `env` on an ephemeral port; logs at warn so a flood does not cost a JSON line each. */
-export function startServer(env: Record<string, string> = {}): Promise<ChildServer> {
-  return startChild(SERVER_CMD, { BUN_INFER_LOG_LEVEL: 'warn', ...env }, ROOT)
+export function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  return launch({ env: { BUN_INFER_LOG_LEVEL: 'warn', ...env }, warnIfGone: true })
 }
 
 /** The small multipart JPEG (chelsea.jpg, 34 KB) every script sends unless it says otherwise. */
@@ -157,12 +158,8 @@ export async function measureCapacity(url: string, payload: Payload, seconds = 5
 
 /** Current resident set size of `pid` (VmRSS), MB; NaN once it is gone. */
 export function rssMb(pid: number): number {
-  try {
-    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)
-    return match ? Number(match[1]) / 1024 : NaN
-  } catch {
-    return NaN
-  }
+  const bytes = rssBytes(pid)
+  return bytes === null ? NaN : bytes / 1024 / 1024
 }
 
 /** Samples RSS every `everyMs` until stopped. */
@@ -214,7 +211,7 @@ export function report(title: string, rows: [string, string | number][], notes: 
   const lines = [
     `### ${title}`,
     '',
-    `\`${command}\` · ${new Date().toISOString()} · ${Bun.spawnSync(['nproc']).stdout.toString().trim()} cores, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `\`${command}\` · ${new Date().toISOString()} · ${cpus().length} cores, load average ${loadAverages().join(' ')}`,
     '',
     '| figure | value |',
     '| --- | --- |',
@@ -225,16 +222,20 @@ export function report(title: string, rows: [string, string | number][], notes: 
   console.log(lines.join('\n'))
 }
 
-/** `--name value` flags as numbers (or strings), with defaults; `--quick` is a boolean. */
+/**
+ * `--name value` flags typed by their defaults (numbers, strings, booleans), parsed by node:util's
+ * parseArgs like every other script here; an unknown flag or a non-number where a number goes throws.
+ */
 export function flags<T extends Record<string, number | string | boolean>>(defaults: T): T {
+  const options = Object.fromEntries(
+    Object.entries(defaults).map(([name, d]) => [name, { type: typeof d === 'boolean' ? ('boolean' as const) : ('string' as const) }])
+  )
+  const { values } = parseArgs({ args: process.argv.slice(2), options, strict: true })
   const out: Record<string, number | string | boolean> = { ...defaults }
-  const argv = process.argv.slice(2)
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i]!.replace(/^--/, '')
-    if (!(key in defaults)) throw new Error(`unknown flag ${argv[i]}; known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`)
-    const d = defaults[key]
-    if (typeof d === 'boolean') out[key] = true
-    else out[key] = typeof d === 'number' ? Number(argv[++i]) : String(argv[++i])
+  for (const [name, value] of Object.entries(values)) {
+    const number = Number(value)
+    if (typeof defaults[name] === 'number' && !Number.isFinite(number)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`)
+    out[name] = typeof defaults[name] === 'number' ? number : value!
   }
   return out as T
 }

@@ -7,8 +7,8 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { editManifest, tempModelRepo } from '../../test/helpers/model-repo'
-import { startRedisServer } from '../../test/helpers/redis-server'
+import { editManifest, tempModelRepo } from '../../tools/model-repo'
+import { startRedisServer } from '../../tools/process/redis-server'
 import { round } from '../lib/stats'
 import type { Payload } from '../lib/payloads'
 import { flags, fmtTally, jpegPayload, latencyCell, metric, metrics, report, ROOT, SERVER_CMD, send, startServer, tally, verdict, type Outcome } from './common'
@@ -126,7 +126,7 @@ function withTopK(payload: Payload, k: number): Payload {
 async function redis(payload: Payload): Promise<void> {
   const redisServer = await startRedisServer()
   // One local entry: nearly every lookup goes on to Redis, so Redis going away is felt by every request.
-  const server = await startServer({ BUN_INFER_REDIS_URL: redisServer.url, BUN_INFER_CACHE_MAX_ENTRIES: '1' }).catch(async (e) => {
+  const server = await startServer({ BUN_INFER_REDIS_URL: redisServer.url, BUN_INFER_MAX_CACHE_ENTRIES: '1' }).catch(async (e) => {
     await redisServer.stop()
     throw e
   })
@@ -157,7 +157,7 @@ async function redis(payload: Payload): Promise<void> {
       ['Redis up: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(0, stoppedAt))} · ${diff(m0, m1)}`],
       ['Redis down: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(stoppedAt, restartedAt))} · ${diff(m1, m2)}`],
       ['Redis back: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(restartedAt, Infinity))} · ${diff(m2, m3)}`]
-    ], ['BUN_INFER_CACHE_MAX_ENTRIES=1 and 40 top_k variants of one photo: nearly every lookup misses locally and asks Redis.'])
+    ], ['BUN_INFER_MAX_CACHE_ENTRIES=1 and 40 top_k variants of one photo: nearly every lookup misses locally and asks Redis.'])
     checks.push(
       ['Redis stop/start: zero failed requests', load.outcomes.every((o) => o.status === 200)],
       ['Redis back: shared hits again', metric(m3, 'bun_infer_cache_events_total', { event: 'shared_hit' }) > metric(m2, 'bun_infer_cache_events_total', { event: 'shared_hit' })]

@@ -8,10 +8,10 @@
  *   bun bench/reliability/memory-flood.ts [--clients 64] [--body-mb 30] [--seconds 30] [--after 10] [--quick]
  *   bun bench/reliability/memory-flood.ts --server-root /path/to/other/checkout   # the same load on other code
  */
-import { startChild } from '../lib/child'
+import { launch } from '../../tools/process/launch'
 import type { Payload } from '../lib/payloads'
 import { round } from '../lib/stats'
-import { flags, fmtTally, jpegPayload, latencyCell, report, ROOT, rssMb, sampleRss, send, SERVER_CMD, tally, verdict, type Outcome } from './common'
+import { flags, fmtTally, jpegPayload, latencyCell, report, ROOT, rssMb, sampleRss, send, tally, verdict, type Outcome } from './common'
 
 const opts = flags({ clients: 64, 'body-mb': 30, seconds: 30, after: 10, warm: 5, 'pause-ms': 20, 'server-root': ROOT, quick: false, 'flood-url': '' })
 if (opts.quick) Object.assign(opts, { clients: 16, seconds: 8, after: 10, warm: 3 })
@@ -70,7 +70,7 @@ function startFlood(url: string): Promise<{ outcomes: Outcome[]; lastReplyAfterS
 
 async function main(): Promise<void> {
   const photo = await jpegPayload()
-  const server = await startChild(SERVER_CMD, { BUN_INFER_LOG_LEVEL: 'warn' }, opts['server-root'])
+  const server = await launch({ env: { BUN_INFER_LOG_LEVEL: 'warn' }, cwd: opts['server-root'], warnIfGone: true })
   const rss = sampleRss(server.pid, 100)
   try {
     const goodSend = () => send(server.url, photo)

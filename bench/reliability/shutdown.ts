@@ -7,7 +7,7 @@
  *
  *   bun bench/reliability/shutdown.ts [--runs 3] [--load 0.9] [--burst 64] [--before 3] [--after 3] [--drain-ms 10000]
  */
-import { startServerProcess } from '../../test/helpers/server-process'
+import { launch } from '../../tools/process/launch'
 import { round } from '../lib/stats'
 import { ensureFetchConcurrency, flags, fmtTally, jpegPayload, measureCapacity, openLoop, report, send, tally, verdict, type Outcome } from './common'
 
@@ -31,7 +31,7 @@ interface Run {
 async function oneRun(rate: number): Promise<Run> {
   const payload = await jpegPayload()
   // Info level: the helper finds the port in the 'ready' line, and the 'stopped' line says whether it drained.
-  const server = await startServerProcess({ BUN_INFER_DRAIN_TIMEOUT_MS: String(opts['drain-ms']), BUN_INFER_LOG_LEVEL: 'info' })
+  const server = await launch({ env: { BUN_INFER_DRAIN_TIMEOUT_MS: String(opts['drain-ms']), BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_MAX_CACHE_ENTRIES: '0' } })
   try {
     let signalAt = 0
     let exitAt = 0
@@ -73,7 +73,7 @@ const count = (lost: Outcome[]) => (lost.length ? fmtTally(tally(lost)) : 0)
 
 async function main(): Promise<void> {
   if (await ensureFetchConcurrency(4096)) return
-  const probe = await startServerProcess({ BUN_INFER_LOG_LEVEL: 'info' })
+  const probe = await launch({ env: { BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_MAX_CACHE_ENTRIES: '0' } })
   let capacity: number
   try {
     capacity = await measureCapacity(probe.url, await jpegPayload(), 3)

@@ -1,6 +1,5 @@
 import { AppError } from '../errors'
 import type { BatchRunner } from '../inference/pool'
-import type { WorkerFault } from '../inference/protocol'
 import type { Clock } from './clock'
 import { decideBatch, type BatchPolicyConfig } from './policy'
 
@@ -33,7 +32,6 @@ interface Entry {
   input: Uint8Array
   enqueuedAt: number
   signal?: AbortSignal
-  fault?: WorkerFault
   resolve: (result: ImageResult) => void
   reject: (error: unknown) => void
 }
@@ -53,6 +51,13 @@ export interface Admission {
   readonly images: number
   /** Gives the room back (idempotent); submit() does it when the images are queued. */
   release(): void
+}
+
+export interface SubmitOptions {
+  /** Aborts the request (deadline, client gone): its queued images are removed and never cost inference. */
+  signal?: AbortSignal
+  /** Room held by admit() while the images were preprocessed; without one, room is checked here. */
+  admission?: Admission
 }
 
 /**
@@ -90,9 +95,7 @@ export class Batcher {
    * preprocessing, so an overloaded server refuses in microseconds instead of after a decode.
    */
   admit(model: string, images: number): Admission {
-    const queue = this.queue(model)
-    if (queue.entries.length + queue.reserved + images > this.options.maxQueueImages)
-      throw new AppError('queue_full', `the queue of model ${model} is full; retry shortly`, { retryAfterSeconds: 1 })
+    const queue = this.roomFor(model, images)
     queue.reserved += images
     let held = true
     return {
@@ -104,19 +107,31 @@ export class Batcher {
     }
   }
 
+  /** Throws 429 queue_full unless `images` more fit in the model's queue now; holds nothing (a probe). */
+  checkRoom(model: string, images: number): void {
+    this.roomFor(model, images)
+  }
+
+  private roomFor(model: string, images: number): ModelQueue {
+    const queue = this.queue(model)
+    if (queue.entries.length + queue.reserved + images > this.options.maxQueueImages)
+      throw new AppError('queue_full', `the queue of model ${model} is full; retry shortly`, { retryAfterSeconds: 1 })
+    return queue
+  }
+
   /**
    * Queues the images of one request (all or none) and resolves with their results in order.
    * With an admission, its held room is used (and released); without one, room is checked here.
    * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
    * of an aborted request are removed and never cost inference.
    */
-  submit(model: string, inputs: Uint8Array[], signal?: AbortSignal, fault?: WorkerFault, admission?: Admission): Promise<ImageResult[]> {
+  submit(model: string, inputs: Uint8Array[], { signal, admission }: SubmitOptions = {}): Promise<ImageResult[]> {
     const queue = this.queue(model)
     if (signal?.aborted) throw signal.reason
     if (admission) {
       if (admission.images !== inputs.length) throw new Error(`admitted ${admission.images} images, submitted ${inputs.length}`)
       admission.release()
-    } else this.admit(model, inputs.length).release()
+    } else this.checkRoom(model, inputs.length)
 
     const now = this.options.clock.now()
     const entries: Entry[] = []
@@ -124,7 +139,7 @@ export class Batcher {
       inputs.map(
         (input) =>
           new Promise<ImageResult>((resolve, reject) => {
-            entries.push({ input, enqueuedAt: now, signal, fault, resolve, reject })
+            entries.push({ input, enqueuedAt: now, signal, resolve, reject })
           })
       )
     )
@@ -205,10 +220,9 @@ export class Batcher {
     const input = new Uint8Array(batch.length * inputElements)
     batch.forEach((entry, i) => input.set(entry.input, i * inputElements))
     this.options.onBatch?.(queue.name, batch.length)
-    const fault = batch.find((e) => e.fault)?.fault
     queue.running += batch.length
     this.runner
-      .run(queue.name, input, batch.length, fault)
+      .run(queue.name, input, batch.length)
       .finally(() => (queue.running -= batch.length))
       .then(({ output, inferenceMs }) => {
         if (output.length !== batch.length * outputElements)

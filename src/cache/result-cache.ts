@@ -1,5 +1,4 @@
 import { decodePrediction, encodePrediction, type CachedPrediction } from './codec'
-import { cacheKey } from './key'
 import { LocalTier } from './local'
 import { SharedTier, type SharedTierOptions } from './shared'
 
@@ -64,11 +63,6 @@ export class ResultCache {
           now
         )
       : undefined
-  }
-
-  /** The key for one request: SHA-256 of the image bytes plus model, version and top_k (see key.ts). */
-  static key(imageBytes: Uint8Array, model: string, version: string, topK: number): string {
-    return cacheKey(imageBytes, model, version, topK)
   }
 
   /** Local tier first, then Redis (bounded by its getTimeoutMs); a Redis answer is copied into the local tier. */

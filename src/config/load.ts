@@ -8,6 +8,30 @@ export function envName(field: string): string {
   return ENV_PREFIX + field.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
 }
 
+/**
+ * Settings renamed in 0.2 (one naming order: max first; a watchdog called a watchdog). The old variables are
+ * still read for one release, with a warning, and lose to the new name when both are set.
+ */
+export const RENAMED_ENV: Readonly<Record<string, string>> = {
+  BUN_INFER_CACHE_MAX_ENTRIES: 'BUN_INFER_MAX_CACHE_ENTRIES',
+  BUN_INFER_CACHE_MAX_BYTES: 'BUN_INFER_MAX_CACHE_BYTES',
+  BUN_INFER_BATCH_TIMEOUT_MS: 'BUN_INFER_BATCH_WATCHDOG_MS'
+}
+
+/** One warning per old variable name still in use. */
+export function deprecationWarnings(env: Record<string, string | undefined>): string[] {
+  return Object.entries(RENAMED_ENV)
+    .filter(([old]) => env[old] !== undefined && env[old] !== '')
+    .map(([old, now]) => `${old} is deprecated and will be removed in the next release; use ${now}`)
+}
+
+/** The environment with old names copied to their new ones (a new name already set wins). */
+function withRenamed(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out = { ...env }
+  for (const [old, now] of Object.entries(RENAMED_ENV)) if (out[now] === undefined && out[old] !== undefined) out[now] = out[old]
+  return out
+}
+
 /** CLI flags accepted, as --kebab-case or --kebab-case=value. */
 const CLI_FIELDS = ['host', 'port', 'modelsDir', 'defaultModel', 'workers', 'logLevel'] as const
 
@@ -39,6 +63,7 @@ export function loadConfig(
   argv: readonly string[] = [],
   overrides: Partial<Config> = {}
 ): Readonly<Config> {
+  env = withRenamed(env)
   const raw: Record<string, unknown> = {}
   for (const field of Object.keys(ConfigSchema.properties)) {
     const value = env[envName(field)]

@@ -17,7 +17,7 @@ export const ConfigSchema = Type.Object({
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
   maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),
-  batchTimeoutMs: Int(0, 600_000, 10_000, 'A batch running longer than this (ms) means a wedged worker: it is terminated and replaced, its batch gets 503 worker_lost. 0 turns the watchdog off.'),
+  batchWatchdogMs: Int(0, 600_000, 10_000, 'A batch running longer than this (ms) means a wedged worker: it is terminated and replaced, its batch gets 503 worker_lost. 0 turns the watchdog off.'),
   maxQueueImages: Int(1, 1_000_000, 256, 'Images waiting per model before 429 queue_full.'),
   bodyTimeoutMs: Int(1, 600_000, 10_000, 'A predict body not fully received within this many ms gets 408 body_timeout (slow or stalled clients).'),
   requestTimeoutMs: Int(1, 600_000, 30_000, 'Default deadline of a predict request, ms. A client header can only shorten it.'),
@@ -30,8 +30,8 @@ export const ConfigSchema = Type.Object({
     default: [],
     description: 'Allowed CORS origins, comma-separated in the env var; "*" only if listed. Empty: no CORS headers.'
   }),
-  cacheMaxEntries: Int(0, 10_000_000, 10_000, 'Result cache entries in process; 0 turns the cache off.'),
-  cacheMaxBytes: Int(1024, 1 << 30, 64 * 1024 * 1024, 'Result cache size in process, bytes.'),
+  maxCacheEntries: Int(0, 10_000_000, 10_000, 'Result cache entries in process; 0 turns the cache off.'),
+  maxCacheBytes: Int(1024, 1 << 30, 64 * 1024 * 1024, 'Result cache size in process, bytes.'),
   cacheTtlMs: Int(1, 30 * 24 * 3600 * 1000, 3_600_000, 'Result cache entry lifetime (both tiers), ms.'),
   redisUrl: Type.String({
     default: '',

@@ -27,9 +27,4 @@ export class ClientShare {
       else this.inFlight.set(client, left)
     }
   }
-
-  /** Clients with requests in flight now (memory is bounded by live requests, not by clients ever seen). */
-  get clients(): number {
-    return this.inFlight.size
-  }
 }

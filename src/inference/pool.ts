@@ -26,7 +26,7 @@ export interface RunResult {
 export interface BatchRunner {
   readonly idle: number
   readonly busy: number
-  run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult>
+  run(model: string, input: Uint8Array | Float32Array, batchSize: number): Promise<RunResult>
   /** Called whenever a worker becomes free (after a batch, or when a replacement is ready). */
   onIdle(listener: () => void): void
 }
@@ -50,7 +50,7 @@ export interface PoolOptions {
   intraOpThreads: number
   models: WorkerModel[]
   /** A batch running longer than this (ms) means a wedged worker: it is terminated and replaced. 0: no watchdog. */
-  batchTimeoutMs?: number
+  batchWatchdogMs?: number
   /** Called with a short reason whenever a worker dies and is replaced. */
   onWorkerLost?: (reason: string) => void
 }
@@ -100,7 +100,10 @@ export class WorkerPool implements BatchRunner {
     this.idleListeners.push(listener)
   }
 
-  /** `input`: RGB bytes (HWC) to be normalised by the worker, or an already normalised CHW float tensor. */
+  /**
+   * `input`: RGB bytes (HWC) to be normalised by the worker, or an already normalised CHW float tensor.
+   * `fault` is for src/faults only (a test build wraps the pool to crash or hang a worker mid-batch).
+   */
   run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult> {
     const slot = this.slots.find((s) => s.ready && !s.job)
     if (!slot) throw new Error('WorkerPool.run called with no idle worker (batcher bug)')
@@ -115,7 +118,7 @@ export class WorkerPool implements BatchRunner {
         slot.worker.postMessage({ ...message, input: copy }, [copy.buffer as ArrayBuffer])
       }
       slot.job = job
-      const limit = this.options.batchTimeoutMs
+      const limit = this.options.batchWatchdogMs
       if (limit) job.timer = setTimeout(() => slot.job === job && this.lost(slot, `a batch ran over ${limit} ms`), limit)
     })
   }

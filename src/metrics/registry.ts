@@ -5,8 +5,6 @@ const PREFIX = 'bun_infer_'
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
 
-export type Stage = 'preprocess' | 'queue' | 'inference' | 'total'
-
 export interface MetricSources {
   /** Every served model version, with the queue it feeds. */
   versions?: ReadonlyArray<{ model: string; version: string; key: string }>

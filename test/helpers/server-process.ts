@@ -1,81 +1,12 @@
-import { join } from 'node:path'
-import type { Subprocess } from 'bun'
+import { launch, type ServerProcess } from '../../tools/process/launch'
 
-const ROOT = join(import.meta.dir, '../..')
-
-export interface ServerProcess {
-  url: string
-  proc: Subprocess<'ignore', 'pipe', 'pipe'>
-  /** Every stdout line so far (JSON logs). */
-  logs: string[]
-  /** Sends the signal and resolves with the exit code (SIGKILL after 30 s). */
-  stop(signal?: NodeJS.Signals): Promise<number>
-}
+export type { ServerProcess }
 
 /**
- * Starts `bun src/main.ts` on an ephemeral port with the given env (BUN_INFER_* settings) and waits for
- * the log line `until` ('ready' by default, or 'listening' to catch the server while models load).
+ * Starts `bun src/main.ts` (real models, real sockets) with the given BUN_INFER_* env and waits until it is
+ * 'ready', or only 'listening' to catch it while models load. Only the end-to-end suites in test/e2e use it.
  */
-export async function startServerProcess(
-  env: Record<string, string> = {},
-  until: 'ready' | 'listening' = 'ready'
-): Promise<ServerProcess> {
-  const proc = Bun.spawn(['bun', 'src/main.ts', '--port', '0', '--host', '127.0.0.1'], {
-    cwd: ROOT,
-    // The result cache is off unless a test turns it on: repeated fixture photos must reach the workers.
-    env: { ...process.env, BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_CACHE_MAX_ENTRIES: '0', ...env },
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe'
-  })
-  const logs: string[] = []
-  let port: number | undefined
-  const decoder = new TextDecoder()
-  const reader = proc.stdout.getReader()
-  let pending = ''
-  const portFound = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return undefined
-      pending += decoder.decode(value, { stream: true })
-      const lines = pending.split('\n')
-      pending = lines.pop()!
-      for (const line of lines) {
-        logs.push(line)
-        if (port === undefined && line.includes(`"msg":"${until}"`)) {
-          port = JSON.parse(line).port as number
-          return port
-        }
-      }
-    }
-  })()
-  const found = await portFound
-  if (found === undefined) {
-    const stderr = await new Response(proc.stderr).text()
-    throw new Error(`server exited before "${until}" (code ${await proc.exited}): ${stderr}`)
-  }
-  // Keep draining stdout so the server never blocks on a full pipe.
-  void (async () => {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      pending += decoder.decode(value, { stream: true })
-      const lines = pending.split('\n')
-      pending = lines.pop()!
-      logs.push(...lines)
-    }
-  })()
-  return {
-    url: `http://127.0.0.1:${found}`,
-    proc,
-    logs,
-    async stop(signal = 'SIGTERM') {
-      if (proc.exitCode !== null) return proc.exitCode
-      proc.kill(signal)
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 30_000)
-      const code = await proc.exited
-      clearTimeout(killer)
-      return code
-    }
-  }
+export function startServerProcess(env: Record<string, string> = {}, waitFor: 'ready' | 'listening' = 'ready'): Promise<ServerProcess> {
+  // The result cache is off unless a test turns it on: repeated fixture photos must reach the workers.
+  return launch({ env: { BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_MAX_CACHE_ENTRIES: '0', ...env }, waitFor })
 }

@@ -1,10 +1,11 @@
 import { Elysia, t, type Static } from 'elysia'
 import type { Config } from '../../config/schema'
-import type { ModelCatalog, ModelSpec } from '../../models/registry'
+import type { ModelSpec } from '../../models/registry'
+import type { ModelCatalogue } from '../../app'
 import { errorResponses } from '../../schemas/errors'
 import { ModelInfo, ModelList } from '../../schemas/models'
 
-function describe(model: ModelSpec, catalog: ModelCatalog, config: Readonly<Config>): Static<typeof ModelInfo> {
+function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Config>): Static<typeof ModelInfo> {
   const { manifest } = model
   const { input, output, preprocessing: pre } = manifest
   return {
@@ -35,7 +36,7 @@ function describe(model: ModelSpec, catalog: ModelCatalog, config: Readonly<Conf
 }
 
 /** GET /v1/models, GET /v1/models/:name and GET /v1/models/:name/versions/:version. */
-export function modelRoutes(config: Readonly<Config>, catalog: ModelCatalog) {
+export function modelRoutes(config: Readonly<Config>, catalog: ModelCatalogue) {
   return new Elysia({ name: 'routes.models' })
     .get('/v1/models', () => ({ models: catalog.names().map((name) => describe(catalog.resolve(name), catalog, config)) }), {
       response: ModelList,

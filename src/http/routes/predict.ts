@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia'
 import type { Config } from '../../config/schema'
 import { AppError } from '../../errors'
-import type { Predictor } from '../../predictor'
+import type { PredictService } from '../../app'
 import { PredictResponse, predictRequestBodyDoc } from '../../schemas/predict'
 import { errorResponses } from '../../schemas/errors'
 import { parsePredictBody } from '../body'
@@ -15,11 +15,9 @@ import { ClientShare } from '../client-share'
 import type { Lifecycle } from '../../lifecycle'
 import type { Tracing } from '../../tracing/tracing'
 
-export const FAULT_HEADER = 'x-bun-infer-fault'
-
 export interface PredictDeps {
   config: Readonly<Config>
-  predictor: Predictor
+  predictor: PredictService
   lifecycle: Lifecycle
   tracing?: Tracing
 }
@@ -62,13 +60,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     if (lifecycle.state === 'draining')
       throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
-    const fault = request.headers.get(FAULT_HEADER)
-    if (fault !== null && !(config.enableFaultInjection && ['crash', 'hang', 'internal', 'gc'].includes(fault)))
-      throw new AppError('validation_failed', `${FAULT_HEADER} is only honoured in test mode`)
-    if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`) // proves 500s leak no paths
-    if (fault === 'gc') Bun.gc(true) // lets a memory test tell garbage not yet collected from a leak
     const cache = cacheMode(request)
-    predictor.precheck(name, version, cache) // 404 and 429 before the body is read
+    predictor.checkBeforeBody(name, version, cache) // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void
     try {
@@ -89,7 +82,6 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
         predictor.predict(name, version, input.images, {
           topK: input.topK ?? config.defaultTopK,
           signal: deadline.signal,
-          fault: fault === 'crash' || fault === 'hang' ? fault : undefined,
           cache,
           onDecoded: body.release // the encoded bytes are dropped once decoded: give their budget back then
         }),

@@ -1,0 +1,67 @@
+import { Batcher } from './batching/batcher'
+import type { Clock } from './batching/clock'
+import { ResultCache } from './cache'
+import type { Config } from './config/schema'
+import type { BatchRunner } from './inference/pool'
+import { createMetrics, type Metrics } from './metrics/registry'
+import type { ModelCatalog } from './models/registry'
+import { Predictor } from './predictor'
+
+/** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
+export interface Pipeline {
+  catalog: ModelCatalog
+  metrics: Metrics
+  cache?: ResultCache
+  batcher: Batcher
+  predictor: Predictor
+}
+
+export interface PipelineOptions {
+  clock: Clock
+  /** Predict requests in flight, for the gauge (the lifecycle counts them). */
+  inFlight?: () => number
+}
+
+/**
+ * Builds metrics, result cache, batcher and predictor over `runner` (the worker pool in the server, a
+ * recording runner in tests, the pool again in the CLI), so every caller gets the same wiring.
+ */
+export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, runner: BatchRunner, options: PipelineOptions): Pipeline {
+  const specs = catalog.specs()
+  const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
+  // The gauges read the batcher and cache at scrape time; both are built just below.
+  const metrics = createMetrics({
+    versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
+    queueDepth: (key) => batcher.depth(key),
+    running: (key) => batcher.running(key),
+    inFlight: options.inFlight,
+    cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
+  })
+  const cache =
+    config.maxCacheEntries > 0
+      ? new ResultCache({
+          maxEntries: config.maxCacheEntries,
+          maxBytes: config.maxCacheBytes,
+          ttlMs: config.cacheTtlMs,
+          redis: config.redisUrl ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs } : undefined,
+          onEvent: (event) => metrics.cacheEvents.inc({ event })
+        })
+      : undefined
+  const batcher = new Batcher(runner, {
+    maxQueueImages: config.maxQueueImages,
+    clock: options.clock,
+    onBatch: (key, size) => metrics.batchSize.observe(labelsOf.get(key)!, size),
+    onSkipped: (key) => metrics.skipped.inc(labelsOf.get(key)!)
+  })
+  for (const spec of specs) {
+    batcher.addModel(spec.key, {
+      maxBatchSize: spec.maxBatchSize,
+      maxBatchDelayMs: spec.maxBatchDelayMs,
+      inputElements: spec.inputElements,
+      outputElements: spec.manifest.output.classes
+    })
+    metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
+  }
+  const predictor = new Predictor(catalog, batcher, config, metrics, cache)
+  return { catalog, metrics, cache, batcher, predictor }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, test } from 'bun:test'
+import { testApp } from './helpers/test-app'
+
+const open = testApp({ env: { BUN_INFER_CORS_ORIGINS: 'https://app.example, https://admin.example' } })
+const closed = testApp()
+
+const preflight = (app: typeof open, origin: string) =>
+  app.request('/v1/predict', {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }
+  })
+
+describe('CORS from the configured origin list', () => {
+  test('a listed origin gets its preflight answered and its requests allowed', async () => {
+    const response = await preflight(open, 'https://app.example')
+    expect(response.status).toBeLessThan(300)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(response.headers.get('access-control-allow-methods') ?? '').toMatch(/POST|\*/)
+    const get = await open.request('/v1/models', { headers: { origin: 'https://admin.example' } })
+    expect(get.headers.get('access-control-allow-origin')).toBe('https://admin.example')
+  })
+
+  test('an unlisted origin gets no allow header', async () => {
+    const response = await open.request('/v1/models', { headers: { origin: 'https://evil.example' } })
+    expect(response.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  test('with no origins configured there are no CORS headers at all', async () => {
+    const response = await closed.request('/v1/models', { headers: { origin: 'https://app.example' } })
+    expect(response.headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('request ids', () => {
+  test('a sane incoming x-request-id is kept; anything else is replaced by a fresh one', async () => {
+    expect((await closed.request('/health/live', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id')).toBe('abc-123')
+    const replaced = (await closed.request('/health/live', { headers: { 'x-request-id': 'has spaces' } })).headers.get('x-request-id')
+    expect(replaced).toMatch(/^[0-9a-f-]{36}$/)
+  })
+})
+
+describe('draining', () => {
+  test('answers close their connection while draining; a new predict gets 503 draining', async () => {
+    const app = testApp()
+    app.lifecycle.state = 'draining'
+    const response = await app.request('/v1/predict', { method: 'POST', body: new FormData() })
+    expect(response.status).toBe(503)
+    expect(response.headers.get('connection')).toBe('close')
+    expect(response.headers.get('retry-after')).toBe('1')
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('draining')
+  })
+})

@@ -1,0 +1,151 @@
+import { describe, expect, test } from 'bun:test'
+import { Batcher } from '../../src/batching/batcher'
+import { AppError } from '../../src/errors'
+import { FakeClock } from '../helpers/fake-clock'
+import { RecordingRunner } from '../helpers/recording-runner'
+
+const ELEMENTS = 4
+const image = (tag: number) => new Uint8Array(ELEMENTS).fill(tag)
+
+function setup(workers = 1, maxBatchSize = 4, maxBatchDelayMs = 10, maxQueueImages = 16) {
+  const clock = new FakeClock()
+  const runner = new RecordingRunner(workers)
+  const skipped: string[] = []
+  const batcher = new Batcher(runner, { maxQueueImages, clock, onSkipped: (m) => skipped.push(m) })
+  batcher.addModel('m', { maxBatchSize, maxBatchDelayMs, inputElements: ELEMENTS, outputElements: 1 })
+  return { clock, runner, batcher, skipped }
+}
+
+/** Lets promise callbacks run (no timers involved). */
+const flush = () => new Promise((resolve) => queueMicrotask(() => resolve(undefined)))
+
+describe('Batcher', () => {
+  test('a lone request on an idle server is dispatched at once', () => {
+    const { runner, batcher } = setup()
+    void batcher.submit('m', [image(1)])
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([1])
+  })
+
+  test('requests arriving while the worker is busy form one batch when it frees', async () => {
+    const { runner, batcher } = setup(1, 8)
+    const first = batcher.submit('m', [image(1)])
+    const rest = [2, 3, 4].map((tag) => batcher.submit('m', [image(tag)]))
+    expect(runner.calls.length).toBe(1)
+    expect(batcher.running('m')).toBe(1)
+    expect(batcher.depth('m')).toBe(3)
+    runner.finish(0, ELEMENTS)
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([1, 3])
+    runner.finish(1, ELEMENTS)
+    const results = await Promise.all([first, ...rest])
+    expect(batcher.running('m')).toBe(0)
+    expect(results.map((r) => r[0]!.scores[0])).toEqual([1, 2, 3, 4])
+    expect(results[3]![0]!.batchSize).toBe(3)
+  })
+
+  test('dispatches a full batch at max size', () => {
+    const { runner, batcher } = setup(2, 4)
+    void batcher.submit('m', [image(0)]) // occupies worker 1, so worker 2 sees a busy system
+    void batcher.submit('m', [image(1), image(2), image(3)])
+    expect(runner.calls.length).toBe(1)
+    void batcher.submit('m', [image(4)])
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([1, 4])
+  })
+
+  test('waits the batch delay counted from the oldest image, then dispatches', () => {
+    const { clock, runner, batcher } = setup(2, 8, 10)
+    void batcher.submit('m', [image(0)])
+    void batcher.submit('m', [image(1)])
+    clock.advance(6)
+    void batcher.submit('m', [image(2)])
+    expect(runner.calls.length).toBe(1)
+    clock.advance(3)
+    expect(runner.calls.length).toBe(1)
+    clock.advance(1)
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([1, 2])
+  })
+
+  test('a multi-image request counts each image and keeps order across batches', async () => {
+    const { runner, batcher } = setup(1, 2)
+    const pending = batcher.submit('m', [image(1), image(2), image(3)])
+    expect(runner.calls[0]!.batchSize).toBe(2)
+    runner.finish(0, ELEMENTS)
+    expect(runner.calls[1]!.batchSize).toBe(1)
+    runner.finish(1, ELEMENTS)
+    expect((await pending).map((r) => r.scores[0])).toEqual([1, 2, 3])
+  })
+
+  test('a full queue rejects with 429 queue_full and Retry-After, admitting nothing of the request', () => {
+    const { batcher } = setup(1, 1, 10, 3)
+    void batcher.submit('m', [image(1)]) // running, not queued
+    void batcher.submit('m', [image(2), image(3)])
+    expect(batcher.depth('m')).toBe(2)
+    let error: unknown
+    try {
+      void batcher.submit('m', [image(4), image(5)])
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(AppError)
+    expect((error as AppError).code).toBe('queue_full')
+    expect((error as AppError).retryAfterSeconds).toBeGreaterThan(0)
+    expect(batcher.depth('m')).toBe(2)
+  })
+
+  test('an aborted request leaves the queue, is counted, and never reaches a worker', async () => {
+    const { runner, batcher, skipped } = setup(1, 8)
+    void batcher.submit('m', [image(1)])
+    const controller = new AbortController()
+    const doomed = batcher.submit('m', [image(2), image(3)], { signal: controller.signal })
+    const kept = batcher.submit('m', [image(4)])
+    controller.abort(new AppError('deadline_exceeded', 'late'))
+    await expect(doomed).rejects.toMatchObject({ code: 'deadline_exceeded' })
+    expect(skipped).toEqual(['m', 'm'])
+    runner.finish(0, ELEMENTS)
+    expect(runner.calls[1]!.batchSize).toBe(1)
+    runner.finish(1, ELEMENTS)
+    expect((await kept)[0]!.scores[0]).toBe(4)
+  })
+
+  test('a failed batch rejects only its own requests', async () => {
+    const { runner, batcher } = setup(1, 1)
+    const a = batcher.submit('m', [image(1)])
+    const b = batcher.submit('m', [image(2)])
+    runner.fail(0, new AppError('worker_lost', 'gone'))
+    await expect(a).rejects.toMatchObject({ code: 'worker_lost' })
+    await flush()
+    runner.finish(1, ELEMENTS)
+    expect((await b)[0]!.scores[0]).toBe(2)
+  })
+
+  test('no timer is left armed once the queue is empty', () => {
+    const { clock, runner, batcher } = setup(2, 8, 10)
+    void batcher.submit('m', [image(0)])
+    void batcher.submit('m', [image(1)])
+    expect(clock.pendingTimers).toBe(1)
+    clock.advance(10)
+    expect(runner.calls.length).toBe(2)
+    expect(clock.pendingTimers).toBe(0)
+  })
+})
+
+describe('Batcher admission', () => {
+  test('room held during preprocessing counts toward the bound, and is handed over on submit', () => {
+    const { batcher } = setup(1, 1, 10, 3)
+    void batcher.submit('m', [image(1)]) // runs at once: not queued
+    const held = batcher.admit('m', 2)
+    expect(() => batcher.admit('m', 2)).toThrow(expect.objectContaining({ code: 'queue_full' }))
+    void batcher.submit('m', [image(2), image(3)], { admission: held })
+    expect(batcher.depth('m')).toBe(2)
+    const one = batcher.admit('m', 1) // 2 queued + 1 held = 3: full
+    expect(() => batcher.admit('m', 1)).toThrow(expect.objectContaining({ code: 'queue_full' }))
+    one.release()
+    one.release() // idempotent
+    expect(() => batcher.admit('m', 1).release()).not.toThrow()
+  })
+
+  test('submit refuses an admission for a different number of images', () => {
+    const { batcher } = setup()
+    const held = batcher.admit('m', 2)
+    expect(() => batcher.submit('m', [image(1)], { admission: held })).toThrow('admitted 2 images, submitted 1')
+  })
+})

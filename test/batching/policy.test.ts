@@ -1,0 +1,35 @@
+import { describe, expect, test } from 'bun:test'
+import { decideBatch, type BatchDecision } from '../../src/batching/policy'
+
+const config = { maxBatchSize: 8, maxBatchDelayMs: 10 }
+
+// [case, queued images, oldest enqueued at, idle workers, busy workers, now, expected]
+const table: Array<[string, number, number, number, number, number, BatchDecision]> = [
+  ['empty queue', 0, 0, 2, 0, 100, { kind: 'idle' }],
+  ['all workers busy', 3, 90, 0, 2, 100, { kind: 'await-worker' }],
+  ['all busy even when full', 20, 0, 0, 2, 100, { kind: 'await-worker' }],
+  ['lone request, idle server: no waiting', 1, 100, 2, 0, 100, { kind: 'dispatch', size: 1, reason: 'system-idle' }],
+  ['partial batch, idle server', 5, 99, 1, 0, 100, { kind: 'dispatch', size: 5, reason: 'system-idle' }],
+  ['full batch', 8, 100, 1, 1, 100, { kind: 'dispatch', size: 8, reason: 'full' }],
+  ['more than full: max size', 20, 100, 1, 1, 100, { kind: 'dispatch', size: 8, reason: 'full' }],
+  ['partial, others busy, window open: wait the rest', 3, 96, 1, 1, 100, { kind: 'wait', ms: 6 }],
+  ['partial, others busy, window just closed', 3, 90, 1, 1, 100, { kind: 'dispatch', size: 3, reason: 'delay-elapsed' }],
+  ['partial, others busy, window long past', 3, 0, 1, 1, 100, { kind: 'dispatch', size: 3, reason: 'delay-elapsed' }]
+]
+
+describe('decideBatch', () => {
+  for (const [name, length, oldest, idle, busy, now, expected] of table)
+    test(name, () => {
+      expect(decideBatch({ length, oldestEnqueuedAt: oldest }, { idle, busy }, now, config)).toEqual(expected)
+    })
+
+  test('delay 0 never waits', () => {
+    const decision = decideBatch({ length: 2, oldestEnqueuedAt: 100 }, { idle: 1, busy: 1 }, 100, { maxBatchSize: 8, maxBatchDelayMs: 0 })
+    expect(decision).toEqual({ kind: 'dispatch', size: 2, reason: 'delay-elapsed' })
+  })
+
+  test('max batch 1 dispatches every image alone', () => {
+    const decision = decideBatch({ length: 5, oldestEnqueuedAt: 100 }, { idle: 1, busy: 1 }, 100, { maxBatchSize: 1, maxBatchDelayMs: 10 })
+    expect(decision).toEqual({ kind: 'dispatch', size: 1, reason: 'full' })
+  })
+})

@@ -1,0 +1,76 @@
+import type { SpanProcessor } from '@opentelemetry/sdk-trace'
+import { createApp } from '../../src/app'
+import { loadConfig } from '../../src/config/load'
+import type { Config } from '../../src/config/schema'
+import { loadApiKeys } from '../../src/http/plugins/auth'
+import type { WorkerFault } from '../../src/inference/protocol'
+import { Lifecycle } from '../../src/lifecycle'
+import { createLogger } from '../../src/log'
+import { discoverModels } from '../../src/models/registry'
+import { buildPipeline } from '../../src/pipeline'
+import { createTracing } from '../../src/tracing/tracing'
+import { AnsweringRunner } from './answering-runner'
+import { FakeClock } from './fake-clock'
+import { MODELS_DIR } from '../../tools/model-repo'
+
+export interface TestAppOptions {
+  /** BUN_INFER_* variables, read the way the server reads its environment. */
+  env?: Record<string, string>
+  /** Config overrides (defaults: the server's, result cache off, log level error). */
+  config?: Partial<Config>
+  /** Lifecycle state to start in (default ready). */
+  state?: Lifecycle['state']
+  workers?: number
+  /** Spans go here when given (tracing on). */
+  spanProcessor?: SpanProcessor
+  /** Log lines, when the test reads them. */
+  logs?: string[]
+}
+
+/**
+ * The real app (every plugin and route, the real predictor, batcher, preprocessing and result cache) over an
+ * answering runner and a fake clock: no onnxruntime, no sockets. `request(path, init)` goes through
+ * `app.handle`, the way Elysia's own tests do.
+ */
+export function testApp(options: TestAppOptions = {}) {
+  const config = loadConfig(
+    { BUN_INFER_MODELS_DIR: MODELS_DIR, BUN_INFER_MAX_CACHE_ENTRIES: '0', BUN_INFER_LOG_LEVEL: options.logs ? 'debug' : 'error', ...options.env },
+    [],
+    options.config
+  )
+  const catalog = discoverModels(config.modelsDir, config)
+  const classes = new Map(catalog.specs().map((s) => [s.key, s.manifest.output.classes]))
+  const runner = new AnsweringRunner(options.workers ?? config.workers, (key) => classes.get(key)!)
+  const clock = new FakeClock()
+  const lifecycle = new Lifecycle()
+  lifecycle.state = options.state ?? 'ready'
+  const faults: WorkerFault[] = []
+  const pipeline = buildPipeline(config, catalog, runner, { clock, inFlight: () => lifecycle.active })
+  const health = { workers: true }
+  const log = createLogger(config.logLevel, options.logs ? (line) => options.logs!.push(line) : () => {})
+  const tracing = options.spanProcessor ? createTracing(options.spanProcessor, '0.0.0-test') : undefined
+  const app = createApp({
+    config,
+    predictor: pipeline.predictor,
+    catalog,
+    lifecycle,
+    metrics: pipeline.metrics,
+    log,
+    workersHealthy: () => health.workers,
+    version: '0.0.0-test',
+    apiKeys: loadApiKeys(config.apiKeys, config.apiKeysFile),
+    tracing,
+    armFault: config.enableFaultInjection ? (fault) => faults.push(fault) : undefined
+  })
+  const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init))
+  /** Resolves after Elysia's after-response hooks (metrics, logs, span end), which run on setImmediate. */
+  const afterResponses = () => new Promise<void>((resolve) => setImmediate(resolve))
+  /** A real socket on 127.0.0.1, port 0, for the tests where one matters (raw wire bytes, slow bodies). */
+  const listen = () => {
+    app.listen({ hostname: '127.0.0.1', port: 0, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
+    return { url: `http://127.0.0.1:${app.server!.port}`, port: app.server!.port!, stop: () => app.stop(true) }
+  }
+  return { app, request, afterResponses, listen, tracing, config, runner, clock, lifecycle, pipeline, health, faults }
+}
+
+export type TestApp = ReturnType<typeof testApp>

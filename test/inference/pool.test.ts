@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'bun:test'
+import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
+import { discoverModels } from '../../src/models/registry'
+import { editManifest, MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
+
+const overrides = { maxBatchSize: 0, maxBatchDelayMs: -1 }
+const mobilenet = discoverModels(MODELS_DIR, overrides).resolve('mobilenetv2')
+const image = () => new Uint8Array(mobilenet.inputElements).fill(128)
+
+describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
+  test('a manifest naming an input the graph does not have fails the start with the file and field', async () => {
+    const repo = tempModelRepo((d) => editManifest(d, 'mobilenetv2', (m) => (m.input.name = 'pixels')))
+    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(discoverModels(repo.dir, overrides).resolve('mobilenetv2'))] })
+    try {
+      await expect(pool.start()).rejects.toThrow(/mobilenetv2\/1\/model\.onnx .*field "input\.name": "pixels" is not a graph input \(graph has input\)/)
+    } finally {
+      await pool.close()
+      repo.dispose()
+    }
+  })
+
+  test('a worker that crashes fails only its batch (503 worker_lost), is replaced, and the next batch runs', async () => {
+    const lost: string[] = []
+    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)], onWorkerLost: (reason) => lost.push(reason) })
+    await pool.start()
+    try {
+      expect(pool.healthy).toBe(true)
+      const ready = new Promise<void>((resolve) => pool.onIdle(resolve))
+      await expect(pool.run(mobilenet.key, image(), 1, 'crash')).rejects.toMatchObject({ code: 'worker_lost' })
+      expect(lost).toEqual(['worker exited'])
+      expect(pool.healthy).toBe(false)
+      await ready // the replacement has loaded
+      const { output } = await pool.run(mobilenet.key, image(), 1)
+      expect(output.length).toBe(1000)
+      expect(pool.healthy).toBe(true)
+    } finally {
+      await pool.close()
+    }
+  }, 30_000)
+
+  test('a worker that hangs is terminated by the batch watchdog and replaced', async () => {
+    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)], batchWatchdogMs: 300 })
+    await pool.start()
+    try {
+      const ready = new Promise<void>((resolve) => pool.onIdle(resolve))
+      await expect(pool.run(mobilenet.key, image(), 1, 'hang')).rejects.toMatchObject({ code: 'worker_lost' })
+      await ready
+      expect((await pool.run(mobilenet.key, image(), 1)).output.length).toBe(1000)
+    } finally {
+      await pool.close()
+    }
+  }, 30_000)
+})

@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'bun:test'
+import { mkdirSync, rmSync, writeFileSync, cpSync } from 'node:fs'
+import { join } from 'node:path'
+import { validateManifest } from '../../src/models/manifest'
+import { discoverModels } from '../../src/models/registry'
+import { editManifest, MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
+
+const noOverrides = { maxBatchSize: 0, maxBatchDelayMs: -1 }
+const shipped = await Bun.file(join(MODELS_DIR, 'mobilenetv2/model.json')).json()
+
+describe('validateManifest', () => {
+  test('accepts the shipped manifest and fills the kernel default', () => {
+    const { kernel, ...pre } = shipped.preprocessing
+    expect(validateManifest({ ...shipped, preprocessing: pre }, 'model.json').preprocessing.kernel).toBe('lanczos3')
+  })
+
+  const broken: Array<[string, (m: any) => void, string]> = [
+    ['missing input name', (m) => delete m.input.name, 'input.name'],
+    ['bad output kind', (m) => (m.output.kind = 'scores'), 'output.kind'],
+    ['mean of two', (m) => (m.preprocessing.mean = [0.5, 0.5]), 'preprocessing.mean'],
+    ['zero batch', (m) => (m.batching.maxBatchSize = 0), 'batching.maxBatchSize'],
+    ['unknown field', (m) => (m.colour = 'blue'), 'colour'],
+    ['name with a slash', (m) => (m.name = '../x'), 'name']
+  ]
+  for (const [name, mutate, field] of broken)
+    test(`names the field: ${name}`, () => {
+      const manifest = structuredClone(shipped)
+      mutate(manifest)
+      expect(() => validateManifest(manifest, '/m/model.json')).toThrow(`/m/model.json: field "${field}`)
+    })
+})
+
+describe('discoverModels', () => {
+  test('finds both shipped models with their labels and highest version', () => {
+    const models = discoverModels(MODELS_DIR, noOverrides)
+    expect(models.names()).toEqual(['mobilenetv2', 'shufflenetv2'])
+    const mobilenet = models.resolve('mobilenetv2')
+    expect(mobilenet.version).toBe(1)
+    expect(mobilenet.labels[285]).toBe('Egyptian Mau')
+    expect(mobilenet.inputElements).toBe(3 * 224 * 224)
+  })
+
+  test('config overrides cap the batch size and set the delay', () => {
+    const mobilenet = discoverModels(MODELS_DIR, { maxBatchSize: 4, maxBatchDelayMs: 0 }).resolve('mobilenetv2')
+    expect([mobilenet.maxBatchSize, mobilenet.maxBatchDelayMs]).toEqual([4, 0])
+  })
+
+  test('a dropped-in classifier folder is enough to serve it', () => {
+    const repo = tempModelRepo((dir) => {
+      cpSync(join(dir, 'shufflenetv2'), join(dir, 'another'), { recursive: true })
+      editManifest(dir, 'another', (m) => (m.name = 'another'))
+    })
+    try {
+      expect(discoverModels(repo.dir, noOverrides).names()).toContain('another')
+    } finally {
+      repo.dispose()
+    }
+  })
+
+  const failures: Array<[string, (dir: string) => void, RegExp]> = [
+    ['bad JSON', (d) => writeFileSync(join(d, 'mobilenetv2/model.json'), '{ nope'), /mobilenetv2\/model\.json: /],
+    ['name differs from folder', (d) => editManifest(d, 'mobilenetv2', (m) => (m.name = 'other')), /field "name"/],
+    ['labels count differs', (d) => editManifest(d, 'mobilenetv2', (m) => (m.output.classes = 10)), /field "output.classes": 10 but .* 1000 labels/],
+    ['labels file missing', (d) => editManifest(d, 'mobilenetv2', (m) => (m.labels = 'gone.txt')), /field "labels"/],
+    ['pinned version missing', (d) => editManifest(d, 'mobilenetv2', (m) => (m.version = 7)), /field "version"/],
+    ['model.onnx missing', (d) => rmSync(join(d, 'mobilenetv2/1/model.onnx')), /1\/model\.onnx: missing/]
+  ]
+  for (const [name, breakIt, message] of failures)
+    test(`stops startup naming the file and field: ${name}`, () => {
+      const repo = tempModelRepo(breakIt)
+      try {
+        expect(() => discoverModels(repo.dir, noOverrides)).toThrow(message)
+      } finally {
+        repo.dispose()
+      }
+    })
+
+  test('an empty repository is an error', () => {
+    const repo = tempModelRepo((d) => {
+      rmSync(join(d, 'mobilenetv2'), { recursive: true })
+      rmSync(join(d, 'shufflenetv2'), { recursive: true })
+      mkdirSync(join(d, 'empty'))
+    })
+    try {
+      expect(() => discoverModels(repo.dir, noOverrides)).toThrow('no models found')
+    } finally {
+      repo.dispose()
+    }
+  })
+})

@@ -1,0 +1,88 @@
+/** What Linux says about a process (all its threads together): CPU time, resident memory, listening ports. */
+import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
+
+let clockTicks: number | undefined
+
+/** Kernel clock ticks per second (utime/stime unit), usually 100. */
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    const out = Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()
+    clockTicks = Number(out) > 0 ? Number(out) : 100
+  }
+  return clockTicks
+}
+
+/** User + system CPU seconds consumed so far by every thread of `pid`; null if it cannot be read. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const utime = Number(fields[11])
+    const stime = Number(fields[12])
+    return (utime + stime) / ticksPerSecond()
+  } catch {
+    return null
+  }
+}
+
+function statusField(pid: number, field: string): number | null {
+  try {
+    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))
+    return match ? Number(match[1]) * 1024 : null
+  } catch {
+    return null
+  }
+}
+
+/** Resident set size now (VmRSS), bytes. */
+export const rssBytes = (pid: number) => statusField(pid, 'VmRSS')
+
+/** Peak resident set size (VmHWM), bytes. */
+export const peakRssBytes = (pid: number) => statusField(pid, 'VmHWM')
+
+/**
+ * Resets VmHWM to the current RSS (writing 5 to clear_refs, Linux ≥ 4.0) so the next peak belongs
+ * to one load point. Returns false where that is not allowed; the peak is then since process start.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** TCP ports `pid` listens on, found by matching its socket fds with /proc/<pid>/net/tcp{,6}. */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>()
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
+        const match = target.match(/^socket:\[(\d+)\]$/)
+        if (match) inodes.add(match[1]!)
+      } catch {
+        // The fd closed while we looked.
+      }
+    }
+  } catch {
+    return []
+  }
+  const ports = new Set<number>()
+  for (const table of ['tcp', 'tcp6']) {
+    let text = ''
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8')
+    } catch {
+      continue
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/)
+      // cols: sl local_address rem_address st ... inode(9); state 0A is LISTEN.
+      if (cols.length > 9 && cols[3] === '0A' && inodes.has(cols[9]!)) ports.add(parseInt(cols[1]!.split(':')[1]!, 16))
+    }
+  }
+  return [...ports]
+}
