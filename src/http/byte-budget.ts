@@ -58,15 +58,16 @@ export interface BudgetObserver {
 }
 
 /**
- * The route's budget: the resolved size, and its reclaimer: an asynchronous collection each time bodies
- * worth a quarter of it were released, and after a large body a full one once less than 4 MiB (a few
- * ordinary photos) has been in flight for 1 s.
+ * The route's budget: the resolved size, and its reclaimer: a collection each time bodies worth a quarter
+ * of it were released (asynchronous, or full when mostly bodies over 8 MiB), and after a large body a full
+ * one once less than 4 MiB (a few ordinary photos) has been in flight for 1 s.
  */
 export function createBodyBudget(config: { bodyBudgetBytes: number; maxBodyBytes: number }): ByteBudget {
   const bytes = resolveBodyBudget(config).bytes
   const reclaimer = new Reclaimer({
     nudgeEveryBytes: Math.floor(bytes / 4),
     largeBodyBytes: SMALL_BODY_BYTES,
+    hugeBodyBytes: 8 * MiB,
     quietMs: 1000,
     quietBelowBytes: 4 * SMALL_BODY_BYTES
   })

@@ -4,13 +4,14 @@ import { Reclaimer } from '../../src/memory/reclaimer'
 
 /**
  * A reclaimer on a budget of 100 bytes with a hand-driven timer (`fire()` runs what is pending, as if
- * `quietMs` had passed): nudges every 50 bytes released, bodies over 20 bytes are large, quiet under 10.
+ * `quietMs` had passed): nudges every 50 bytes released, bodies over 20 bytes are large, over 40 huge, quiet under 10.
  */
 function harness() {
   let pending: (() => void) | undefined
   const reclaimer = new Reclaimer({
     nudgeEveryBytes: 50,
     largeBodyBytes: 20,
+    hugeBodyBytes: 40,
     quietMs: 1000,
     quietBelowBytes: 10,
     collect: () => {},
@@ -29,10 +30,12 @@ function harness() {
 }
 
 describe('Reclaimer', () => {
-  test('nudges each time enough bytes were released, small bodies included', () => {
+  test('nudges each time enough bytes were released, small bodies included; asynchronous unless mostly huge bodies', () => {
     const { reclaimer, budget } = harness()
     for (let i = 0; i < 10; i++) budget.reserve(9)!.release()
-    expect(reclaimer.nudges).toBe(1) // 90 bytes: one nudge at 50, the count starts again
+    expect([reclaimer.nudges, reclaimer.fullNudges]).toEqual([1, 0]) // 90 bytes: one nudge at 50, the count starts again
+    budget.reserve(45)!.release() // 40 + 45 ≥ 50, over half of it huge
+    expect([reclaimer.nudges, reclaimer.fullNudges]).toEqual([2, 1])
   })
 
   test('after a large body, collects once the budget is quiet; once per large body', () => {
