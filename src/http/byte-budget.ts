@@ -9,8 +9,9 @@ const MiB = 1024 * 1024
  * about 3 bytes while it is parsed (JSON text, the parsed string, the decoded image), plus garbage the
  * collector has not taken yet, so the budget's worst case is about half the memory; the other half is the
  * base process (≈ 170 MB), the workers' sessions and the queue. Capped at 96 MiB: under the memory flood
- * (bench/reliability/memory-flood.ts) peak RSS grew by about 2.3 × the budget (456 MB at 128 MiB), and
- * more bytes in flight add no throughput (a few 30 MB bodies at once already keep two cores busy parsing).
+ * (bench/reliability/memory-flood.ts) peak RSS grows with the budget (456–464 MB at 128 MiB before the
+ * reclaimer's full collections, 310 MB at 96 MiB with them), and more bytes in flight add no throughput
+ * (a few 30 MB bodies at once already keep two cores busy parsing).
  */
 export const BUDGET_MEMORY_FRACTION = 1 / 8
 export const BUDGET_CAP_BYTES = 96 * MiB
