@@ -109,6 +109,8 @@ export class Reservation {
  */
 export class ByteBudget {
   private used = 0
+  /** Reservations (or chunks of one) refused so far, for /metrics. */
+  refusals = 0
   /** What bodies over SMALL_BODY_BYTES may bring `used` up to; the rest is kept for small bodies. */
   readonly largeLimitBytes: number
 
@@ -134,7 +136,10 @@ export class ByteBudget {
   /** @internal for Reservation: whether a reservation holding `held` may take `n` more, and takes them if so. */
   take(held: number, n: number): boolean {
     const limit = held + n > SMALL_BODY_BYTES ? this.largeLimitBytes : this.totalBytes
-    if (this.used + n > limit) return false
+    if (this.used + n > limit) {
+      this.refusals++
+      return false
+    }
     this.used += n
     this.observer?.reserved(this.used)
     return true

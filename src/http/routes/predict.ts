@@ -14,12 +14,16 @@ import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
 import type { Lifecycle } from '../../lifecycle'
 import type { Tracing } from '../../tracing/tracing'
+import type { Registry } from 'prom-client'
+import { registerBodyBudgetMetrics } from '../../metrics/body-budget'
 
 export interface PredictDeps {
   config: Readonly<Config>
   predictor: PredictService
   lifecycle: Lifecycle
   tracing?: Tracing
+  /** Where the body budget's gauges go (absent in tests that do not read them). */
+  metrics?: { registry: Registry }
 }
 
 // requestBody is cast below: TypeBox schemas are JSON Schema, but openapi-types' older typings disagree on exclusiveMaximum.
@@ -35,7 +39,7 @@ const description = (which: string) =>
   `version and top_k (\`metadata.cached\`); \`Cache-Control: no-cache\` recomputes, \`no-store\` bypasses the cache.`
 
 /** POST /v1/predict (default model) and POST /v1/models/:name/predict. */
-export function predictRoutes({ config, predictor, lifecycle, tracing }: PredictDeps) {
+export function predictRoutes({ config, predictor, lifecycle, tracing, metrics }: PredictDeps) {
   const limits = config
   /** The body, within the body timeout (408) and the request deadline (504), whichever comes first. */
   async function readBody(request: Request, deadlineSignal: AbortSignal, reservation: Reservation) {
@@ -55,6 +59,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
 
   const share = new ClientShare(config.maxInFlightPerClient)
   const bodyBudget = createBodyBudget(config)
+  if (metrics) registerBodyBudgetMetrics(metrics.registry, bodyBudget)
 
   async function handle(request: Request, ip: string | undefined, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining')

@@ -40,6 +40,13 @@ describe('the body budget at the predict route', () => {
     expect((await held.response).status).toBe(400) // its body was cut short: malformed, and its bytes given back
     expect((await app.request('/v1/predict', { method: 'POST', body: multipart([{ bytes: cat }]) })).status).toBe(200)
   })
+
+  test('/metrics shows the budget, what is in flight, and the refusals', async () => {
+    const text = await (await app.request('/metrics')).text()
+    expect(text).toContain(`bun_infer_body_budget_bytes{kind="limit"} ${3 * MiB}`)
+    expect(text).toContain('bun_infer_body_budget_bytes{kind="in_flight"} 0')
+    expect(text).toContain('bun_infer_body_budget_refused_total 1')
+  })
 })
 
 describe('Predictor.predict drops the encoded bytes once decoded', () => {
