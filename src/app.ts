@@ -12,6 +12,7 @@ import type { Tracing } from './tracing/tracing'
 import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
 import { rateLimitPlugin } from './http/plugins/rate-limit'
+import { TrustedProxies } from './http/trusted-proxies'
 import { requestIdOf } from './http/request-id'
 import { docsRoutes } from './http/routes/docs'
 import { healthRoutes } from './http/routes/health'
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps) {
       set.headers['x-request-id'] = requestIdOf(request)
       const traceparent = deps.tracing?.start(request, new URL(request.url).pathname)
       if (traceparent) set.headers['traceparent'] = traceparent
+      if (config.instanceId) set.headers['x-served-by'] = config.instanceId
     })
     .onAfterHandle({ as: 'global' }, ({ set }) => {
       // While draining, answers (of requests admitted before) close their connection, so keep-alive
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps) {
   if (deps.armFault) app.use(faultPlugin(deps.armFault))
   return app
     .use(authPlugin(deps.apiKeys, config.exemptPaths))
-    .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths))
+    .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths, new TrustedProxies(config.trustedProxies)))
     .use(docsRoutes(deps.version))
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))

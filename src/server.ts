@@ -67,7 +67,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
   // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.
-  app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
+  app.listen({ hostname: config.host, port: config.port, reusePort: config.reusePort, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
   const server = app.server as Server<unknown>
   log.info('listening', { port: server.port, state: 'loading models' })
   const loadStarted = performance.now()

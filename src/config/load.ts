@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from './schema'
+import { TrustedProxies } from '../http/trusted-proxies'
 
 export const ENV_PREFIX = 'BUN_INFER_'
 
@@ -85,6 +86,12 @@ export function loadConfig(
     throw new Error(
       `invalid config ${envName(field)}=${JSON.stringify(converted[field])}: ${firstError.message}`
     )
+  }
+  // Addresses are checked here, so a typo stops the process at startup with the variable's name.
+  try {
+    new TrustedProxies(converted.trustedProxies as string[])
+  } catch (error) {
+    throw new Error(`invalid config ${envName('trustedProxies')}: ${(error as Error).message}`)
   }
   return Object.freeze(converted as Config)
 }

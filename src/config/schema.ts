@@ -56,6 +56,18 @@ export const ConfigSchema = Type.Object({
     default: false,
     description: 'Test only: honour the x-bun-infer-fault header (crash or hang a worker mid-batch, or throw). Never enable in production.'
   }),
+  trustedProxies: Type.Array(Type.String(), {
+    default: [],
+    description: 'Proxies (IPs or CIDRs, comma-separated in the env var) whose X-Forwarded-For names the client for the rate limit and the per-client cap. Empty: the socket address is the client and X-Forwarded-For is ignored.'
+  }),
+  reusePort: Type.Boolean({
+    default: false,
+    description: 'Listen with SO_REUSEPORT, so several server processes on one host share the port and the kernel spreads connections over them (Linux).'
+  }),
+  instanceId: Type.String({
+    default: '',
+    description: 'Name of this replica, sent as the x-served-by response header (which replica answered, behind a load balancer). Empty: no header.'
+  }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Lowest log level written (JSON lines on stdout).'

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache'
 import { AppError } from '../../errors'
 import { clientId } from '../client-id'
 import { isExempt } from './auth'
+import type { TrustedProxies } from '../trusted-proxies'
 
 interface Bucket {
   tokens: number
@@ -41,14 +42,14 @@ export class TokenBuckets {
   }
 }
 
-/** Per-client rate limit (API key, else IP), off when ratePerSecond is 0. Exempt path prefixes pass. */
-export function rateLimitPlugin(ratePerSecond: number, burst: number, exemptPrefixes: readonly string[]) {
+/** Per-client rate limit (API key, else IP: the forwarded one behind a trusted proxy), off when ratePerSecond is 0. Exempt path prefixes pass. */
+export function rateLimitPlugin(ratePerSecond: number, burst: number, exemptPrefixes: readonly string[], proxies?: TrustedProxies) {
   const plugin = new Elysia({ name: 'rate-limit' })
   if (ratePerSecond <= 0) return plugin
   const buckets = new TokenBuckets({ ratePerSecond, burst })
   return plugin.onRequest(({ request, server }) => {
     if (isExempt(new URL(request.url).pathname, exemptPrefixes)) return
-    const waitSeconds = buckets.take(clientId(request, server?.requestIP(request)?.address))
+    const waitSeconds = buckets.take(clientId(request, server?.requestIP(request)?.address, proxies))
     if (waitSeconds > 0)
       throw new AppError('rate_limited', `too many requests from this client; limit ${ratePerSecond}/s`, {
         retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds))

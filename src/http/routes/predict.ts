@@ -12,6 +12,7 @@ import { cacheMode, serverTiming, toPredictBody } from '../predict-response'
 import { requestIdOf } from '../request-id'
 import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
+import { TrustedProxies } from '../trusted-proxies'
 import type { Lifecycle } from '../../lifecycle'
 import type { Tracing } from '../../tracing/tracing'
 import type { Registry } from 'prom-client'
@@ -58,6 +59,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing, metrics }
   }
 
   const share = new ClientShare(config.maxInFlightPerClient)
+  const proxies = new TrustedProxies(config.trustedProxies)
   const bodyBudget = createBodyBudget(config)
   if (metrics) registerBodyBudgetMetrics(metrics.registry, bodyBudget)
 
@@ -70,7 +72,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing, metrics }
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void
     try {
-      leave = share.enter(clientId(request, ip))
+      leave = share.enter(clientId(request, ip, proxies))
     } catch (error) {
       deadline.dispose()
       throw error

@@ -1,0 +1,43 @@
+/**
+ * What every manifest agrees on: names, the image, the port, and the sizing taken from bench/README.md
+ * (2 workers × 1 intra-op thread on 2 cores: ~275 img/s of small JPEGs at ~7 CPU ms per image; RSS ~280 MB
+ * idle with both models, 540–690 MB at full load with large photos).
+ */
+export const APP = 'bun-infer'
+export const NAMESPACE = 'bun-infer'
+/** Built from the repository's Dockerfile and pushed by the operator; the tag is the package version. */
+export const IMAGE = 'ghcr.io/bun-infer/bun-infer:0.1.0'
+export const PORT = 8080
+export const REPLICAS = 3
+export const MAX_REPLICAS = 20
+
+export const LABELS = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/component': 'inference-server' }
+/** Name, namespace and labels of every object we render (each kind has one object, named after the app). */
+export const OBJECT_META = { name: APP, namespace: NAMESPACE, labels: LABELS }
+/** What the autoscalers scale. */
+export const DEPLOYMENT_REF = { apiVersion: 'apps/v1', kind: 'Deployment', name: APP }
+
+/** BUN_INFER_DRAIN_TIMEOUT_MS: how long a SIGTERMed pod lets admitted requests finish. */
+export const DRAIN_TIMEOUT_MS = 30_000
+/** preStop sleep: the endpoint leaves every Service and Ingress before the server starts to drain. */
+export const PRESTOP_SLEEP_SECONDS = 10
+/** Kubernetes SIGKILLs only after preStop + the whole drain + a margin. */
+export const TERMINATION_GRACE_SECONDS = PRESTOP_SLEEP_SECONDS + DRAIN_TIMEOUT_MS / 1000 + 5
+
+/** Pod resources: the bench's 2-core point; memory limit above the 690 MB peak with headroom. */
+export const RESOURCES = {
+  requests: { cpu: '2', memory: '768Mi' },
+  // No CPU limit: CFS throttling would stall a running batch mid-inference; the request reserves the cores.
+  limits: { memory: '1Gi' }
+}
+
+/** The autoscaling signal: images waiting for a worker, summed over the replicas. */
+export const QUEUE_DEPTH_QUERY = `sum(bun_infer_queue_depth{job="${APP}"})`
+/**
+ * Target images queued per replica. A replica serves ~275 img/s, so 32 queued images are ~120 ms of
+ * work: a queue that stays above that means the replicas are saturated (the alert fires at 205 of 256).
+ */
+export const QUEUE_DEPTH_TARGET_PER_REPLICA = 32
+
+/** Where Prometheus answers inside the cluster (kube-prometheus-stack's default Service). */
+export const PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090'

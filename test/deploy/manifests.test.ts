@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { envName } from '../../src/config/load'
+import { ConfigSchema } from '../../src/config/schema'
+import { horizontalPodAutoscaler, prometheusAdapterRules } from '../../deploy/k8s/autoscaling'
+import { serviceMonitor } from '../../deploy/k8s/monitoring'
+import { renderManifests } from '../../deploy/k8s/render'
+import { DRAIN_TIMEOUT_MS, PRESTOP_SLEEP_SECONDS } from '../../deploy/k8s/settings'
+import { configMap, deployment, service } from '../../deploy/k8s/workload'
+
+const DEPLOY = join(import.meta.dir, '../../deploy')
+const KNOWN_ENV = new Set(Object.keys(ConfigSchema.properties).map(envName))
+
+describe('Kubernetes and KServe manifests', () => {
+  test.each([...renderManifests()])('committed %s is the render of the typed objects', async (path, rendered) => {
+    // On a difference: run `bun deploy/k8s/render.ts` and commit the result.
+    expect(await Bun.file(join(DEPLOY, path)).text()).toBe(rendered)
+  })
+
+  test('Kubernetes waits for preStop and the whole drain before SIGKILL', () => {
+    const pod = deployment().spec!.template.spec!
+    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(DRAIN_TIMEOUT_MS + PRESTOP_SLEEP_SECONDS * 1000)
+    expect(configMap().data!.BUN_INFER_DRAIN_TIMEOUT_MS).toBe(String(DRAIN_TIMEOUT_MS))
+    const container = pod.containers[0]!
+    expect(container.livenessProbe!.httpGet!.path).toBe('/health/live')
+    expect(container.readinessProbe!.httpGet!.path).toBe('/health/ready')
+  })
+
+  test('every variable the pod gets is a setting the server knows', () => {
+    const container = deployment().spec!.template.spec!.containers[0]!
+    const names = [...Object.keys(configMap().data!), ...container.env!.map((e) => e.name)]
+    expect(names.filter((name) => !KNOWN_ENV.has(name))).toEqual([])
+  })
+
+  test('Service and ServiceMonitor select the pods; the HPA reads the metric the adapter serves', () => {
+    const podLabels = deployment().spec!.template.metadata!.labels!
+    expect(podLabels).toMatchObject(service().spec!.selector!)
+    expect(service().metadata!.labels).toMatchObject(serviceMonitor().spec.selector.matchLabels!)
+    expect(horizontalPodAutoscaler().spec!.metrics![0]!.pods!.metric.name).toBe(prometheusAdapterRules().rules.custom[0]!.name.as)
+  })
+})
+
+describe('compose', () => {
+  const compose = async () =>
+    Bun.YAML.parse(await Bun.file(join(DEPLOY, 'compose.yaml')).text()) as {
+      services: Record<string, { image: string; environment?: Record<string, string> }>
+    }
+  const replicaNames = (services: Record<string, unknown>) => Object.keys(services).filter((name) => name.startsWith('replica-'))
+
+  test('three replicas with known settings, every image pinned to a version', async () => {
+    const { services } = await compose()
+    expect(replicaNames(services)).toEqual(['replica-1', 'replica-2', 'replica-3'])
+    for (const name of replicaNames(services))
+      expect(Object.keys(services[name]!.environment!).filter((key) => !KNOWN_ENV.has(key))).toEqual([])
+    for (const { image } of Object.values(services)) expect(image).toMatch(/:v?\d+\.\d+\.\d+$/)
+  })
+
+  test('nginx and Prometheus both reach every replica', async () => {
+    const { services } = await compose()
+    const prometheus = Bun.YAML.parse(await Bun.file(join(DEPLOY, 'prometheus/prometheus.yml')).text()) as {
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>
+    }
+    const targets = prometheus.scrape_configs[0]!.static_configs[0]!.targets
+    const upstreams = services.nginx!.environment!.BUN_INFER_UPSTREAM_SERVERS!
+    for (const name of replicaNames(services)) {
+      expect(targets).toContain(`${name}:8080`)
+      expect(upstreams).toContain(`server ${name}:8080 `)
+    }
+  })
+})
