@@ -21,6 +21,11 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, description: 'This client (API key, else IP) is over its request rate; retry after the Retry-After header.' },
   too_many_in_flight: { status: 429, description: 'This client already has its share of requests in flight; retry after the Retry-After header.' },
   queue_full: { status: 429, description: 'The model queue is full; retry after the Retry-After header.' },
+  body_budget_full: {
+    status: 429,
+    description:
+      'The server is already receiving as many body bytes as its memory budget allows (BUN_INFER_BODY_BUDGET_BYTES); refused before the body is read, with Retry-After and Connection: close. 429, like queue_full: the server is healthy and shedding load, and a 503 would make load balancers take a healthy replica out of rotation.'
+  },
   client_closed: { status: 499, description: 'The client went away before the answer (logged and counted; nobody receives it).' },
   internal_error: { status: 500, description: 'A bug. Never carries a stack trace or a path.' },
   not_ready: { status: 503, description: 'Models are still loading.' },

@@ -25,7 +25,12 @@ export interface PredictOptions {
   topK: number
   signal?: AbortSignal
   cache?: CacheMode
+  /** Called once the images are decoded: their encoded bytes are dropped then (e.g. to release a body budget). */
+  onDecoded?: () => void
 }
+
+/** What an image's slot holds once decoded, so its encoded bytes can be collected while it waits in the queue. */
+const DECODED = new Uint8Array(0)
 
 /** Model lookup, result cache, preprocessing before queueing, batching and postprocessing: the predict use case without HTTP. */
 export class Predictor {
@@ -54,7 +59,7 @@ export class Predictor {
     if (!this.cache || cache !== 'use') this.batcher.checkRoom(model.key, 1)
   }
 
-  /** Classifies with `name` at `version` (default: the model's default version). */
+  /** Classifies with `name` at `version` (default: the model's default version). Empties `images`' slots once decoded. */
   async predict(name: string, version: string | undefined, images: Uint8Array[], options: PredictOptions): Promise<PredictResult> {
     const model = this.catalog.resolve(name, version)
     if (options.topK > model.labels.length)
@@ -82,6 +87,8 @@ export class Predictor {
         }
         const tensors = await Promise.all(missing.map((i) => this.decodes.run(() => decode(images[i]!))))
         timings.preprocessMs = performance.now() - preprocessStarted
+        for (const i of missing) images[i] = DECODED
+        options.onDecoded?.()
         // submit() refuses an aborted signal itself, before anything is queued.
         results = await this.batcher.submit(model.key, tensors, { signal: options.signal, admission })
       } finally {

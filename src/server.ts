@@ -12,6 +12,7 @@ import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
 import { buildPipeline } from './pipeline'
 import { FaultInjectingRunner } from './faults/runner'
+import { describeBudget, resolveBodyBudget } from './http/byte-budget'
 import pkg from '../package.json'
 
 export interface RunningServer {
@@ -27,6 +28,7 @@ export interface ServerOptions {
 
 /** Builds every dependency from config, loads the models on the workers, and listens. */
 export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
   const catalog = loadCatalog(config)
   const lifecycle = new Lifecycle()
   const pool = createWorkerPool(config, catalog, (reason) => {
@@ -78,7 +80,9 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     models: catalog.specs().map((s) => s.key),
     workers: config.workers,
     intra_op_threads: config.intraOpThreads,
-    load_ms: Math.round(performance.now() - loadStarted)
+    load_ms: Math.round(performance.now() - loadStarted),
+    body_budget_bytes: bodyBudget.bytes,
+    body_budget_from: describeBudget(bodyBudget)
   })
 
   return {

@@ -20,6 +20,7 @@ const scripts: [string, string[]][] = [
   ['disconnects', opts.quick ? ['--quick'] : []],
   ['shutdown', opts.quick ? ['--quick'] : []],
   ['faults', opts.quick ? ['--quick'] : []],
+  ['memory-flood', opts.quick ? ['--quick'] : []],
   ['soak', opts.quick ? ['--minutes', '1', '--warmup', '15', '--window', '10'] : ['--minutes', String(opts['soak-minutes'])]]
 ]
 

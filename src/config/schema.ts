@@ -84,7 +84,13 @@ export const ConfigSchema = Type.Object({
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Lowest log level written (JSON lines on stdout).'
-  })
+  }),
+  bodyBudgetBytes: Int(
+    0,
+    2 ** 40,
+    0,
+    'Request-body bytes in flight across all requests (429 body_budget_full beyond, before reading). 0 derives it: an eighth of the cgroup memory limit (else of the RAM), capped at 96 MiB, at least maxBodyBytes × 4/3.'
+  )
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -5,6 +5,8 @@ import type { PredictService } from '../../app'
 import { PredictResponse, predictRequestBodyDoc } from '../../schemas/predict'
 import { errorResponses } from '../../schemas/errors'
 import { parsePredictBody } from '../body'
+import { createBodyBudget, type Reservation } from '../byte-budget'
+import { admitBody } from '../read-body'
 import { requestDeadline, TIMEOUT_HEADER, unlessAborted } from '../deadline'
 import { cacheMode, serverTiming, toPredictBody } from '../predict-response'
 import { requestIdOf } from '../request-id'
@@ -13,12 +15,16 @@ import { ClientShare } from '../client-share'
 import { TrustedProxies } from '../trusted-proxies'
 import type { Lifecycle } from '../../lifecycle'
 import type { Tracing } from '../../tracing/tracing'
+import type { Registry } from 'prom-client'
+import { registerBodyBudgetMetrics } from '../../metrics/body-budget'
 
 export interface PredictDeps {
   config: Readonly<Config>
   predictor: PredictService
   lifecycle: Lifecycle
   tracing?: Tracing
+  /** Where the body budget's gauges go (absent in tests that do not read them). */
+  metrics?: { registry: Registry }
 }
 
 // requestBody is cast below: TypeBox schemas are JSON Schema, but openapi-types' older typings disagree on exclusiveMaximum.
@@ -34,10 +40,10 @@ const description = (which: string) =>
   `version and top_k (\`metadata.cached\`); \`Cache-Control: no-cache\` recomputes, \`no-store\` bypasses the cache.`
 
 /** POST /v1/predict (default model) and POST /v1/models/:name/predict. */
-export function predictRoutes({ config, predictor, lifecycle, tracing }: PredictDeps) {
+export function predictRoutes({ config, predictor, lifecycle, tracing, metrics }: PredictDeps) {
   const limits = config
   /** The body, within the body timeout (408) and the request deadline (504), whichever comes first. */
-  async function readBody(request: Request, deadlineSignal: AbortSignal) {
+  async function readBody(request: Request, deadlineSignal: AbortSignal, reservation: Reservation) {
     const controller = new AbortController()
     const timer = setTimeout(
       // Connection: close, as RFC 9110 asks after a 408: a stalled client must not keep its socket.
@@ -46,7 +52,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     )
     const signal = AbortSignal.any([controller.signal, deadlineSignal])
     try {
-      return await unlessAborted(parsePredictBody(request, limits, signal), signal)
+      return await unlessAborted(parsePredictBody(request, limits, signal, reservation), signal)
     } finally {
       clearTimeout(timer)
     }
@@ -54,6 +60,8 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
 
   const share = new ClientShare(config.maxInFlightPerClient)
   const proxies = new TrustedProxies(config.trustedProxies)
+  const bodyBudget = createBodyBudget(config)
+  if (metrics) registerBodyBudgetMetrics(metrics.registry, bodyBudget)
 
   async function handle(request: Request, ip: string | undefined, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
     if (lifecycle.state === 'draining')
@@ -72,14 +80,17 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
     const handlerStarted = performance.now()
     lifecycle.begin()
     // Everything taken above (deadline timer, client share, in-flight count) is given back in finally.
+    let body: Reservation | undefined
     try {
-      const input = await readBody(request, deadline.signal)
+      body = admitBody(bodyBudget, request, config.maxBodyBytes) // 429 before a byte is read
+      const input = await readBody(request, deadline.signal, body)
       const predictStarted = performance.now()
       const result = await unlessAborted(
         predictor.predict(name, version, input.images, {
           topK: input.topK ?? config.defaultTopK,
           signal: deadline.signal,
-          cache
+          cache,
+          onDecoded: body.release // the encoded bytes are dropped once decoded: give their budget back then
         }),
         deadline.signal
       )
@@ -92,6 +103,7 @@ export function predictRoutes({ config, predictor, lifecycle, tracing }: Predict
       })
       return toPredictBody(result, requestIdOf(request))
     } finally {
+      body?.release()
       deadline.dispose()
       leave()
       lifecycle.end()

@@ -1,0 +1,30 @@
+import { Counter, Gauge, type Registry } from 'prom-client'
+import type { ByteBudget } from '../http/byte-budget'
+import { PREFIX } from './registry'
+
+/**
+ * The body budget on /metrics: its size and what is in flight (gauges read at scrape time), and the
+ * requests it refused. Registered by the predict routes, which own the budget.
+ */
+export function registerBodyBudgetMetrics(registry: Registry, budget: ByteBudget): void {
+  new Gauge({
+    name: `${PREFIX}body_budget_bytes`,
+    help: 'The request-body budget (limit) and the body bytes reserved now (in_flight).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      this.set({ kind: 'limit' }, budget.totalBytes)
+      this.set({ kind: 'in_flight' }, budget.usedBytes)
+    }
+  })
+  new Counter({
+    name: `${PREFIX}body_budget_refused_total`,
+    help: 'Bodies refused with 429 body_budget_full because they did not fit (before reading, or mid-stream when chunked).',
+    registers: [registry],
+    collect() {
+      // The budget counts; the counter shows its count (monotonic, so reset + inc is exact).
+      this.reset()
+      this.inc(budget.refusals)
+    }
+  })
+}

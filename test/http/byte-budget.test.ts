@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'bun:test'
+import { BUDGET_CAP_BYTES, ByteBudget, describeBudget, resolveBodyBudget, SMALL_BODY_BYTES } from '../../src/http/byte-budget'
+
+const MiB = 1024 * 1024
+
+describe('ByteBudget', () => {
+  test('reserves until the total, refuses beyond, and a release gives the bytes back', () => {
+    const budget = new ByteBudget(100, 100)
+    const a = budget.reserve(60)!
+    expect(budget.reserve(50)).toBeUndefined()
+    const b = budget.reserve(40)!
+    expect(budget.usedBytes).toBe(100)
+    a.release()
+    a.release() // twice (decoded, then finally) counts once
+    expect(budget.usedBytes).toBe(40)
+    b.release()
+    expect(budget.usedBytes).toBe(0)
+  })
+
+  test('a chunked body grows its reservation chunk by chunk; a failed grow takes nothing', () => {
+    const budget = new ByteBudget(10, 10)
+    const chunked = budget.reserve(0)!
+    expect([chunked.grow(4), chunked.grow(4), chunked.grow(4)]).toEqual([true, true, false])
+    expect(chunked.bytes).toBe(8)
+    expect(budget.usedBytes).toBe(8)
+    chunked.release()
+    expect(chunked.grow(1)).toBe(false) // a released reservation stays released
+    expect(budget.usedBytes).toBe(0)
+  })
+
+  test('large bodies leave a quarter for small ones, so a flood of large bodies cannot starve photos', () => {
+    const budget = new ByteBudget(64 * MiB, 32 * MiB)
+    expect(budget.largeLimitBytes).toBe(48 * MiB)
+    const large = budget.reserve(30 * MiB)!
+    expect(budget.reserve(30 * MiB)).toBeUndefined() // 60 MiB > 48 MiB
+    const photos = Array.from({ length: 30 }, () => budget.reserve(SMALL_BODY_BYTES))
+    expect(photos.every(Boolean)).toBe(true) // 30 + 30 MiB ≤ 64 MiB
+    large.release()
+    for (const photo of photos) photo!.release()
+    expect(budget.usedBytes).toBe(0)
+  })
+
+  test('a chunked body that grows past the small size counts as large from then on', () => {
+    const budget = new ByteBudget(8 * MiB, 4 * MiB)
+    const filler = budget.reserve(5 * MiB)! // 5 of the 6 MiB large bodies may use
+    const chunked = budget.reserve(0)!
+    expect(chunked.grow(SMALL_BODY_BYTES)).toBe(true) // still small: may use the whole budget
+    expect(chunked.grow(1)).toBe(false) // now large: 6 MiB + 1 > 6 MiB
+    filler.release()
+    chunked.release()
+  })
+
+  test('the small-body share never leaves too little room for one largest body', () => {
+    expect(new ByteBudget(32 * MiB, 32 * MiB).largeLimitBytes).toBe(32 * MiB)
+    expect(new ByteBudget(40 * MiB, 32 * MiB).reserve(32 * MiB)).toBeDefined()
+  })
+})
+
+describe('resolveBodyBudget', () => {
+  const memory = (bytes: number) => () => ({ bytes, source: 'cgroup v2' as const })
+
+  test('a configured budget is used as it is', () => {
+    expect(resolveBodyBudget({ bodyBudgetBytes: 50 * MiB, maxBodyBytes: 32 * MiB }, memory(1))).toEqual({ bytes: 50 * MiB })
+    expect(describeBudget({ bytes: 50 * MiB })).toBe('BUN_INFER_BODY_BUDGET_BYTES')
+  })
+  test('a configured budget below the largest body stops startup', () => {
+    expect(() => resolveBodyBudget({ bodyBudgetBytes: MiB, maxBodyBytes: 32 * MiB })).toThrow(/BUN_INFER_BODY_BUDGET_BYTES=.*below BUN_INFER_MAX_BODY_BYTES/)
+  })
+  const derived: [string, number, number][] = [
+    ['512 MiB container: an eighth', 512 * MiB, 64 * MiB],
+    ['24 GiB host: the cap', 24 * 1024 * MiB, BUDGET_CAP_BYTES],
+    ['128 MiB container: still one largest body beside the small share', 128 * MiB, Math.ceil((32 * MiB) / 0.75)]
+  ]
+  for (const [name, limit, bytes] of derived)
+    test(name, () => {
+      const resolved = resolveBodyBudget({ bodyBudgetBytes: 0, maxBodyBytes: 32 * MiB }, memory(limit))
+      expect(resolved.bytes).toBe(bytes)
+      expect(describeBudget(resolved)).toContain(`cgroup v2 ${limit}`)
+    })
+})
