@@ -224,7 +224,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "malformed_request" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "payload_too_large" | "image_too_large" | "too_many_images" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "queue_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
+                code: "malformed_request" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "payload_too_large" | "image_too_large" | "too_many_images" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "queue_full" | "body_budget_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
                 /** @description For humans; may change between versions. */
                 message: string;
                 request_id: string;
@@ -607,7 +607,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -768,7 +768,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -930,7 +930,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
