@@ -84,12 +84,12 @@ describe('the bad-input corpus against the app on a real socket', () => {
     expect(committed).toBe(casesMarkdown(corpus)) // regenerate with: bun tools/bad-input/generate.ts
   })
 
-  test('every case gets its status and code, three times, and the app recovers with no leak', async () => {
+  test('every case gets its status and code, twice, and the app recovers with no leak', async () => {
     const reference = await goodCat() // warm: buffers and caches allocated before the baseline
     const before = collectedRssMiB()
-    for (let pass = 1; pass <= 3; pass++) expect({ pass, mismatches: await runCorpus() }).toEqual({ pass, mismatches: [] })
+    for (let pass = 1; pass <= 2; pass++) expect({ pass, mismatches: await runCorpus() }).toEqual({ pass, mismatches: [] })
     const after = collectedRssMiB()
-    console.log(`bad-input corpus: ${corpus.length} cases ×3; RSS after a full collection ${before.toFixed(0)} → ${after.toFixed(0)} MiB`)
+    console.log(`bad-input corpus: ${corpus.length} cases ×2; RSS after a full collection ${before.toFixed(0)} → ${after.toFixed(0)} MiB`)
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(200)
     expect(await goodCat()).toBe(reference)
     expect(after - before).toBeLessThan(RSS_AFTER_COLLECTION_MIB)
