@@ -1,40 +1,24 @@
 /**
- * The naive baseline: what a straight port of a FastAPI tutorial looks like. One plain Bun.serve
- * handler decodes with sharp and calls session.run for each image on the HTTP thread — no worker
- * threads, no batching, onnxruntime's default session options. It exists only to be measured against.
+ * The naive baseline: the strongest simple alternative, a careful straight port. One plain Bun.serve
+ * handler decodes with one sharp pass to raw RGB (naive-preprocess.ts) and calls session.run for each image
+ * on the HTTP thread — no worker threads, no batching, onnxruntime's default session options. It exists
+ * only to be measured against.
  *
  *   bun bench/baselines/naive-server.ts [--port 0]   → prints {"msg":"ready","port":N}
  */
 import * as ort from 'onnxruntime-node'
-import sharp from 'sharp'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { manifest, MODEL_DIR, toTensor } from './naive-preprocess'
 
 const portFlag = process.argv.indexOf('--port')
 const port = portFlag > 0 ? Number(process.argv[portFlag + 1]) : 0
-const dir = join(import.meta.dir, '../../models/mobilenetv2')
-const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))
-const labels: string[] = JSON.parse(readFileSync(join(dir, manifest.labels), 'utf8'))
-const { mean, std, resizeShorterSide } = manifest.preprocessing as { mean: number[]; std: number[]; resizeShorterSide: number }
+const labels: string[] = JSON.parse(readFileSync(join(MODEL_DIR, manifest.labels), 'utf8'))
 const size = manifest.input.width as number
-const session = await ort.InferenceSession.create(join(dir, '1/model.onnx'))
-
-/** Resize the shorter side, centre-crop, normalise to CHW float32 (the tutorial's torchvision transforms). */
-async function preprocess(bytes: Uint8Array): Promise<Float32Array> {
-  const resized = await sharp(bytes).rotate().removeAlpha().resize(resizeShorterSide, resizeShorterSide, { fit: 'outside' }).toBuffer({ resolveWithObject: true })
-  const { width, height } = resized.info
-  const pixels = await sharp(resized.data)
-    .extract({ left: Math.floor((width - size) / 2), top: Math.floor((height - size) / 2), width: size, height: size })
-    .raw()
-    .toBuffer()
-  const out = new Float32Array(3 * size * size)
-  for (let i = 0; i < size * size; i++)
-    for (let c = 0; c < 3; c++) out[c * size * size + i] = (pixels[i * 3 + c]! / 255 - mean[c]!) / std[c]!
-  return out
-}
+const session = await ort.InferenceSession.create(join(MODEL_DIR, '1/model.onnx'))
 
 async function classify(bytes: Uint8Array) {
-  const input = new ort.Tensor('float32', await preprocess(bytes), [1, 3, size, size])
+  const input = new ort.Tensor('float32', await toTensor(bytes), [1, 3, size, size])
   const output = (await session.run({ [manifest.input.name]: input }))[manifest.output.name]!.data as Float32Array
   const max = Math.max(...output)
   const exp = Array.from(output, (v) => Math.exp(v - max))
