@@ -2,7 +2,9 @@
  * The limit: what this machine does with no HTTP at all — the server's own Preprocessor, Batcher and
  * WorkerPool driven by in-process loops, over a grid of batch sizes and concurrencies.
  *
- *   bun bench/limit.ts [--duration S] [--grid 1x1,8x16,...] [--images jpeg,png,camera] [--json]
+ *   bun bench/limit.ts [--duration S] [--grid 1x1,8x16,...] [--images jpeg,png,camera] [--no-floor] [--json]
+ *
+ * Then, unless --no-floor, the single-image floor over thread settings (lib/limit-floor.ts).
  *
  * Run by bench/run.ts as a child process, so process.cpuUsage() bills this work alone. With --json
  * the result is the last stdout line; progress goes to stderr.
@@ -13,6 +15,7 @@ import { toWorkerModel, WorkerPool } from '../src/inference/pool'
 import { discoverModels } from '../src/models/registry'
 import { Preprocessor } from '../src/preprocessing/preprocess'
 import { runCell } from './lib/limit-cell'
+import { measureFloor } from './lib/limit-floor'
 import { IMAGES, type ImageName } from './lib/payloads'
 import type { LimitPoint, LimitResult } from './lib/types'
 
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '3' },
     grid: { type: 'string', default: '1x1,1x4,4x16,8x16,16x32,32x64,16x64' },
     images: { type: 'string', default: 'jpeg,png,camera' },
+    'no-floor': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }
   }
 })
@@ -39,7 +43,8 @@ const config = loadConfig(process.env, [])
 // The default model's default version, keyed as the server keys its queue and worker sessions.
 const model = discoverModels(config.modelsDir, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
 const preprocessor = new Preprocessor(model, config)
-const pool = new WorkerPool({ size: config.workers, intraOpThreads: config.intraOpThreads, models: [toWorkerModel(model)] })
+const threads = { intraOpThreads: config.intraOpThreads, loneIntraOpThreads: config.loneIntraOpThreads, spinning: config.intraOpSpinning }
+const pool = new WorkerPool({ size: config.workers, ...threads, models: [toWorkerModel(model)] })
 
 const log = (line: string) => process.stderr.write(`  limit: ${line}\n`)
 const describe = (p: LimitPoint) =>
@@ -65,10 +70,14 @@ try {
     byPayload[name] = await runCell(pool, model, preprocessor, bytes[name], { ...best, durationS, warmupS })
     log(`${name}: ${describe(byPayload[name]!)}`)
   }
+  // The floor's one-worker pools would share the cores with this one: close it first.
+  await pool.close()
+  const floor = values['no-floor'] ? undefined : await measureFloor(model, preprocessor, jpeg, { durationS, warmupS }, log)
   const result: LimitResult = {
     model: model.key,
     workers: config.workers,
-    intraOpThreads: config.intraOpThreads,
+    ...threads,
+    floor,
     grid: points,
     best,
     single,

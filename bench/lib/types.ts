@@ -62,10 +62,27 @@ export interface LimitPoint {
   inferenceMeanMs: number
 }
 
+/** One single-image cell of the floor, with the thread setting of its one-worker pool. */
+export interface FloorPoint extends LimitPoint {
+  intraOpThreads: number
+  spinning: boolean
+}
+
+export interface LimitFloor {
+  /** The lowest p50 over every setting: the 1-connection target stands on it. */
+  best: FloorPoint
+  points: FloorPoint[]
+}
+
 export interface LimitResult {
   model: string
   workers: number
   intraOpThreads: number
+  /** The server's thread settings beside `workers` × `intraOpThreads` (absent in results from before issue 13). */
+  loneIntraOpThreads?: number
+  spinning?: boolean
+  /** Best single-image latency over intra-op threads 1 and all cores, spinning on and off (absent with --no-floor). */
+  floor?: LimitFloor
   grid: LimitPoint[]
   best: LimitPoint
   /** Batch 1, concurrency 1: one image at a time through the whole path. */

@@ -17,6 +17,8 @@ export const ConfigSchema = Type.Object({
   defaultModel: Type.String({ default: 'mobilenetv2', description: 'Model served by POST /v1/predict.' }),
   workers: Int(1, 64, 2, 'Inference worker threads (each holds one session per model).'),
   intraOpThreads: Int(1, 64, 1, 'onnxruntime intra-op threads per session.'),
+  loneIntraOpThreads: Int(0, 64, 0, 'Intra-op threads of a second session per worker, used for a batch that starts while no other worker is busy (a lone request gets every core); 0: no second session.'),
+  intraOpSpinning: Type.Boolean({ default: true, description: "onnxruntime's busy-wait of idle intra-op threads (session.intra_op.allow_spinning); off, spare threads sleep and leave the CPU to decoding and the other workers." }),
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
   maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),

@@ -7,6 +7,8 @@ export function createWorkerPool(config: Readonly<Config>, catalog: ModelCatalog
   return new WorkerPool({
     size: config.workers,
     intraOpThreads: config.intraOpThreads,
+    loneIntraOpThreads: config.loneIntraOpThreads,
+    spinning: config.intraOpSpinning,
     batchWatchdogMs: config.batchWatchdogMs,
     models: catalog.specs().map(toWorkerModel),
     onWorkerLost

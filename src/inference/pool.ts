@@ -1,6 +1,6 @@
 import { AppError } from '../errors'
 import type { ModelSpec } from '../models/registry'
-import type { FromWorker, ToWorker, WorkerFault, WorkerModel } from './protocol'
+import type { FromWorker, SessionThreads, ToWorker, WorkerFault, WorkerModel } from './protocol'
 
 /** What a worker needs to load one model version; its sessions are keyed by the spec's key. */
 export function toWorkerModel(spec: ModelSpec): WorkerModel {
@@ -48,6 +48,10 @@ interface Slot {
 export interface PoolOptions {
   size: number
   intraOpThreads: number
+  /** See SessionThreads; default 0 (no second session). */
+  loneIntraOpThreads?: number
+  /** See SessionThreads; default true (onnxruntime's default). */
+  spinning?: boolean
   models: WorkerModel[]
   /** A batch running longer than this (ms) means a wedged worker: it is terminated and replaced. 0: no watchdog. */
   batchWatchdogMs?: number
@@ -107,9 +111,11 @@ export class WorkerPool implements BatchRunner {
   run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult> {
     const slot = this.slots.find((s) => s.ready && !s.job)
     if (!slot) throw new Error('WorkerPool.run called with no idle worker (batcher bug)')
+    // A batch that starts while every other worker is idle has the cores to itself (a lone request).
+    const lone = this.busy === 0
     return new Promise<RunResult>((resolve, reject) => {
       const job: Job = { id: this.nextJobId++, resolve, reject }
-      const message: ToWorker = { type: 'run', jobId: job.id, model, batchSize, input, fault }
+      const message: ToWorker = { type: 'run', jobId: job.id, model, batchSize, input, lone, fault }
       try {
         slot.worker.postMessage(message, [input.buffer as ArrayBuffer])
       } catch {
@@ -152,7 +158,8 @@ export class WorkerPool implements BatchRunner {
       // 'error' is an uncaught exception in the worker, 'close' is its exit: either way it is gone.
       worker.addEventListener('error', (event) => this.lost(slot, (event as ErrorEvent).message ?? 'worker error'))
       worker.addEventListener('close', () => this.lost(slot, 'worker exited'))
-      const load: ToWorker = { type: 'load', models: this.options.models, intraOpThreads: this.options.intraOpThreads }
+      const { intraOpThreads, loneIntraOpThreads = 0, spinning = true } = this.options
+      const load: ToWorker = { type: 'load', models: this.options.models, threads: { intraOpThreads, loneIntraOpThreads, spinning } }
       worker.postMessage(load)
     })
   }

@@ -16,10 +16,23 @@ export interface WorkerModel {
 /** Test-only faults (refused unless BUN_INFER_ENABLE_FAULT_INJECTION): the worker exits, or never answers. */
 export type WorkerFault = 'crash' | 'hang'
 
+/** How a worker's sessions use threads (see README, "Defaults on 2 cores"). */
+export interface SessionThreads {
+  /** onnxruntime intra-op threads of the session every batch runs on by default. */
+  intraOpThreads: number
+  /** Intra-op threads of a second session, run when a batch starts while no other worker is busy; 0: no second session. */
+  loneIntraOpThreads: number
+  /** onnxruntime's busy-wait of idle intra-op threads (its default: on); moot with one thread. */
+  spinning: boolean
+}
+
 export type ToWorker =
-  | { type: 'load'; models: WorkerModel[]; intraOpThreads: number }
-  /** input: batchSize images of RGB bytes (HWC), or an already normalised float tensor (NCHW). */
-  | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; fault?: WorkerFault }
+  | { type: 'load'; models: WorkerModel[]; threads: SessionThreads }
+  /**
+   * input: batchSize images of RGB bytes (HWC), or an already normalised float tensor (NCHW).
+   * lone: no other worker is busy, so the batch may run on the session with more threads.
+   */
+  | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; lone?: boolean; fault?: WorkerFault }
 
 export type FromWorker =
   | { type: 'ready' }

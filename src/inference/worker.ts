@@ -5,11 +5,18 @@
  */
 import * as ort from 'onnxruntime-node'
 import { buildLookupTables, hwcToChw } from '../preprocessing/normalise'
-import type { FromWorker, ToWorker, WorkerModel } from './protocol'
+import type { FromWorker, SessionThreads, ToWorker, WorkerModel } from './protocol'
 
 declare const self: Worker
 
-const sessions = new Map<string, { session: ort.InferenceSession; model: WorkerModel; tables: Float32Array[] }>()
+interface Loaded {
+  session: ort.InferenceSession
+  /** The same model with more intra-op threads, for a batch that has the machine to itself. */
+  lone?: ort.InferenceSession
+  model: WorkerModel
+  tables: Float32Array[]
+}
+const sessions = new Map<string, Loaded>()
 /** The float tensor for a batch of RGB bytes, reused across runs (grown as needed): no allocation per batch. */
 let scratch = new Float32Array(0)
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
@@ -29,21 +36,28 @@ function checkInterface(session: ort.InferenceSession, model: WorkerModel): void
   }
 }
 
-async function load(models: WorkerModel[], intraOpThreads: number): Promise<void> {
+async function createSession(model: WorkerModel, intraOpThreads: number, spinning: boolean): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(model.modelPath, {
+      intraOpNumThreads: intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      // session.intra_op.allow_spinning: idle intra-op threads sleep instead of busy-waiting, so a
+      // session's spare threads do not take CPU from decoding or from the other workers.
+      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } }
+    })
+  } catch (error) {
+    throw new Error(`${model.modelPath}: cannot load as ONNX (${(error as Error).message.split('\n')[0]})`)
+  }
+}
+
+async function load(models: WorkerModel[], threads: SessionThreads): Promise<void> {
   for (const model of models) {
-    let session: ort.InferenceSession
-    try {
-      session = await ort.InferenceSession.create(model.modelPath, {
-        intraOpNumThreads: intraOpThreads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all'
-      })
-    } catch (error) {
-      throw new Error(`${model.modelPath}: cannot load as ONNX (${(error as Error).message.split('\n')[0]})`)
-    }
+    const session = await createSession(model, threads.intraOpThreads, threads.spinning)
     checkInterface(session, model)
-    sessions.set(model.key, { session, model, tables: buildLookupTables(model.normalise) })
+    const lone = threads.loneIntraOpThreads > 0 ? await createSession(model, threads.loneIntraOpThreads, threads.spinning) : undefined
+    sessions.set(model.key, { session, lone, model, tables: buildLookupTables(model.normalise) })
   }
 }
 
@@ -53,7 +67,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   // Test-only fault hooks, refused unless enabled in config: die, or spin forever like a wedged kernel.
   if (message.fault === 'crash') process.exit(70)
   if (message.fault === 'hang') for (;;);
-  const { session, model, tables } = entry
+  const { model, tables } = entry
+  const session = (message.lone && entry.lone) || entry.session
   const started = performance.now()
   const feeds = { [model.inputName]: new ort.Tensor('float32', toTensor(message.input, message.batchSize, tables), [message.batchSize, ...model.imageDims]) }
   const results = await session.run(feeds, [model.outputName])
@@ -78,7 +93,7 @@ function toTensor(input: Uint8Array | Float32Array, batchSize: number, tables: F
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
   if (message.type === 'load')
-    load(message.models, message.intraOpThreads).then(
+    load(message.models, message.threads).then(
       () => reply({ type: 'ready' }),
       (error: Error) => reply({ type: 'load-failed', message: error.message })
     )

@@ -1,7 +1,7 @@
 /** The Markdown summary: printed at the end of a run, written beside the JSON, and pasted into bench/README.md. */
 import { saturation } from '../targets'
 import { censored } from './censored'
-import type { BenchReport, LimitPoint, PointResult } from '../types'
+import type { BenchReport, LimitFloor, LimitPoint, PointResult } from '../types'
 
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v))
 const f1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1))
@@ -18,8 +18,10 @@ function limitSection(report: BenchReport): string {
   const cell = (p: LimitPoint) => [p.batchSize, p.concurrency, p.imgPerS, p.cpuMsPerImage, f1(p.latencyMs.p50), f1(p.latencyMs.p99), f1(p.preprocessMeanMs), f1(p.inferenceMeanMs)]
   const head = ['batch', 'loops', 'img/s', 'CPU ms/img', 'p50 ms', 'p99 ms', 'preprocess ms', 'inference ms']
   const payloads = Object.entries(limit.byPayload).map(([name, p]) => [name, ...cell(p)])
+  const lone = limit.loneIntraOpThreads ? ` + a ${limit.loneIntraOpThreads}-thread session for lone batches` : ''
+  const spinning = limit.spinning === undefined ? '' : `, spinning ${limit.spinning ? 'on' : 'off'}`
   return [
-    `### The limit (in-process, no HTTP: ${limit.workers} workers × ${limit.intraOpThreads} intra-op threads, ${limit.model})`,
+    `### The limit (in-process, no HTTP: ${limit.workers} workers × ${limit.intraOpThreads} intra-op threads${lone}${spinning}, ${limit.model})`,
     '',
     `Best: **${limit.best.imgPerS} img/s** at batch ${limit.best.batchSize} × ${limit.best.concurrency} loops, ` +
       `**${limit.best.cpuMsPerImage} CPU ms/img**. One image at a time: **p50 ${limit.single.latencyMs.p50} ms**.` +
@@ -30,7 +32,21 @@ function limitSection(report: BenchReport): string {
     '',
     'Same best cell on each photo:',
     '',
-    table(['image', ...head], payloads)
+    table(['image', ...head], payloads),
+    floorSection(limit.floor)
+  ].join('\n')
+}
+
+/** The single-image floor: one image at a time on a one-worker pool, per thread setting. */
+function floorSection(floor: LimitFloor | undefined): string {
+  if (!floor) return ''
+  const rows = floor.points.map((p) => [p.intraOpThreads, p.spinning ? 'on' : 'off', f1(p.latencyMs.p50), f1(p.latencyMs.p99), p.cpuMsPerImage, f1(p.preprocessMeanMs), f1(p.inferenceMeanMs)])
+  return [
+    '',
+    `Single-image floor (1 worker, one image at a time; better of the first run and the re-run): **p50 ${floor.best.latencyMs.p50} ms** ` +
+      `with ${floor.best.intraOpThreads} intra-op threads, spinning ${floor.best.spinning ? 'on' : 'off'}.`,
+    '',
+    table(['intra-op threads', 'spinning', 'p50 ms', 'p99 ms', 'CPU ms/img', 'preprocess ms', 'inference ms'], rows)
   ].join('\n')
 }
 
@@ -80,7 +96,7 @@ function targetSection(report: BenchReport): string {
       ['preprocess', 'queue', 'inference', 'total'].map((s) => `${s} ${stage(sat, s)} ms`).join(', ') +
       `; client-side mean latency ${f1(sat.latencyMs.mean)} ms.`
     : ''
-  return ['### Targets (issue 3)', '', table(['result', 'target', 'measured'], rows)].join('\n') + stages
+  return ['### Targets (issues 3 and 13)', '', table(['result', 'target', 'measured'], rows)].join('\n') + stages
 }
 
 /** The whole summary as Markdown. */
