@@ -47,7 +47,11 @@ const jpeg = await buildPayload(ROOT, 'jpeg')
 const started: ServerProcess[] = []
 const points = new Map<string, PointResult[]>()
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+/** Median of the finite values (a point with no 2xx answer has NaN latencies). */
+const median = (xs: number[]) => {
+  const finite = xs.filter(Number.isFinite).sort((a, b) => a - b)
+  return finite.length ? finite[Math.floor(finite.length / 2)]! : NaN
+}
 try {
   for (const spec of specs) {
     const child = await launch({ cmd: spec.cmd, env: spec.env, cwd: ROOT, warnIfGone: true })

@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config/load'
 import { toWorkerModel, WorkerPool } from '../src/inference/pool'
+import { sessionThreads } from '../src/inference/threads'
 import { discoverModels } from '../src/models/registry'
 import { Preprocessor } from '../src/preprocessing/preprocess'
 import { runCell } from './lib/limit-cell'
@@ -43,7 +44,7 @@ const config = loadConfig(process.env, [])
 // The default model's default version, keyed as the server keys its queue and worker sessions.
 const model = discoverModels(config.modelsDir, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
 const preprocessor = new Preprocessor(model, config)
-const threads = { intraOpThreads: config.intraOpThreads, loneIntraOpThreads: config.loneIntraOpThreads, spinning: config.intraOpSpinning }
+const threads = sessionThreads(config)
 const pool = new WorkerPool({ size: config.workers, ...threads, models: [toWorkerModel(model)] })
 
 const log = (line: string) => process.stderr.write(`  limit: ${line}\n`)

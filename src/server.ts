@@ -7,6 +7,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import { systemClock } from './batching/clock'
 import type { Config } from './config/schema'
 import { createWorkerPool } from './inference/pool-from-config'
+import { sessionThreads } from './inference/threads'
 import { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
@@ -80,6 +81,8 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     models: catalog.specs().map((s) => s.key),
     workers: config.workers,
     intra_op_threads: config.intraOpThreads,
+    lone_intra_op_threads: sessionThreads(config).loneIntraOpThreads,
+    intra_op_spinning: config.intraOpSpinning,
     load_ms: Math.round(performance.now() - loadStarted),
     body_budget_bytes: bodyBudget.bytes,
     body_budget_from: describeBudget(bodyBudget)

@@ -1,14 +1,13 @@
 import type { Config } from '../config/schema'
 import type { ModelCatalog } from '../models/registry'
 import { toWorkerModel, WorkerPool } from './pool'
+import { sessionThreads } from './threads'
 
 /** The inference worker pool for every model version of `catalog`, sized by config: the server's and the CLI's. */
 export function createWorkerPool(config: Readonly<Config>, catalog: ModelCatalog, onWorkerLost: (reason: string) => void): WorkerPool {
   return new WorkerPool({
     size: config.workers,
-    intraOpThreads: config.intraOpThreads,
-    loneIntraOpThreads: config.loneIntraOpThreads,
-    spinning: config.intraOpSpinning,
+    ...sessionThreads(config),
     batchWatchdogMs: config.batchWatchdogMs,
     models: catalog.specs().map(toWorkerModel),
     onWorkerLost

@@ -20,6 +20,8 @@ export interface RunResult {
   /** batchSize × classes scores, image-major. */
   output: Float32Array
   inferenceMs: number
+  /** Intra-op threads of the session that ran the batch (more when it ran lone). */
+  intraOpThreads?: number
 }
 
 /** What the batcher needs from the pool. */
@@ -169,7 +171,7 @@ export class WorkerPool implements BatchRunner {
     if (!job || job.id !== message.jobId) return
     clearTimeout(job.timer)
     slot.job = undefined
-    if (message.type === 'result') job.resolve({ output: message.output, inferenceMs: message.inferenceMs })
+    if (message.type === 'result') job.resolve({ output: message.output, inferenceMs: message.inferenceMs, intraOpThreads: message.intraOpThreads })
     else job.reject(new Error(`inference failed: ${message.message}`))
     this.notifyIdle()
   }

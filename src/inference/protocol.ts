@@ -37,5 +37,5 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'load-failed'; message: string }
-  | { type: 'result'; jobId: number; output: Float32Array; inferenceMs: number }
+  | { type: 'result'; jobId: number; output: Float32Array; inferenceMs: number; intraOpThreads: number }
   | { type: 'run-failed'; jobId: number; message: string }

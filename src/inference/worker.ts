@@ -13,6 +13,7 @@ interface Loaded {
   session: ort.InferenceSession
   /** The same model with more intra-op threads, for a batch that has the machine to itself. */
   lone?: ort.InferenceSession
+  threads: SessionThreads
   model: WorkerModel
   tables: Float32Array[]
 }
@@ -57,7 +58,7 @@ async function load(models: WorkerModel[], threads: SessionThreads): Promise<voi
     const session = await createSession(model, threads.intraOpThreads, threads.spinning)
     checkInterface(session, model)
     const lone = threads.loneIntraOpThreads > 0 ? await createSession(model, threads.loneIntraOpThreads, threads.spinning) : undefined
-    sessions.set(model.key, { session, lone, model, tables: buildLookupTables(model.normalise) })
+    sessions.set(model.key, { session, lone, threads, model, tables: buildLookupTables(model.normalise) })
   }
 }
 
@@ -68,7 +69,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   if (message.fault === 'crash') process.exit(70)
   if (message.fault === 'hang') for (;;);
   const { model, tables } = entry
-  const session = (message.lone && entry.lone) || entry.session
+  const useLone = message.lone === true && entry.lone !== undefined
+  const session = useLone ? entry.lone! : entry.session
   const started = performance.now()
   const feeds = { [model.inputName]: new ort.Tensor('float32', toTensor(message.input, message.batchSize, tables), [message.batchSize, ...model.imageDims]) }
   const results = await session.run(feeds, [model.outputName])
@@ -78,7 +80,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     throw new Error(`output "${model.outputName}" has ${data.length} values, expected ${message.batchSize}×${model.classes}`)
   // Copy out of onnxruntime's buffer (it may be a view into native memory) so it can be transferred.
   const output = data.slice()
-  reply({ type: 'result', jobId: message.jobId, output, inferenceMs: performance.now() - started }, [output.buffer])
+  const intraOpThreads = useLone ? entry.threads.loneIntraOpThreads : entry.threads.intraOpThreads
+  reply({ type: 'result', jobId: message.jobId, output, inferenceMs: performance.now() - started, intraOpThreads }, [output.buffer])
 }
 
 /** RGB bytes (HWC per image) → normalised CHW floats in the scratch buffer; floats pass through. */

@@ -50,4 +50,31 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
       await pool.close()
     }
   }, 30_000)
+
+  test('a batch that starts while no other worker is busy runs on the lone session; one beside it on the narrow one; same scores', async () => {
+    // Spinning off as well, so the extra option reaches onnxruntime (a bad key or value would fail the load).
+    const pool = new WorkerPool({ size: 2, intraOpThreads: 1, loneIntraOpThreads: 2, spinning: false, models: [toWorkerModel(mobilenet)] })
+    await pool.start()
+    try {
+      const photo = () => new Uint8Array(mobilenet.inputElements).map((_, i) => (i * 7) % 251)
+      const lone = await pool.run(mobilenet.key, photo(), 1)
+      expect(lone.intraOpThreads).toBe(2)
+      // Both dispatched at once: the first finds the pool idle, the second finds it busy.
+      const [first, second] = await Promise.all([pool.run(mobilenet.key, photo(), 1), pool.run(mobilenet.key, photo(), 1)])
+      expect([first.intraOpThreads, second.intraOpThreads]).toEqual([2, 1])
+      for (let i = 0; i < 1000; i++) expect(second.output[i]!).toBeCloseTo(lone.output[i]!, 3)
+    } finally {
+      await pool.close()
+    }
+  }, 30_000)
+
+  test('without a lone session every batch runs on the one session', async () => {
+    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)] })
+    await pool.start()
+    try {
+      expect((await pool.run(mobilenet.key, image(), 1)).intraOpThreads).toBe(1)
+    } finally {
+      await pool.close()
+    }
+  }, 30_000)
 })
