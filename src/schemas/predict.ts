@@ -33,9 +33,12 @@ export const PredictMultipartBody = Type.Object(
   { $id: '#/components/schemas/PredictMultipartRequest' }
 )
 
+// Responses use TypeBox's own Integer: Elysia's t.Integer is a transform (it accepts numeric strings), and a
+// response schema with a transform makes Elysia run TypeBox's slow Value.Encode on every answer (about 100×
+// the cost of the compiled check it runs otherwise; issue 13).
 export const Prediction = t.Object({
   label: t.String({ examples: ['Egyptian Mau'] }),
-  class_index: t.Integer({ examples: [285] }),
+  class_index: Type.Integer({ examples: [285] }),
   score: t.Number({ description: 'Probability in [0,1] (softmax of the logits).', examples: [0.66] })
 }, { $id: '#/components/schemas/Prediction' })
 
@@ -48,10 +51,10 @@ export const PredictResponse = t.Object({
     preprocess_ms: t.Number({ description: 'Decode + resize + normalise, all images (wall clock, in parallel).' }),
     queue_ms: t.Number({ description: 'Longest wait of any image between queueing and dispatch.' }),
     inference_ms: t.Number({ description: 'Longest session.run of the batches this request ran in.' }),
-    batch_size: t.Integer({ description: 'Largest batch any of its images ran in.' }),
-    batch_sizes: t.Array(t.Integer(), { description: 'The batch size each image ran in, in order (0: answered from the cache).' }),
+    batch_size: Type.Integer({ description: 'Largest batch any of its images ran in.' }),
+    batch_sizes: t.Array(Type.Integer(), { description: 'The batch size each image ran in, in order (0: answered from the cache).' }),
     cached: t.Boolean({ description: 'Every image was answered from the result cache (no worker touched).' }),
-    cached_images: t.Integer({ description: 'How many images were answered from the result cache.' })
+    cached_images: Type.Integer({ description: 'How many images were answered from the result cache.' })
   }, { $id: '#/components/schemas/PredictionMetadata' })
 }, { $id: '#/components/schemas/PredictionResponse' })
 
