@@ -18,7 +18,9 @@ import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
 import { discoverModels } from '../../src/models/registry'
 import { buildLookupTables, hwcToChw } from '../../src/preprocessing/normalise'
+import { readJpegHeader } from '../../src/preprocessing/jpeg-header'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
+import sharp from 'sharp'
 import { PredictResponse } from '../../src/schemas/predict'
 import { buildPayload, IMAGES } from '../lib/payloads'
 
@@ -52,7 +54,9 @@ try {
   for (let i = 0; i < 300; i++) {
     await time('nothing (the timer\'s own cost, included in every line)', () => undefined)
     await time('body read + multipart parse', () => parsePredictBody(request(), config))
-    await time('preprocess (sharp: decode, resize, crop)', () => preprocessor.run(jpeg))
+    await time('preprocess (header, then sharp: decode, resize, crop)', () => preprocessor.run(jpeg))
+    await time('  header read by sharp metadata() (before)', () => sharp(jpeg, { failOn: 'error', sequentialRead: true }).metadata())
+    await time('  header read by readJpegHeader (now, JPEG)', () => readJpegHeader(jpeg))
     // The worker's own time (normalise + session.run) is subtracted: what is left is the hop both ways.
     await time('hop to the worker and back', async () => (await pool.run(model.key, rgb.slice(), 1)).inferenceMs * 1000)
     await time('normalise HWC bytes → CHW floats (on the worker)', () => hwcToChw(rgb, tables, floats))

@@ -1,6 +1,7 @@
-import sharp, { type Metadata } from 'sharp'
+import sharp, { type Metadata, type SharpOptions } from 'sharp'
 import { AppError } from '../errors'
 import type { ModelSpec } from '../models/registry'
+import { readJpegHeader } from './jpeg-header'
 import { sniffImageFormat } from './sniff'
 
 export interface ImageLimits {
@@ -48,13 +49,9 @@ export class Preprocessor {
     // failOn 'error' rejects truncated files instead of returning grey pixels; limitInputPixels is
     // sharp's own guard, ours (below) runs first from the header alone so a bomb is never decoded.
     const options = { failOn: 'error', limitInputPixels: this.limits.maxImagePixels, sequentialRead: true } as const
-    let meta: Metadata
-    try {
-      // Header only: no pixels are decoded, so the pixel check below can refuse a bomb with a clear 413.
-      meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata()
-    } catch (error) {
-      throw new AppError('invalid_image', `could not read the ${format} header`, { cause: error })
-    }
+    // Header only: no pixels are decoded, so the pixel check below can refuse a bomb with a clear 413.
+    // A JPEG's markers are read here in JavaScript; anything it is unsure of goes to sharp.
+    const meta = (format === 'jpeg' && readJpegHeader(bytes)) || (await readHeader(bytes, format, options))
     if (!meta.width || !meta.height) throw new AppError('invalid_image', `${format} image has no dimensions`)
     if (meta.width * meta.height > this.limits.maxImagePixels)
       throw new AppError(
@@ -80,5 +77,14 @@ export class Preprocessor {
     if (rgb.length !== this.model.inputElements)
       throw new Error(`preprocess produced ${rgb.length} bytes, expected ${this.model.inputElements}`)
     return new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length)
+  }
+}
+
+/** sharp's header read, for every format but a plain JPEG. */
+async function readHeader(bytes: Uint8Array, format: string, options: SharpOptions): Promise<Metadata> {
+  try {
+    return await sharp(bytes, { ...options, limitInputPixels: false }).metadata()
+  } catch (error) {
+    throw new AppError('invalid_image', `could not read the ${format} header`, { cause: error })
   }
 }
