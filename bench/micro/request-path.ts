@@ -16,6 +16,7 @@ import { parsePredictBody } from '../../src/http/body'
 import { toPredictBody } from '../../src/http/predict-response'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
+import { normalisationOf } from '../../src/models/manifest'
 import { discoverModels } from '../../src/models/registry'
 import { buildLookupTables, hwcToChw } from '../../src/preprocessing/normalise'
 import { readJpegHeader } from '../../src/preprocessing/jpeg-header'
@@ -34,7 +35,7 @@ const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel
 await pool.start()
 
 const rgb = await preprocessor.run(jpeg)
-const tables = buildLookupTables(model.manifest.preprocessing)
+const tables = buildLookupTables(normalisationOf(model.manifest)!)
 const floats = new Float32Array(rgb.length)
 const { output } = await pool.run(model.key, rgb.slice(), 1)
 const samples: Record<string, number[]> = {}

@@ -1,17 +1,18 @@
 import { AppError } from '../errors'
+import { normalisationOf } from '../models/manifest'
 import type { ModelSpec } from '../models/registry'
 import type { FromWorker, SessionThreads, ToWorker, WorkerFault, WorkerModel } from './protocol'
 
 /** What a worker needs to load one model version; its sessions are keyed by the spec's key. */
 export function toWorkerModel(spec: ModelSpec): WorkerModel {
-  const { input, output, preprocessing } = spec.manifest
+  const { input, output } = spec.manifest
+  const { datatype, layout, channelOrder, height, width } = input
   return {
     key: spec.key,
-    normalise: { scale: preprocessing.scale, mean: preprocessing.mean, std: preprocessing.std },
+    input: { datatype, layout, channelOrder, height, width, normalise: normalisationOf(spec.manifest) },
     modelPath: spec.modelPath,
     inputName: input.name,
     outputName: output.name,
-    imageDims: [input.channels, input.height, input.width],
     classes: output.classes
   }
 }

@@ -1,15 +1,14 @@
 /** Messages between the pool (HTTP thread) and an inference worker. Tensors travel as transferred buffers. */
+import type { InputLayout } from '../preprocessing/layout'
 
 export interface WorkerModel {
   /** `name:version`. */
   key: string
-  /** Applied by the worker to RGB bytes: (x / scale − mean) / std per channel. */
-  normalise: { scale: number; mean: [number, number, number]; std: [number, number, number] }
+  /** What the worker turns queued RGB bytes into: datatype, layout, channel order, size, normalisation. */
+  input: InputLayout
   modelPath: string
   inputName: string
   outputName: string
-  /** [channels, height, width] of one image. */
-  imageDims: [number, number, number]
   classes: number
 }
 
@@ -29,7 +28,7 @@ export interface SessionThreads {
 export type ToWorker =
   | { type: 'load'; models: WorkerModel[]; threads: SessionThreads }
   /**
-   * input: batchSize images of RGB bytes (HWC), or an already normalised float tensor (NCHW).
+   * input: batchSize images of RGB bytes (HWC), or a float tensor already in the graph's own layout and normalisation.
    * lone: no other worker is busy, so the batch may run on the session with more threads.
    */
   | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; lone?: boolean; fault?: WorkerFault }

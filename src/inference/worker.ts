@@ -4,7 +4,8 @@
  * `session.run` blocks its thread for the whole run, which is why it lives here and not on the HTTP thread.
  */
 import * as ort from 'onnxruntime-node'
-import { buildLookupTables, hwcToChw } from '../preprocessing/normalise'
+import { imageShape, TensorBuilder } from '../preprocessing/layout'
+import { checkInterface } from './interface-check'
 import type { FromWorker, SessionThreads, ToWorker, WorkerModel } from './protocol'
 
 declare const self: Worker
@@ -15,27 +16,11 @@ interface Loaded {
   lone?: ort.InferenceSession
   threads: SessionThreads
   model: WorkerModel
-  tables: Float32Array[]
+  /** Turns queued RGB bytes into this model's input tensor (buffers reused across runs). */
+  tensors: TensorBuilder
 }
 const sessions = new Map<string, Loaded>()
-/** The float tensor for a batch of RGB bytes, reused across runs (grown as needed): no allocation per batch. */
-let scratch = new Float32Array(0)
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
-
-function checkInterface(session: ort.InferenceSession, model: WorkerModel): void {
-  const where = `${model.modelPath} (model.json of "${model.key}")`
-  if (!session.inputNames.includes(model.inputName))
-    throw new Error(`${where}: field "input.name": "${model.inputName}" is not a graph input (graph has ${session.inputNames.join(', ')})`)
-  if (!session.outputNames.includes(model.outputName))
-    throw new Error(`${where}: field "output.name": "${model.outputName}" is not a graph output (graph has ${session.outputNames.join(', ')})`)
-  const input = session.inputMetadata.find((m) => m.name === model.inputName)
-  if (input?.isTensor) {
-    const dims = input.shape.slice(1)
-    const expected = model.imageDims
-    if (dims.length !== 3 || dims.some((d, i) => typeof d === 'number' && d !== expected[i]))
-      throw new Error(`${where}: field "input": graph input shape [${input.shape.join(',')}] does not fit [N,${expected.join(',')}]`)
-  }
-}
 
 async function createSession(model: WorkerModel, intraOpThreads: number, spinning: boolean): Promise<ort.InferenceSession> {
   try {
@@ -58,7 +43,7 @@ async function load(models: WorkerModel[], threads: SessionThreads): Promise<voi
     const session = await createSession(model, threads.intraOpThreads, threads.spinning)
     checkInterface(session, model)
     const lone = threads.loneIntraOpThreads > 0 ? await createSession(model, threads.loneIntraOpThreads, threads.spinning) : undefined
-    sessions.set(model.key, { session, lone, threads, model, tables: buildLookupTables(model.normalise) })
+    sessions.set(model.key, { session, lone, threads, model, tensors: new TensorBuilder(model.input) })
   }
 }
 
@@ -68,29 +53,22 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   // Test-only fault hooks, refused unless enabled in config: die, or spin forever like a wedged kernel.
   if (message.fault === 'crash') process.exit(70)
   if (message.fault === 'hang') for (;;);
-  const { model, tables } = entry
+  const { model, tensors } = entry
   const useLone = message.lone === true && entry.lone !== undefined
   const session = useLone ? entry.lone! : entry.session
   const started = performance.now()
-  const feeds = { [model.inputName]: new ort.Tensor('float32', toTensor(message.input, message.batchSize, tables), [message.batchSize, ...model.imageDims]) }
+  // A float tensor arrives already in the graph's layout (the /v2 tensor input); RGB bytes are converted here.
+  const data = message.input instanceof Float32Array ? message.input : tensors.build(message.input)
+  const shape = [message.batchSize, ...imageShape(model.input)]
+  const feeds = { [model.inputName]: data instanceof Float32Array ? new ort.Tensor('float32', data, shape) : new ort.Tensor('uint8', data, shape) }
   const results = await session.run(feeds, [model.outputName])
-  const tensor = results[model.outputName]!
-  const data = tensor.data as Float32Array
-  if (data.length !== message.batchSize * model.classes)
-    throw new Error(`output "${model.outputName}" has ${data.length} values, expected ${message.batchSize}×${model.classes}`)
+  const scores = results[model.outputName]!.data as Float32Array
+  if (scores.length !== message.batchSize * model.classes)
+    throw new Error(`output "${model.outputName}" has ${scores.length} values, expected ${message.batchSize}×${model.classes}`)
   // Copy out of onnxruntime's buffer (it may be a view into native memory) so it can be transferred.
-  const output = data.slice()
+  const output = scores.slice()
   const intraOpThreads = useLone ? entry.threads.loneIntraOpThreads : entry.threads.intraOpThreads
   reply({ type: 'result', jobId: message.jobId, output, inferenceMs: performance.now() - started, intraOpThreads }, [output.buffer])
-}
-
-/** RGB bytes (HWC per image) → normalised CHW floats in the scratch buffer; floats pass through. */
-function toTensor(input: Uint8Array | Float32Array, batchSize: number, tables: Float32Array[]): Float32Array {
-  if (input instanceof Float32Array) return input
-  if (scratch.length < input.length) scratch = new Float32Array(input.length)
-  const perImage = input.length / batchSize
-  for (let i = 0; i < batchSize; i++) hwcToChw(input.subarray(i * perImage, (i + 1) * perImage), tables, scratch, i * perImage)
-  return scratch.subarray(0, input.length)
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {

@@ -15,7 +15,12 @@ export const ManifestSchema = Type.Object(
     platform: Type.Literal('onnxruntime_onnx'),
     input: Type.Object({
       name: Type.String({ minLength: 1, description: 'Graph input tensor name.' }),
-      layout: Type.Literal('NCHW'),
+      datatype: Type.Union([Type.Literal('float32'), Type.Literal('uint8')], {
+        default: 'float32',
+        description: 'Element type of the graph input; uint8 models take raw pixel values (no normalisation).'
+      }),
+      layout: Type.Union([Type.Literal('NCHW'), Type.Literal('NHWC')], { description: 'Axis order of the graph input.' }),
+      channelOrder: Type.Union([Type.Literal('RGB'), Type.Literal('BGR')], { default: 'RGB', description: 'Channel order the graph expects.' }),
       channels: Type.Literal(3),
       height: Type.Integer({ minimum: 8, maximum: 4096 }),
       width: Type.Integer({ minimum: 8, maximum: 4096 })
@@ -30,9 +35,10 @@ export const ManifestSchema = Type.Object(
     preprocessing: Type.Object({
       resizeShorterSide: Type.Integer({ minimum: 8, description: 'Pixels; the shorter side is scaled to this, then centre-cropped to input height × width.' }),
       kernel: Type.Union([Type.Literal('nearest'), Type.Literal('linear'), Type.Literal('cubic'), Type.Literal('lanczos3')], { default: 'lanczos3' }),
-      scale: Type.Number({ exclusiveMinimum: 0, description: 'Pixel values are divided by this first (255 → [0,1]).' }),
-      mean: Triple('Per-channel mean (RGB), subtracted after scaling.'),
-      std: Triple('Per-channel std (RGB), divided after the mean.')
+      // All three or none: none means the graph takes raw 0–255 values (it normalises itself, or is uint8).
+      scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Pixel values are divided by this first (255 → [0,1]).' })),
+      mean: Type.Optional(Triple('Per-channel mean in RGB order (whatever channelOrder is), subtracted after scaling.')),
+      std: Type.Optional(Triple('Per-channel std in RGB order, divided after the mean.'))
     }),
     labels: Type.String({ description: 'Labels file beside model.json: a JSON array of strings, or one label per line.' }),
     batching: Type.Object({
@@ -46,6 +52,22 @@ export const ManifestSchema = Type.Object(
 
 export type Manifest = Static<typeof ManifestSchema>
 
+/** (x / scale − mean) / std per RGB channel, or undefined when the graph takes raw pixel values. */
+export function normalisationOf(manifest: Manifest): { scale: number; mean: [number, number, number]; std: [number, number, number] } | undefined {
+  const { scale, mean, std } = manifest.preprocessing
+  return scale !== undefined && mean && std ? { scale, mean, std } : undefined
+}
+
+/** Rules one field's schema cannot say: the normalisation fields come together, and never for a uint8 input. */
+function crossFieldError(manifest: Manifest): [string, string] | undefined {
+  const { scale, mean, std } = manifest.preprocessing
+  const present = [scale, mean, std].filter((v) => v !== undefined).length
+  if (present !== 0 && present !== 3) return ['preprocessing', 'scale, mean and std come together (all three, or none for raw pixel values)']
+  if (present === 3 && manifest.input.datatype === 'uint8')
+    return ['preprocessing.scale', 'a uint8 input takes raw pixel values: leave out scale, mean and std']
+  return undefined
+}
+
 /** Checks a parsed model.json; throws one message naming the file and the field. */
 export function validateManifest(value: unknown, file: string): Manifest {
   const withDefaults = Value.Default(ManifestSchema, structuredClone(value))
@@ -54,5 +76,7 @@ export function validateManifest(value: unknown, file: string): Manifest {
     const field = error.path.replace(/^\//, '').replaceAll('/', '.') || '(root)'
     throw new Error(`${file}: field "${field}": ${error.message}`)
   }
+  const crossField = crossFieldError(withDefaults as Manifest)
+  if (crossField) throw new Error(`${file}: field "${crossField[0]}": ${crossField[1]}`)
   return withDefaults as Manifest
 }

@@ -2,7 +2,7 @@ import { t } from 'elysia'
 
 const Tensor = t.Object({
   name: t.String(),
-  datatype: t.Literal('FP32'),
+  datatype: t.Union([t.Literal('FP32'), t.Literal('UINT8')]),
   shape: t.Array(t.Integer(), { description: '-1 is the batch dimension.' })
 }, { $id: '#/components/schemas/Tensor' })
 
@@ -19,9 +19,11 @@ export const ModelInfo = t.Object({
     resize_shorter_side: t.Integer(),
     crop: t.Array(t.Integer(), { description: '[height, width] centre crop.' }),
     kernel: t.String(),
-    scale: t.Number(),
-    mean: t.Array(t.Number()),
-    std: t.Array(t.Number())
+    layout: t.Union([t.Literal('NCHW'), t.Literal('NHWC')]),
+    channel_order: t.Union([t.Literal('RGB'), t.Literal('BGR')]),
+    scale: t.Optional(t.Number({ description: 'Absent (with mean and std) when the graph takes raw pixel values.' })),
+    mean: t.Optional(t.Array(t.Number())),
+    std: t.Optional(t.Array(t.Number()))
   }),
   batching: t.Object({
     max_batch_size: t.Integer(),

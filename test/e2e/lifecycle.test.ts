@@ -45,4 +45,21 @@ describe('startup', () => {
       repo.dispose()
     }
   })
+
+  // A manifest that does not describe its graph: every worker checks it against the onnxruntime session.
+  const mismatches: Array<[string, (m: Record<string, any>) => void, RegExp]> = [
+    ['datatype', (m) => (m.input.datatype = 'float32'), /field "input\.datatype": manifest says float32, graph input "pixels" is uint8$/],
+    ['layout', (m) => (m.input.layout = 'NCHW'), /field "input\.layout": manifest says NCHW \[3,192,192\], graph input "pixels" is \[N,192,192,3\]$/]
+  ]
+  for (const [field, breakIt, message] of mismatches)
+    test(`a manifest whose input ${field} is not the graph's stops startup with one line naming the model, field and the file's truth`, async () => {
+      const repo = tempModelRepo((d) => editManifest(d, 'mobilenetv2-uint8-nhwc', breakIt))
+      try {
+        const { code, stderr } = await runToExit({ env: { BUN_INFER_MODELS_DIR: repo.dir } })
+        expect(code).toBe(1)
+        expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`mobilenetv2-uint8-nhwc/1/model\\.onnx \\(model\\.json of "mobilenetv2-uint8-nhwc:1"\\): ${message.source}`))])
+      } finally {
+        repo.dispose()
+      }
+    })
 })

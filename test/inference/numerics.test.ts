@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import type { WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
+import { normalisationOf } from '../../src/models/manifest'
 import { discoverModels } from '../../src/models/registry'
 import { buildLookupTables, hwcToChw } from '../../src/preprocessing/normalise'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
@@ -26,7 +27,7 @@ afterAll(() => pool.close())
 
 describe('normalisation', () => {
   test('lookup tables + HWC→CHW equal (x/scale − mean)/std per channel', () => {
-    const pre = models.resolve('mobilenetv2').manifest.preprocessing
+    const pre = normalisationOf(models.resolve('mobilenetv2').manifest)!
     const rgb = Uint8Array.from([0, 128, 255, 10, 20, 30])
     const out = new Float32Array(6)
     hwcToChw(rgb, buildLookupTables(pre), out)

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { mkdirSync, rmSync, writeFileSync, cpSync } from 'node:fs'
 import { join } from 'node:path'
-import { validateManifest } from '../../src/models/manifest'
+import { normalisationOf, validateManifest } from '../../src/models/manifest'
 import { discoverModels } from '../../src/models/registry'
 import { editManifest, MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
 
@@ -9,6 +9,14 @@ const noOverrides = { maxBatchSize: 0, maxBatchDelayMs: -1 }
 const shipped = await Bun.file(join(MODELS_DIR, 'mobilenetv2/model.json')).json()
 
 describe('validateManifest', () => {
+  test('fills float32 and RGB for a manifest that names neither; raw pixels when normalisation is absent', () => {
+    const manifest = validateManifest(shipped, 'model.json')
+    expect([manifest.input.datatype, manifest.input.channelOrder]).toEqual(['float32', 'RGB'])
+    const { scale, mean, std, ...raw } = shipped.preprocessing
+    expect(normalisationOf(validateManifest({ ...shipped, preprocessing: raw }, 'model.json'))).toBeUndefined()
+    expect(normalisationOf(manifest)).toEqual({ scale, mean, std })
+  })
+
   test('accepts the shipped manifest and fills the kernel default', () => {
     const { kernel, ...pre } = shipped.preprocessing
     expect(validateManifest({ ...shipped, preprocessing: pre }, 'model.json').preprocessing.kernel).toBe('lanczos3')
@@ -20,7 +28,12 @@ describe('validateManifest', () => {
     ['mean of two', (m) => (m.preprocessing.mean = [0.5, 0.5]), 'preprocessing.mean'],
     ['zero batch', (m) => (m.batching.maxBatchSize = 0), 'batching.maxBatchSize'],
     ['unknown field', (m) => (m.colour = 'blue'), 'colour'],
-    ['name with a slash', (m) => (m.name = '../x'), 'name']
+    ['name with a slash', (m) => (m.name = '../x'), 'name'],
+    ['unknown layout', (m) => (m.input.layout = 'CHWN'), 'input.layout'],
+    ['unknown datatype', (m) => (m.input.datatype = 'float16'), 'input.datatype'],
+    ['unknown channel order', (m) => (m.input.channelOrder = 'GBR'), 'input.channelOrder'],
+    ['mean without std', (m) => delete m.preprocessing.std, 'preprocessing'],
+    ['normalising a uint8 input', (m) => (m.input.datatype = 'uint8'), 'preprocessing.scale']
   ]
   for (const [name, mutate, field] of broken)
     test(`names the field: ${name}`, () => {
@@ -31,9 +44,10 @@ describe('validateManifest', () => {
 })
 
 describe('discoverModels', () => {
-  test('finds both shipped models with their labels and highest version', () => {
+  test('finds every shipped model with its labels and highest version', () => {
     const models = discoverModels(MODELS_DIR, noOverrides)
-    expect(models.names()).toEqual(['mobilenetv2', 'shufflenetv2'])
+    expect(models.names()).toEqual(['mobilenetv2', 'mobilenetv2-uint8-nhwc', 'shufflenetv2'])
+    expect(models.resolve('mobilenetv2-uint8-nhwc').inputElements).toBe(192 * 192 * 3)
     const mobilenet = models.resolve('mobilenetv2')
     expect(mobilenet.version).toBe(1)
     expect(mobilenet.labels[285]).toBe('Egyptian Mau')
@@ -79,6 +93,7 @@ describe('discoverModels', () => {
     const repo = tempModelRepo((d) => {
       rmSync(join(d, 'mobilenetv2'), { recursive: true })
       rmSync(join(d, 'shufflenetv2'), { recursive: true })
+      rmSync(join(d, 'mobilenetv2-uint8-nhwc'), { recursive: true })
       mkdirSync(join(d, 'empty'))
     })
     try {

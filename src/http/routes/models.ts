@@ -2,12 +2,15 @@ import { Elysia, t, type Static } from 'elysia'
 import type { Config } from '../../config/schema'
 import type { ModelSpec } from '../../models/registry'
 import type { ModelCatalogue } from '../../app'
+import { normalisationOf } from '../../models/manifest'
+import { imageShape } from '../../preprocessing/layout'
 import { errorResponses } from '../../schemas/errors'
 import { ModelInfo, ModelList } from '../../schemas/models'
 
 function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Config>): Static<typeof ModelInfo> {
   const { manifest } = model
   const { input, output, preprocessing: pre } = manifest
+  const normalise = normalisationOf(manifest)
   return {
     name: model.name,
     version: String(model.version),
@@ -15,15 +18,15 @@ function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Co
     description: manifest.description,
     platform: manifest.platform,
     default: model.name === config.defaultModel,
-    inputs: [{ name: input.name, datatype: 'FP32', shape: [-1, input.channels, input.height, input.width] }],
+    inputs: [{ name: input.name, datatype: input.datatype === 'uint8' ? 'UINT8' : 'FP32', shape: [-1, ...imageShape(input)] }],
     outputs: [{ name: output.name, datatype: 'FP32', shape: [-1, output.classes], kind: output.kind }],
     preprocessing: {
       resize_shorter_side: pre.resizeShorterSide,
       crop: [input.height, input.width],
       kernel: pre.kernel,
-      scale: pre.scale,
-      mean: [...pre.mean],
-      std: [...pre.std]
+      layout: input.layout,
+      channel_order: input.channelOrder,
+      ...(normalise && { scale: normalise.scale, mean: [...normalise.mean], std: [...normalise.std] })
     },
     batching: {
       max_batch_size: model.maxBatchSize,

@@ -10,7 +10,7 @@ describe('GET /v1/models', () => {
 
   test('lists both models with tensors, preprocessing and batching; the default is marked', async () => {
     const body = (await (await app.request('/v1/models')).json()) as { models: Array<Record<string, any>> }
-    expect(body.models.map((m) => m.name)).toEqual(['mobilenetv2', 'shufflenetv2'])
+    expect(body.models.map((m) => m.name)).toEqual(['mobilenetv2', 'mobilenetv2-uint8-nhwc', 'shufflenetv2'])
     const mobilenet = body.models[0]!
     expect(mobilenet.default).toBe(true)
     expect(body.models[1]!.default).toBe(false)
