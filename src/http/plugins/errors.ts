@@ -4,6 +4,7 @@ import type { Logger } from '../../log'
 import type { AllowedMethods } from '../allowed-methods'
 import { requestIdOf } from '../request-id'
 import { recordErrorStatus } from '../response-status'
+import { isV2Path, v2ErrorBody } from '../../v2/error'
 
 /** Maps Elysia's own errors (routing, validation, parsing) onto our catalogue. */
 function toAppError(code: string | number, error: unknown, allowed: readonly string[]): AppError {
@@ -41,6 +42,8 @@ export function errorPlugin(log: Logger, allowedMethods?: AllowedMethods, traceI
     const headers: Record<string, string> = { ...appError.headers, 'content-type': 'application/json', 'x-request-id': requestId }
     if (appError.retryAfterSeconds !== undefined) headers['retry-after'] = String(appError.retryAfterSeconds)
     recordErrorStatus(request, appError.status)
-    return new Response(JSON.stringify(toErrorBody(appError, requestId)), { status: appError.status, headers })
+    // The Open Inference Protocol has its own error shape, {"error": "<message>"}: clients such as tritonclient read it.
+    const body = isV2Path(new URL(request.url).pathname) ? v2ErrorBody(appError.message) : toErrorBody(appError, requestId)
+    return new Response(JSON.stringify(body), { status: appError.status, headers })
   })
 }

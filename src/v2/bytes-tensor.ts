@@ -1,0 +1,33 @@
+import { V2Error } from './error'
+
+/**
+ * BYTES elements in the binary tensor data extension: each one is a 4-byte little-endian length followed
+ * by that many bytes, elements back to back (what tritonclient.utils.serialize_byte_tensor writes and
+ * deserialize_bytes_tensor reads).
+ */
+export function encodeBytesTensor(elements: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(elements.reduce((n, e) => n + 4 + e.length, 0))
+  const view = new DataView(out.buffer)
+  let at = 0
+  for (const element of elements) {
+    view.setUint32(at, element.length, true)
+    out.set(element, at + 4)
+    at += 4 + element.length
+  }
+  return out
+}
+
+/** The inverse of encodeBytesTensor; `name` is the tensor named in the error when the bytes do not add up. */
+export function decodeBytesTensor(data: Uint8Array, name: string): Uint8Array[] {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  const elements: Uint8Array[] = []
+  for (let at = 0; at < data.length; ) {
+    if (at + 4 > data.length) throw new V2Error(`input "${name}": BYTES data ends inside a 4-byte length prefix at byte ${at}`)
+    const length = view.getUint32(at, true)
+    if (at + 4 + length > data.length)
+      throw new V2Error(`input "${name}": BYTES element at byte ${at} claims ${length} bytes, only ${data.length - at - 4} remain`)
+    elements.push(data.subarray(at + 4, at + 4 + length))
+    at += 4 + length
+  }
+  return elements
+}
