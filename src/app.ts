@@ -23,6 +23,7 @@ import { metricsRoute } from './http/routes/metrics'
 import { modelRoutes } from './http/routes/models'
 import { predictRoutes } from './http/routes/predict'
 import { tryItRoutes } from './http/routes/try-it'
+import { v2Routes, type V2Service } from './http/routes/v2'
 
 /** What the predict routes need: the early check before the body is read, and the use case itself. */
 export type PredictService = Pick<Predictor, 'checkBeforeBody' | 'predict'>
@@ -32,7 +33,7 @@ export type ModelCatalogue = Pick<ModelCatalog, 'names' | 'resolve' | 'versionsO
 
 export interface AppDeps {
   config: Readonly<Config>
-  predictor: PredictService
+  predictor: PredictService & V2Service
   catalog: ModelCatalogue
   /** Readiness and draining; counts predict requests in flight. */
   lifecycle: Lifecycle
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps) {
     .use(metricsRoute(metrics))
     .use(modelRoutes(config, deps.catalog))
     .use(predictRoutes(deps))
+    .use(v2Routes(deps))
   allowedMethods.index(routed.routes)
   return routed
 }

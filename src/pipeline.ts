@@ -6,6 +6,7 @@ import type { BatchRunner } from './inference/pool'
 import { createMetrics, type Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Predictor } from './predictor'
+import { addTensorQueues, tensorQueueKey } from './v2/tensor-queue'
 
 /** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
 export interface Pipeline {
@@ -29,6 +30,8 @@ export interface PipelineOptions {
 export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, runner: BatchRunner, options: PipelineOptions): Pipeline {
   const specs = catalog.specs()
   const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
+  // /v2 tensor-input queues count in their model version's batch and skip metrics.
+  for (const s of specs) labelsOf.set(tensorQueueKey(s), labelsOf.get(s.key)!)
   // The gauges read the batcher and cache at scrape time; both are built just below.
   const metrics = createMetrics({
     versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
@@ -62,6 +65,7 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     })
     metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
   }
+  addTensorQueues(batcher, specs)
   const predictor = new Predictor(catalog, batcher, config, metrics, cache)
   return { catalog, metrics, cache, batcher, predictor }
 }

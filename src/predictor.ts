@@ -1,13 +1,14 @@
-import type { Batcher, ImageResult } from './batching/batcher'
+import type { Admission, Batcher, ImageResult } from './batching/batcher'
 import { AppError } from './errors'
 import { softmax, topK, type Prediction } from './inference/postprocess'
 import type { Metrics } from './metrics/registry'
-import type { ModelCatalog } from './models/registry'
+import type { ModelCatalog, ModelSpec } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
 import type { ResultCache } from './cache'
 import { cacheKey } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
+import { tensorQueueKey } from './v2/tensor-queue'
 
 export interface PredictResult {
   model: string
@@ -78,19 +79,15 @@ export class Predictor {
       const admission = this.batcher.admit(model.key, missing.length)
       let results: ImageResult[]
       try {
-        // The images to compute decode in parallel (sharp runs on libuv threads); the first bad one fails the request.
-        const preprocessStarted = performance.now()
-        const preprocessor = this.preprocessors.get(model.key)!
-        const decode = (bytes: Uint8Array) => {
-          if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work
-          return preprocessor.run(bytes)
-        }
-        const tensors = await Promise.all(missing.map((i) => this.decodes.run(() => decode(images[i]!))))
-        timings.preprocessMs = performance.now() - preprocessStarted
-        for (const i of missing) images[i] = DECODED
-        options.onDecoded?.()
-        // submit() refuses an aborted signal itself, before anything is queued.
-        results = await this.batcher.submit(model.key, tensors, { signal: options.signal, admission })
+        // Once decoded, the encoded bytes are dropped (they are the bulk of a request's memory while it queues).
+        const batch = missing.map((i) => images[i]!)
+        const computed = await this.decodeAndSubmit(model, batch, options, admission, () => {
+          batch.fill(DECODED)
+          for (const i of missing) images[i] = DECODED
+          options.onDecoded?.()
+        })
+        results = computed.results
+        timings.preprocessMs = computed.preprocessMs
       } finally {
         admission.release()
       }
@@ -105,6 +102,51 @@ export class Predictor {
       this.observe(model.name, modelVersion, missing.length, timings, performance.now() - started)
     }
     return { model: model.name, model_version: modelVersion, predictions, cachedImages: images.length - missing.length, timings }
+  }
+
+  /**
+   * The model's raw outputs for encoded images (no softmax, no top k, no cache): the /v2 BYTES input.
+   * The same admission, decoding and batching as predict, so /v1 and /v2 requests share batches.
+   */
+  async scores(name: string, version: string | undefined, images: Uint8Array[], options: Pick<PredictOptions, 'signal'>) {
+    const model = this.catalog.resolve(name, version)
+    const admission = this.batcher.admit(model.key, images.length)
+    try {
+      return { model, ...(await this.decodeAndSubmit(model, images, options, admission)) }
+    } finally {
+      admission.release()
+    }
+  }
+
+  /**
+   * Tensors already in a model's own input form (the /v2 tensor input): no decoding, straight to the
+   * batcher. Float tensors go to the model's tensor queue; uint8 ones arrive as queued RGB bytes.
+   */
+  submitTensors(model: ModelSpec, inputs: Array<Uint8Array | Float32Array>, signal?: AbortSignal): Promise<ImageResult[]> {
+    const queue = inputs[0] instanceof Float32Array ? tensorQueueKey(model) : model.key
+    return this.batcher.submit(queue, inputs, { signal })
+  }
+
+  /** Decodes the images in parallel (sharp runs on libuv threads; the first bad one fails the request), then queues them. */
+  private async decodeAndSubmit(
+    model: ModelSpec,
+    images: Uint8Array[],
+    options: Pick<PredictOptions, 'signal'>,
+    admission: Admission,
+    afterDecode?: () => void
+  ) {
+    const preprocessStarted = performance.now()
+    const preprocessor = this.preprocessors.get(model.key)!
+    const decode = (bytes: Uint8Array) => {
+      if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work
+      return preprocessor.run(bytes)
+    }
+    const tensors = await Promise.all(images.map((bytes) => this.decodes.run(() => decode(bytes))))
+    const preprocessMs = performance.now() - preprocessStarted
+    afterDecode?.()
+    // submit() refuses an aborted signal itself, before anything is queued.
+    const results = await this.batcher.submit(model.key, tensors, { signal: options.signal, admission })
+    return { results, preprocessMs }
   }
 
   private observe(model: string, version: string, images: number, t: PredictResult['timings'], totalMs: number): void {

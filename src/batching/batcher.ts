@@ -17,6 +17,11 @@ export interface ModelQueueConfig extends BatchPolicyConfig {
   readonly inputElements: number
   /** Values per image in the output. */
   readonly outputElements: number
+  /**
+   * A queue of float tensors already in the graph's layout (the /v2 tensor input) instead of RGB bytes;
+   * its batches run on the sessions of `runAs` (the model version key).
+   */
+  readonly floatTensorsFor?: string
 }
 
 export interface BatcherOptions {
@@ -28,8 +33,8 @@ export interface BatcherOptions {
 }
 
 interface Entry {
-  /** One preprocessed image: `inputElements` RGB bytes. */
-  input: Uint8Array
+  /** One preprocessed image: `inputElements` RGB bytes (or floats, in a float tensor queue). */
+  input: Uint8Array | Float32Array
   enqueuedAt: number
   signal?: AbortSignal
   resolve: (result: ImageResult) => void
@@ -125,7 +130,7 @@ export class Batcher {
    * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
    * of an aborted request are removed and never cost inference.
    */
-  submit(model: string, inputs: Uint8Array[], { signal, admission }: SubmitOptions = {}): Promise<ImageResult[]> {
+  submit(model: string, inputs: Array<Uint8Array | Float32Array>, { signal, admission }: SubmitOptions = {}): Promise<ImageResult[]> {
     const queue = this.queue(model)
     if (signal?.aborted) throw signal.reason
     if (admission) {
@@ -215,14 +220,14 @@ export class Batcher {
 
   private dispatch(queue: ModelQueue, size: number, now: number): void {
     const batch = queue.entries.splice(0, size)
-    const { inputElements, outputElements } = queue.config
+    const { inputElements, outputElements, floatTensorsFor } = queue.config
     // One contiguous buffer, transferred (not copied) to the worker.
-    const input = new Uint8Array(batch.length * inputElements)
+    const input = floatTensorsFor ? new Float32Array(batch.length * inputElements) : new Uint8Array(batch.length * inputElements)
     batch.forEach((entry, i) => input.set(entry.input, i * inputElements))
     this.options.onBatch?.(queue.name, batch.length)
     queue.running += batch.length
     this.runner
-      .run(queue.name, input, batch.length)
+      .run(floatTensorsFor ?? queue.name, input, batch.length)
       .finally(() => (queue.running -= batch.length))
       .then(({ output, inferenceMs }) => {
         if (output.length !== batch.length * outputElements)

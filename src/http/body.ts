@@ -57,7 +57,8 @@ function parseMultipartBody(bytes: Uint8Array, contentType: string, limits: Body
   return { images, topK }
 }
 
-function decodeBase64Image(value: string, index: number, limits: BodyLimits): Uint8Array {
+/** One base64 image (a `data:image/…;base64,` URL too) → its bytes; 400/413/415 for what is wrong with it. */
+export function decodeBase64Image(value: string, index: number, limits: BodyLimits): Uint8Array {
   let payload = value
   const dataUrl = DATA_URL.exec(value)
   if (dataUrl) {

@@ -54,15 +54,38 @@ export class TensorBuilder {
 
   /** Any layout and channel order; `value(rgbChannel, byte)` gives the element to store. */
   private convert<T extends Float32Array | Uint8Array>(rgb: Uint8Array, value: (c: number, v: number) => number, out: T): T {
-    const plane = this.input.height * this.input.width
-    const planar = this.input.layout === 'NCHW'
-    const bgr = this.input.channelOrder === 'BGR'
-    for (let image = 0; image < rgb.length; image += plane * 3)
-      for (let p = 0; p < plane; p++)
-        for (let c = 0; c < 3; c++) {
-          const source = bgr ? 2 - c : c // graph channel c holds RGB channel `source`
-          out[image + (planar ? c * plane + p : p * 3 + c)] = value(source, rgb[image + p * 3 + source]!)
-        }
+    forEachElement(this.input, rgb.length, (graphAt, rgbAt, c) => (out[graphAt] = value(c, rgb[rgbAt]!)))
     return out
   }
+}
+
+/**
+ * The inverse of TensorBuilder for uint8 graphs: a client's tensor in the graph's own layout and channel
+ * order → the RGB HWC bytes the queue holds. Lossless, so a uint8 tensor input shares the image queue.
+ */
+export function toQueuedRgb(tensor: Uint8Array, input: Pick<InputLayout, 'layout' | 'channelOrder' | 'height' | 'width'>): Uint8Array {
+  if (input.layout === 'NHWC' && input.channelOrder === 'RGB') return tensor
+  const out = new Uint8Array(tensor.length)
+  forEachElement(input, tensor.length, (graphAt, rgbAt) => (out[rgbAt] = tensor[graphAt]!))
+  return out
+}
+
+/**
+ * Visits every element of `length` values (whole images): its index in the graph's layout and channel
+ * order, its index in the queued RGB HWC bytes, and which RGB channel it is.
+ */
+function forEachElement(
+  input: Pick<InputLayout, 'layout' | 'channelOrder' | 'height' | 'width'>,
+  length: number,
+  visit: (graphAt: number, rgbAt: number, rgbChannel: number) => void
+): void {
+  const plane = input.height * input.width
+  const planar = input.layout === 'NCHW'
+  const bgr = input.channelOrder === 'BGR'
+  for (let image = 0; image < length; image += plane * 3)
+    for (let p = 0; p < plane; p++)
+      for (let c = 0; c < 3; c++) {
+        const source = bgr ? 2 - c : c // graph channel c holds RGB channel `source`
+        visit(image + (planar ? c * plane + p : p * 3 + c), image + p * 3 + source, source)
+      }
 }

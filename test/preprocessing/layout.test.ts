@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { imageShape, TensorBuilder, type InputLayout } from '../../src/preprocessing/layout'
+import { imageShape, TensorBuilder, toQueuedRgb, type InputLayout } from '../../src/preprocessing/layout'
 
 // Two images of 1×2 pixels, RGB HWC: every value distinct, so any misplaced element shows.
 const rgb = Uint8Array.from([1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16])
@@ -28,4 +28,14 @@ describe('TensorBuilder', () => {
     expect(imageShape({ layout: 'NCHW', height: 4, width: 5 })).toEqual([3, 4, 5])
     expect(imageShape({ layout: 'NHWC', height: 4, width: 5 })).toEqual([4, 5, 3])
   })
+})
+
+describe('toQueuedRgb (a uint8 tensor input back to the queued RGB HWC bytes)', () => {
+  for (const layout of ['NCHW', 'NHWC'] as const)
+    for (const channelOrder of ['RGB', 'BGR'] as const)
+      test(`undoes TensorBuilder for uint8 ${layout} ${channelOrder}`, () => {
+        const input: InputLayout = { ...base, datatype: 'uint8', layout, channelOrder }
+        const tensor = new TensorBuilder(input).build(rgb) as Uint8Array
+        expect([...toQueuedRgb(tensor, input)]).toEqual([...rgb])
+      })
 })

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import { decodeBytesTensor, encodeBytesTensor } from '../../../src/v2/bytes-tensor'
-import { classificationStrings, formatScore } from '../../../src/v2/classification'
-import { parseInferRequest } from '../../../src/v2/request'
-import { encodeInferResponse } from '../../../src/v2/response'
+import { decodeBytesTensor, encodeBytesTensor } from '../../src/v2/bytes-tensor'
+import { classificationStrings, formatScore } from '../../src/v2/classification'
+import { parseInferRequest } from '../../src/v2/request'
+import { encodeInferResponse } from '../../src/v2/response'
 
 // Bodies below are built the way tritonclient's http/_utils.py _get_inference_request builds them:
 // rapidjson.dumps (no spaces) of the request, then each input's raw bytes in input order; the JSON length
