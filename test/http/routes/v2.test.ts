@@ -1,0 +1,131 @@
+import { describe, expect, test } from 'bun:test'
+import { base64, imageBytes } from '../../helpers/requests'
+import { testApp } from '../../helpers/test-app'
+import { inferRequest, readInferResult, type ClientInput, type ClientOutput } from '../../helpers/v2-client'
+
+// The /v2 HTTP contract in process (real routes, plugins, predictor and batcher over an answering runner):
+// what the Open Inference Protocol (KServe v2 required_api.md) and tritonclient expect of each endpoint.
+const app = testApp({ env: { BUN_INFER_MAX_IMAGES_PER_REQUEST: '4' } })
+const cat = await imageBytes('chelsea.jpg')
+
+function post(path: string, inputs: ClientInput[], outputs?: ClientOutput[], id?: string, target = app) {
+  const { body, headers } = inferRequest(inputs, outputs, id)
+  return target.request(path, { method: 'POST', body: body as unknown as BodyInit, headers })
+}
+const postJson = (path: string, body: unknown) => app.request(path, { method: 'POST', body: JSON.stringify(body) })
+const catInput = (binary = true): ClientInput => ({ name: 'image', shape: [1], datatype: 'BYTES', data: binary ? [cat] : [base64(cat)], binary })
+
+/** Every /v2 error is {"error": "<message>"}: exactly that one field, a string (tritonclient reads ["error"]). */
+async function expectV2Error(response: Response, status: number, message: string | RegExp) {
+  expect(response.status).toBe(status)
+  const body = (await response.json()) as Record<string, unknown>
+  expect(Object.keys(body)).toEqual(['error'])
+  expect(body.error).toEqual(typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message))
+}
+
+describe('server and model endpoints', () => {
+  test('GET /v2: name, version and the extensions served', async () => {
+    expect(await (await app.request('/v2')).json()).toEqual({ name: 'bun-infer', version: '0.0.0-test', extensions: ['binary_tensor_data', 'classification'] })
+  })
+
+  test('health: 200 with an empty body when live and ready; ready is 400 while loading or draining', async () => {
+    for (const path of ['/v2/health/live', '/v2/health/ready', '/v2/models/mobilenetv2/ready', '/v2/models/mobilenetv2/versions/1/ready']) {
+      const response = await app.request(path)
+      expect([path, response.status, await response.text()]).toEqual([path, 200, ''])
+    }
+    for (const state of ['starting', 'draining'] as const) {
+      const loading = testApp({ state })
+      expect((await loading.request('/v2/health/live')).status).toBe(200)
+      expect((await loading.request('/v2/health/ready')).status).toBe(400)
+      expect((await loading.request('/v2/models/mobilenetv2/ready')).status).toBe(400)
+    }
+  })
+
+  test('model metadata lists the graph input, the BYTES image input and the output, -1 for the batch', async () => {
+    const expected = {
+      name: 'mobilenetv2',
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
+      inputs: [
+        { name: 'input', datatype: 'FP32', shape: [-1, 3, 224, 224] },
+        { name: 'image', datatype: 'BYTES', shape: [-1] }
+      ],
+      outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 1000] }]
+    }
+    expect(await (await app.request('/v2/models/mobilenetv2')).json()).toEqual(expected)
+    expect(await (await app.request('/v2/models/mobilenetv2/versions/1')).json()).toEqual(expected)
+    const third = (await (await app.request('/v2/models/mobilenetv2-uint8-nhwc')).json()) as typeof expected
+    expect(third.inputs[0]).toEqual({ name: 'pixels', datatype: 'UINT8', shape: [-1, 192, 192, 3] })
+  })
+
+  test('an unknown model or version is 404 {"error"} on every endpoint', async () => {
+    await expectV2Error(await app.request('/v2/models/nope'), 404, 'no model named "nope"')
+    await expectV2Error(await app.request('/v2/models/nope/ready'), 404, 'no model named')
+    await expectV2Error(await app.request('/v2/models/mobilenetv2/versions/7'), 404, 'model mobilenetv2 has no version "7"')
+    await expectV2Error(await app.request('/v2/models/mobilenetv2/versions/7/ready'), 404, 'no version')
+    await expectV2Error(await post('/v2/models/nope/infer', [catInput()]), 404, 'no model named')
+    await expectV2Error(await app.request('/v2/nothing-here'), 404, 'no such route')
+  })
+})
+
+describe('POST …/infer', () => {
+  test('JSON in, JSON out: the id is echoed, classification is BYTES [N,k] of "score:index:label"', async () => {
+    const response = await post('/v2/models/mobilenetv2/versions/1/infer', [catInput(false)], [{ name: 'output', binary: false, classCount: 3 }], 'req-7')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toStartWith('application/json')
+    expect(response.headers.get('inference-header-content-length')).toBeNull()
+    const result = await readInferResult(response)
+    expect(result.json).toMatchObject({ model_name: 'mobilenetv2', model_version: '1', id: 'req-7' })
+    expect(result.json.outputs[0]).toMatchObject({ name: 'output', datatype: 'BYTES', shape: [1, 3] })
+    expect(result.asArray('output')).toEqual([expect.stringMatching(/^\d+\.\d{6}:\d+:.+$/), expect.anything(), expect.anything()])
+  })
+
+  test('no outputs named: every output, in binary (what tritonclient asks with binary_data_output)', async () => {
+    const response = await post('/v2/models/mobilenetv2/infer', [catInput()])
+    expect(response.headers.get('content-type')).toBe('application/octet-stream')
+    const result = await readInferResult(response)
+    expect(result.json.outputs[0]).toMatchObject({ name: 'output', datatype: 'FP32', shape: [1, 1000], parameters: { binary_data_size: 4000 } })
+    expect((result.asArray('output') as Float32Array).length).toBe(1000)
+  })
+
+  test('a float tensor input goes straight to the batcher; a uint8 one to its model', async () => {
+    const floats = await post('/v2/models/mobilenetv2/infer', [{ name: 'input', shape: [2, 3, 224, 224], datatype: 'FP32', data: new Float32Array(2 * 3 * 224 * 224), binary: true }])
+    expect((await readInferResult(floats)).json.outputs[0]!.shape).toEqual([2, 1000])
+    const bytes = await post('/v2/models/mobilenetv2-uint8-nhwc/infer', [{ name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: new Uint8Array(192 * 192 * 3), binary: true }])
+    expect((await readInferResult(bytes)).json.outputs[0]!.shape).toEqual([1, 1000])
+  })
+
+  const tensor = (shape: number[], datatype: 'FP32' | 'UINT8' = 'FP32', name = 'input'): ClientInput => ({
+    name,
+    shape,
+    datatype,
+    data: datatype === 'FP32' ? new Float32Array(shape.reduce((a, b) => a * b, 1)) : new Uint8Array(shape.reduce((a, b) => a * b, 1)),
+    binary: true
+  })
+  const wrong: Array<[string, () => Promise<Response>, string]> = [
+    ['an unknown input', () => post('/v2/models/mobilenetv2/infer', [tensor([1, 3], 'FP32', 'pixels')]), 'model mobilenetv2 has no input "pixels" (inputs: "input", "image")'],
+    ['a wrong datatype', () => post('/v2/models/mobilenetv2-uint8-nhwc/infer', [tensor([1, 192, 192, 3], 'FP32', 'pixels')]), 'input "pixels": expected UINT8 [N,192,192,3] with N ≥ 1, got FP32 [1,192,192,3]'],
+    ['a wrong shape', () => post('/v2/models/mobilenetv2/infer', [tensor([1, 224, 224, 3])]), 'input "input": expected FP32 [N,3,224,224] with N ≥ 1, got FP32 [1,224,224,3]'],
+    ['an image input that is not BYTES [N]', () => post('/v2/models/mobilenetv2/infer', [{ ...catInput(), shape: [1, 1], data: [cat] }]), 'input "image": expected BYTES [N]'],
+    ['two inputs', () => post('/v2/models/mobilenetv2/infer', [catInput(), tensor([1, 3, 224, 224])]), 'takes exactly one input'],
+    ['an unknown output', () => post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'logits', binary: true }]), 'model mobilenetv2 has no output "logits" (outputs: "output")'],
+    ['not JSON', () => app.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: '{"inputs": [' }), 'not valid UTF-8 JSON'],
+    ['bad base64', () => postJson('/v2/models/mobilenetv2/infer', { inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: ['%%%'] }] }), 'not valid base64'],
+    ['a header length past the body', () => app.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: '{}', headers: { 'inference-header-content-length': '50' } }), 'Inference-Header-Content-Length "50"']
+  ]
+  for (const [name, send, message] of wrong)
+    test(`400 {"error"} naming the input and what was expected: ${name}`, async () => {
+      await expectV2Error(await send(), 400, message)
+    })
+
+  test('too many images is 413, an image that is not an image 415, both as {"error"}', async () => {
+    await expectV2Error(await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), shape: [5], data: Array(5).fill(cat) }]), 413, 'holds 5 images; the limit is 4')
+    await expectV2Error(await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), data: [new TextEncoder().encode('definitely not an image')] }]), 415, 'not a supported image')
+  })
+
+  test('while loading, 503 {"error"}; with API keys on, 401 {"error"} without one', async () => {
+    await expectV2Error(await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, testApp({ state: 'starting' })), 503, 'still loading')
+    const secured = testApp({ env: { BUN_INFER_API_KEYS: 'k'.repeat(24) } })
+    await expectV2Error(await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, secured), 401, /key/i)
+  })
+})
