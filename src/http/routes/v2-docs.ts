@@ -1,3 +1,5 @@
+import { InferRequestSchema } from '../../v2/schemas'
+
 /** OpenAPI `detail` of the /v2 routes (kept apart so the routes file stays about behaviour). */
 export function v2Docs(defaultModel: string) {
   const tags = ['v2 (Open Inference Protocol)']
@@ -25,7 +27,17 @@ export function v2Docs(defaultModel: string) {
         "or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with " +
         '`parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header ' +
         '`Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or ' +
-        '`parameters.binary_data_output` on the request. Errors are {"error": "…"}.'
+        '`parameters.binary_data_output` on the request. Errors are {"error": "…"}.',
+      // Cast as in the predict routes: openapi-types' typings disagree with TypeBox's JSON Schema in details.
+      requestBody: {
+        content: {
+          'application/json': { schema: InferRequestSchema },
+          'application/octet-stream': {
+            schema: { type: 'string', format: 'binary' },
+            description: 'The JSON request (its byte length in Inference-Header-Content-Length), then each binary input in order.'
+          }
+        }
+      } as never
     }
   }
 }

@@ -129,3 +129,16 @@ describe('POST …/infer', () => {
     await expectV2Error(await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, secured), 401, /key/i)
   })
 })
+
+describe('OpenAPI', () => {
+  test('describes every /v2 route, the infer body in JSON and binary, and its errors', async () => {
+    const spec = (await (await app.request('/openapi.json')).json()) as any
+    for (const path of ['/v2', '/v2/health/live', '/v2/health/ready', '/v2/models/{name}', '/v2/models/{name}/versions/{version}', '/v2/models/{name}/ready', '/v2/models/{name}/versions/{version}/ready'])
+      expect({ path, get: Boolean(spec.paths[path]?.get) }).toEqual({ path, get: true })
+    for (const path of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
+      const infer = spec.paths[path].post
+      expect(Object.keys(infer.requestBody.content)).toEqual(['application/json', 'application/octet-stream'])
+      for (const status of ['200', '400', '404', '413', '429', '503', '504']) expect(infer.responses[status]).toBeDefined()
+    }
+  })
+})
