@@ -25,16 +25,10 @@ export interface ClientOutput {
 
 const utf8 = new TextEncoder()
 
+/** serialize_byte_tensor: per element struct.pack("<I", len) then the bytes (kept independent of src/v2, as an oracle). */
 function serializeBytes(elements: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(elements.reduce((n, e) => n + 4 + e.length, 0))
-  const view = new DataView(out.buffer)
-  let at = 0
-  for (const e of elements) {
-    view.setUint32(at, e.length, true)
-    out.set(e, at + 4)
-    at += 4 + e.length
-  }
-  return out
+  const lengthOf = (e: Uint8Array) => Buffer.from(Uint32Array.of(e.length).buffer) // little-endian hosts, like the wire
+  return new Uint8Array(Buffer.concat(elements.flatMap((e) => [lengthOf(e), Buffer.from(e)])))
 }
 
 function rawOf(input: ClientInput): Uint8Array {
