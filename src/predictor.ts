@@ -28,6 +28,8 @@ export interface PredictOptions {
   cache?: CacheMode
   /** Called once the images are decoded: their encoded bytes are dropped then (e.g. to release a body budget). */
   onDecoded?: () => void
+  /** Scores as the model outputs them, never softmaxed (/v2's classification extension, as Triton does it); cached apart. */
+  rawScores?: boolean
 }
 
 /** What an image's slot holds once decoded, so its encoded bytes can be collected while it waits in the queue. */
@@ -68,7 +70,9 @@ export class Predictor {
     const started = performance.now()
     const modelVersion = String(model.version)
     const mode = this.cache ? (options.cache ?? 'use') : 'off'
-    const keys = mode === 'off' ? [] : images.map((bytes) => cacheKey(bytes, model.name, modelVersion, options.topK))
+    // Raw and softmaxed scores are different answers, so they are different keys.
+    const keyVersion = options.rawScores ? `${modelVersion}+raw` : modelVersion
+    const keys = mode === 'off' ? [] : images.map((bytes) => cacheKey(bytes, model.name, keyVersion, options.topK))
     const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
     const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
     const missing = images.map((_, i) => i).filter((i) => !cached[i])
@@ -95,7 +99,8 @@ export class Predictor {
       timings.inferenceMs = Math.max(...results.map((r) => r.inferenceMs))
       results.forEach(({ scores, batchSize }, j) => {
         const i = missing[j]!
-        predictions[i] = topK(model.manifest.output.kind === 'logits' ? softmax(scores) : scores, options.topK, model.labels)
+        const softmaxed = model.manifest.output.kind === 'logits' && !options.rawScores
+        predictions[i] = topK(softmaxed ? softmax(scores) : scores, options.topK, model.labels)
         timings.batchSizes[i] = batchSize
         if (mode !== 'off') this.cache!.set(keys[i]!, { predictions: predictions[i]!, model_version: modelVersion })
       })
@@ -105,14 +110,19 @@ export class Predictor {
   }
 
   /**
-   * The model's raw outputs for encoded images (no softmax, no top k, no cache): the /v2 BYTES input.
+   * The model's raw outputs for encoded images (no softmax, no top k, no cache): the /v2 BYTES input
+   * asked for the raw output tensor. Stage metrics as for predict.
    * The same admission, decoding and batching as predict, so /v1 and /v2 requests share batches.
    */
   async scores(name: string, version: string | undefined, images: Uint8Array[], options: Pick<PredictOptions, 'signal'>) {
     const model = this.catalog.resolve(name, version)
+    const started = performance.now()
     const admission = this.batcher.admit(model.key, images.length)
     try {
-      return { model, ...(await this.decodeAndSubmit(model, images, options, admission)) }
+      const { results, preprocessMs } = await this.decodeAndSubmit(model, images, options, admission)
+      const timings = { preprocessMs, queueMs: Math.max(...results.map((r) => r.queueMs)), inferenceMs: Math.max(...results.map((r) => r.inferenceMs)), batchSizes: [] }
+      this.observe(model.name, String(model.version), images.length, timings, performance.now() - started)
+      return { model, results, preprocessMs }
     } finally {
       admission.release()
     }

@@ -1,4 +1,4 @@
-import { topK } from '../inference/postprocess'
+import type { Prediction } from '../inference/postprocess'
 
 /**
  * A score as C++ `std::to_string(float)` prints it (`%f`: six decimals, ties to even, "nan", "inf"), which is
@@ -14,17 +14,19 @@ export function formatScore(x: number): string {
   let n = Math.floor(scaled)
   const fraction = scaled - n
   if (fraction > 0.5 || (fraction === 0.5 && n % 2 === 1)) n += 1
-  const sign = x < 0 || Object.is(x, -0) ? '-' : ''
+  // A score of exactly -0 prints "0.000000" (glibc would print "-0.000000"): the result cache stores JSON,
+  // which has no -0, and a cached answer must read the same as a computed one.
+  const sign = x < 0 ? '-' : ''
   return `${sign}${Math.floor(n / 1e6)}.${String(n % 1e6).padStart(6, '0')}`
 }
 
 /**
- * The classification extension for one image: its top k as "score:index:label" (or "score:index" without
- * labels), best first, scores as the model output them. Triton sorts with std::sort (ties in no set
- * order); here ties keep the lower class index first.
+ * The classification extension for one image: its top classes (best first, scores as the model output
+ * them) as "score:index:label", or "score:index" without a label. Triton sorts with std::sort (ties in no
+ * set order); topK here keeps the lower class index first.
  */
-export function classificationStrings(scores: Float32Array, k: number, labels: readonly string[]): string[] {
-  return topK(scores, Math.min(k, scores.length), labels).map(({ score, class_index, label }) =>
+export function classificationStrings(top: readonly Prediction[]): string[] {
+  return top.map(({ score, class_index, label }) =>
     label === undefined ? `${formatScore(score)}:${class_index}` : `${formatScore(score)}:${class_index}:${label}`
   )
 }

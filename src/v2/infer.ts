@@ -1,6 +1,7 @@
 import type { ImageResult } from '../batching/batcher'
+import { topK, type Prediction } from '../inference/postprocess'
 import type { ModelSpec } from '../models/registry'
-import type { Predictor } from '../predictor'
+import type { CacheMode, Predictor } from '../predictor'
 import { classificationStrings } from './classification'
 import { V2Error } from './error'
 import type { ModelInput } from './inputs'
@@ -8,8 +9,11 @@ import { v2Interface } from './model-interface'
 import type { InferRequest, RequestedOutput } from './request'
 import type { OutputTensor } from './response'
 
-/** What /v2 inference needs beyond /v1's: raw scores for encoded images, and tensors straight to the batcher. */
-export type V2Service = Pick<Predictor, 'scores' | 'submitTensors'>
+/** What /v2 inference needs: classification through predict (cache included), raw scores, tensors straight to the batcher. */
+export type V2Service = Pick<Predictor, 'predict' | 'scores' | 'submitTensors'>
+
+/** What the model answered: every score of every image, or (classification only) each image's top classes. */
+export type ModelAnswer = { kind: 'scores'; results: readonly ImageResult[] } | { kind: 'top'; predictions: Prediction[][] }
 
 /** The outputs a request asks for, checked before any work: the model's one output, raw or classified. */
 export function requestedOutputs(spec: ModelSpec, request: InferRequest): RequestedOutput[] {
@@ -21,10 +25,27 @@ export function requestedOutputs(spec: ModelSpec, request: InferRequest): Reques
   return outputs
 }
 
-/** Runs the request's images or tensors through the same batcher as /v1; resolves with one result per image. */
-export function runModel(predictor: V2Service, spec: ModelSpec, input: ModelInput, signal: AbortSignal): Promise<ImageResult[]> {
-  if (input.kind === 'images') return predictor.scores(spec.name, String(spec.version), input.images, { signal }).then((r) => r.results)
-  return predictor.submitTensors(spec, input.tensors, signal)
+/**
+ * Runs the request through the same path as /v1. Images asked only for classification go through
+ * predict (result cache, stage metrics; the key holds k and "raw scores"); images asked for the raw
+ * output go through scores; tensors go straight to the batcher.
+ */
+export async function runModel(
+  predictor: V2Service,
+  spec: ModelSpec,
+  input: ModelInput,
+  outputs: readonly RequestedOutput[],
+  options: { signal: AbortSignal; cache: CacheMode }
+): Promise<ModelAnswer> {
+  const version = String(spec.version)
+  if (input.kind === 'tensors') return { kind: 'scores', results: await predictor.submitTensors(spec, input.tensors, options.signal) }
+  if (outputs.every((o) => o.classification)) {
+    // Triton gives min(k, classes) entries for a k beyond the class count.
+    const k = Math.min(Math.max(...outputs.map((o) => o.classification!)), spec.manifest.output.classes)
+    const result = await predictor.predict(spec.name, version, input.images, { topK: k, rawScores: true, ...options })
+    return { kind: 'top', predictions: result.predictions }
+  }
+  return { kind: 'scores', results: (await predictor.scores(spec.name, version, input.images, options)).results }
 }
 
 /**
@@ -32,16 +53,18 @@ export function runModel(predictor: V2Service, spec: ModelSpec, input: ModelInpu
  * [N, classes], or with `classification: k` the extension's BYTES [N, k] of "score:index:label", scores
  * as the model output them (as Triton does: it classifies the output tensor itself, no softmax).
  */
-export function toOutputTensors(spec: ModelSpec, results: readonly ImageResult[], outputs: readonly RequestedOutput[], binaryByDefault: boolean): OutputTensor[] {
+export function toOutputTensors(spec: ModelSpec, answer: ModelAnswer, outputs: readonly RequestedOutput[], binaryByDefault: boolean): OutputTensor[] {
   const classes = spec.manifest.output.classes
   return outputs.map(({ name, binaryData, classification }) => {
     const binary = binaryData ?? binaryByDefault
     if (classification) {
-      const perImage = results.map((r) => classificationStrings(r.scores, classification, spec.labels))
-      return { name, datatype: 'BYTES', shape: [results.length, perImage[0]?.length ?? 0], data: perImage.flat(), binary }
+      const k = Math.min(classification, classes)
+      const tops = answer.kind === 'top' ? answer.predictions.map((p) => p.slice(0, k)) : answer.results.map((r) => topK(r.scores, k, spec.labels))
+      return { name, datatype: 'BYTES', shape: [tops.length, k], data: tops.flatMap(classificationStrings), binary }
     }
-    const data = new Float32Array(results.length * classes)
-    results.forEach((r, i) => data.set(r.scores, i * classes))
-    return { name, datatype: 'FP32', shape: [results.length, classes], data, binary }
+    if (answer.kind !== 'scores') throw new Error('raw output requested but only top classes were computed (runModel bug)')
+    const data = new Float32Array(answer.results.length * classes)
+    answer.results.forEach((r, i) => data.set(r.scores, i * classes))
+    return { name, datatype: 'FP32', shape: [answer.results.length, classes], data, binary }
   })
 }

@@ -104,13 +104,16 @@ describe('classification extension (as Triton formats it)', () => {
     expect(formatScore(-3.25)).toBe('-3.250000')
     expect(formatScore(2 ** -7)).toBe('0.007812') // exactly 0.0078125: glibc rounds the tie to even
     expect(formatScore(-1e-9)).toBe('-0.000000')
+    expect(formatScore(-0)).toBe('0.000000') // as the result cache (JSON) gives it back
     expect([formatScore(NaN), formatScore(Infinity)]).toEqual(['nan', 'inf'])
   })
 
-  test('top k as "score:index:label", best first, lower index first on ties', () => {
-    const scores = Float32Array.from([0.1, 0.5, 0.25, 0.5])
-    expect(classificationStrings(scores, 3, ['a', 'b', 'c', 'd'])).toEqual(['0.500000:1:b', '0.500000:3:d', '0.250000:2:c'])
-    expect(classificationStrings(scores, 9, ['a', 'b', 'c', 'd'])).toHaveLength(4)
+  test('top classes as "score:index:label" ("score:index" without a label), in the order given', () => {
+    const top = [
+      { score: 0.5, class_index: 1, label: 'b' },
+      { score: 0.25, class_index: 2, label: undefined as unknown as string }
+    ]
+    expect(classificationStrings(top)).toEqual(['0.500000:1:b', '0.250000:2'])
   })
 })
 

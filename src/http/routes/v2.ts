@@ -7,6 +7,7 @@ import { readBodyLimited } from '../read-body'
 import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
 import { requestDeadline, unlessAborted } from '../deadline'
+import { cacheMode } from '../predict-response'
 import { requestedOutputs, runModel, toOutputTensors, type V2Service } from '../../v2/infer'
 import { toModelInput } from '../../v2/inputs'
 import { modelMetadata } from '../../v2/model-interface'
@@ -69,9 +70,9 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
-      const results = await unlessAborted(runModel(predictor, spec, input, deadline.signal), deadline.signal)
+      const answer = await unlessAborted(runModel(predictor, spec, input, outputs, { signal: deadline.signal, cache: cacheMode(request) }), deadline.signal)
       const head = { model_name: spec.name, model_version: String(spec.version), ...(parsed.id !== undefined && { id: parsed.id }) }
-      const encoded = encodeInferResponse(head, toOutputTensors(spec, results, outputs, parsed.binaryDataOutput))
+      const encoded = encodeInferResponse(head, toOutputTensors(spec, answer, outputs, parsed.binaryDataOutput))
       return new Response(encoded.body as unknown as BodyInit, { headers: encoded.headers })
     } finally {
       deadline.dispose()

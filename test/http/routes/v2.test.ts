@@ -142,3 +142,34 @@ describe('OpenAPI', () => {
     }
   })
 })
+
+describe('the same path as /v1', () => {
+  test('classification answers come from the result cache the second time; raw scores are a different key', async () => {
+    const cached = testApp({ env: { BUN_INFER_MAX_CACHE_ENTRIES: '100' } })
+    const classify = () => post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'output', binary: false, classCount: 3 }], undefined, cached)
+    const first = (await readInferResult(await classify())).asArray('output')
+    expect(cached.runner.batches.length).toBe(1)
+    expect((await readInferResult(await classify())).asArray('output')).toEqual(first)
+    expect(cached.runner.batches.length).toBe(1) // no second inference
+    // /v1's softmaxed top 3 of the same photo is another answer, so another key.
+    await cached.request('/v1/predict', { method: 'POST', body: JSON.stringify({ image: base64(cat), top_k: 3 }), headers: { 'content-type': 'application/json' } })
+    expect(cached.runner.batches.length).toBe(2)
+    // Cache-Control: no-cache recomputes, as on /v1.
+    const { body, headers } = inferRequest([catInput()], [{ name: 'output', binary: false, classCount: 3 }])
+    await cached.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: body as unknown as BodyInit, headers: { ...headers, 'cache-control': 'no-cache' } })
+    expect(cached.runner.batches.length).toBe(3)
+  })
+
+  test('a /v1 and a /v2 request for the same photo share a batch', async () => {
+    const shared = testApp({ workers: 1 })
+    shared.runner.hold()
+    const v1 = () => shared.request('/v1/predict', { method: 'POST', body: JSON.stringify({ image: base64(cat) }), headers: { 'content-type': 'application/json' } })
+    const first = v1()
+    while (shared.runner.batches.length === 0) await Bun.sleep(1) // the worker is busy with the first
+    const pair = [v1(), post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, shared)]
+    while (shared.pipeline.batcher.depth('mobilenetv2:1') < 2) await Bun.sleep(1)
+    shared.runner.release()
+    expect((await Promise.all([first, ...pair])).map((r) => r.status)).toEqual([200, 200, 200])
+    expect(shared.runner.batches.map((b) => b.batchSize)).toEqual([1, 2])
+  })
+})
