@@ -123,6 +123,26 @@ describe('POST …/infer', () => {
     await expectV2Error(await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), data: [new TextEncoder().encode('definitely not an image')] }]), 415, 'not a supported image')
   })
 
+  test('a deadline shorter than the work is 504 {"error"}, and the queued image never runs', async () => {
+    const slow = testApp({ workers: 1 })
+    slow.runner.hold()
+    const tensorOf = (n: number): ClientInput => ({ name: 'input', shape: [n, 3, 224, 224], datatype: 'FP32', data: new Float32Array(n * 3 * 224 * 224), binary: true })
+    const busy = post('/v2/models/mobilenetv2/infer', [tensorOf(1)], undefined, undefined, slow)
+    while (slow.runner.batches.length === 0) await Bun.sleep(1)
+    const { body, headers } = inferRequest([tensorOf(1)])
+    const late = slow.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: body as unknown as BodyInit, headers: { ...headers, 'x-request-timeout-ms': '50' } })
+    await expectV2Error(await late, 504, 'deadline')
+    slow.runner.release()
+    expect((await busy).status).toBe(200)
+    expect(slow.runner.batches.length).toBe(1)
+  })
+
+  test('UINT8 data may come in JSON too', async () => {
+    const response = await postJson('/v2/models/mobilenetv2-uint8-nhwc/infer', { inputs: [{ name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: Array(192 * 192 * 3).fill(7) }] })
+    expect(response.status).toBe(200)
+    expect((await readInferResult(response)).json.outputs[0]!.shape).toEqual([1, 1000])
+  })
+
   test('while loading, 503 {"error"}; with API keys on, 401 {"error"} without one', async () => {
     await expectV2Error(await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, testApp({ state: 'starting' })), 503, 'still loading')
     const secured = testApp({ env: { BUN_INFER_API_KEYS: 'k'.repeat(24) } })
