@@ -24,6 +24,8 @@ import { modelRoutes } from './http/routes/models'
 import { predictRoutes } from './http/routes/predict'
 import { tryItRoutes } from './http/routes/try-it'
 import { v2Routes, type V2Service } from './http/routes/v2'
+import { REPOSITORY_PREFIX, repositoryRoutes } from './http/routes/repository'
+import type { ModelRepository } from './models/repository'
 
 /** What the predict routes need: the early check before the body is read, and the use case itself. */
 export type PredictService = Pick<Predictor, 'checkBeforeBody' | 'predict'>
@@ -47,6 +49,8 @@ export interface AppDeps {
   tracing?: Tracing
   /** Present only when fault injection is enabled (tests): arms a crash or hang of the next batch. */
   armFault?: (fault: WorkerFault) => void
+  /** Present only when the repository extension is enabled (BUN_INFER_REPOSITORY_API). */
+  repository?: ModelRepository
 }
 
 const started = new WeakMap<Request, number>()
@@ -86,7 +90,8 @@ export function createApp(deps: AppDeps) {
     app.use(cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false }))
   if (deps.armFault) app.use(faultPlugin(deps.armFault))
   const routed = app
-    .use(authPlugin(deps.apiKeys, config.exemptPaths))
+    // The repository extension takes admin keys only (checked by its routes), never inference keys.
+    .use(authPlugin(deps.apiKeys, deps.repository ? [...config.exemptPaths, REPOSITORY_PREFIX] : config.exemptPaths))
     .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths, new TrustedProxies(config.trustedProxies)))
     .use(docsRoutes(deps.version))
     .use(tryItRoutes())
@@ -95,6 +100,7 @@ export function createApp(deps: AppDeps) {
     .use(modelRoutes(config, deps.catalog))
     .use(predictRoutes(deps))
     .use(v2Routes(deps))
+    .use(repositoryRoutes(deps.repository, config.adminKeys))
   allowedMethods.index(routed.routes)
   return routed
 }

@@ -6,6 +6,7 @@
 export const ERROR_CATALOGUE = {
   malformed_request: { status: 400, description: 'The body could not be parsed (bad JSON, bad multipart, bad base64).' },
   invalid_inference_request: { status: 400, description: 'A /v2 inference request that parses but does not fit the model: unknown input or output, wrong datatype, shape or element count.' },
+  repository_refused: { status: 400, description: 'A repository extension request that cannot be done: a model that does not load, or unloading the default model.' },
   invalid_image: { status: 400, description: 'The bytes look like a supported format but could not be decoded (truncated or corrupt).' },
   unauthorized: { status: 401, description: 'API keys are on and the request has none, or a wrong one (Authorization: Bearer, or x-api-key).' },
   not_found: { status: 404, description: 'No such route.' },

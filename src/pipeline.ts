@@ -6,7 +6,7 @@ import type { BatchRunner } from './inference/pool'
 import { createMetrics, type Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Predictor } from './predictor'
-import { addTensorQueues, tensorQueueKey } from './v2/tensor-queue'
+import { addTensorQueues } from './v2/tensor-queue'
 
 /** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
 export interface Pipeline {
@@ -23,6 +23,12 @@ export interface PipelineOptions {
   inFlight?: () => number
 }
 
+/** Metric labels of a queue key: `name:version`, or `name:version#tensor` (model names hold no ":" or "#"). */
+export function labelsOfQueue(key: string): { model: string; version: string } {
+  const [model = key, version = ''] = key.replace(/#tensor$/, '').split(':')
+  return { model, version }
+}
+
 /**
  * Builds metrics, result cache, batcher and predictor over `runner` (the worker pool in the server, a
  * recording runner in tests, the pool again in the CLI), so every caller gets the same wiring.
@@ -30,8 +36,6 @@ export interface PipelineOptions {
 export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, runner: BatchRunner, options: PipelineOptions): Pipeline {
   const specs = catalog.specs()
   const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
-  // /v2 tensor-input queues count in their model version's batch and skip metrics.
-  for (const s of specs) labelsOf.set(tensorQueueKey(s), labelsOf.get(s.key)!)
   // The gauges read the batcher and cache at scrape time; both are built just below.
   const metrics = createMetrics({
     versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
@@ -53,8 +57,9 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
   const batcher = new Batcher(runner, {
     maxQueueImages: config.maxQueueImages,
     clock: options.clock,
-    onBatch: (key, size) => metrics.batchSize.observe(labelsOf.get(key)!, size),
-    onSkipped: (key) => metrics.skipped.inc(labelsOf.get(key)!)
+    // From the key, not a table: /v2 tensor queues and models loaded at run time count under their model version.
+    onBatch: (key, size) => metrics.batchSize.observe(labelsOfQueue(key), size),
+    onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key))
   })
   for (const spec of specs) {
     batcher.addModel(spec.key, {

@@ -37,18 +37,19 @@ const DECODED = new Uint8Array(0)
 
 /** Model lookup, result cache, preprocessing before queueing, batching and postprocessing: the predict use case without HTTP. */
 export class Predictor {
-  private readonly preprocessors = new Map<string, Preprocessor>()
+  /** By spec object, so a model unloaded and loaded again (the repository extension) never meets a stale one. */
+  private readonly preprocessors = new WeakMap<ModelSpec, Preprocessor>()
   /** Decodes at once across all requests: beyond one per core they only contend and hold memory. */
   private readonly decodes: Semaphore
 
   constructor(
     readonly catalog: ModelCatalog,
     private readonly batcher: Batcher,
-    limits: ImageLimits & { maxConcurrentDecodes: number },
+    private readonly limits: ImageLimits & { maxConcurrentDecodes: number },
     private readonly metrics?: Metrics,
     private readonly cache?: ResultCache
   ) {
-    for (const spec of catalog.specs()) this.preprocessors.set(spec.key, new Preprocessor(spec, limits))
+    for (const spec of catalog.specs()) this.preprocessors.set(spec, new Preprocessor(spec, limits))
     this.decodes = new Semaphore(limits.maxConcurrentDecodes || availableParallelism())
   }
 
@@ -146,7 +147,9 @@ export class Predictor {
     afterDecode?: () => void
   ) {
     const preprocessStarted = performance.now()
-    const preprocessor = this.preprocessors.get(model.key)!
+    // Models loaded at run time (the repository extension) get theirs on first use.
+    let preprocessor = this.preprocessors.get(model)
+    if (!preprocessor) this.preprocessors.set(model, (preprocessor = new Preprocessor(model, this.limits)))
     const decode = (bytes: Uint8Array) => {
       if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work
       return preprocessor.run(bytes)

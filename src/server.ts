@@ -12,6 +12,7 @@ import { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
 import { buildPipeline } from './pipeline'
+import { ModelRepository } from './models/repository'
 import { FaultInjectingRunner } from './faults/runner'
 import { describeBudget, resolveBodyBudget } from './http/byte-budget'
 import pkg from '../package.json'
@@ -38,7 +39,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   })
   // Fault injection (tests only) wraps the pool; without it requests go straight to the pool.
   const faults = config.enableFaultInjection ? new FaultInjectingRunner(pool) : undefined
-  const { metrics, cache, predictor } = buildPipeline(config, catalog, faults ?? pool, {
+  const { metrics, cache, predictor, batcher } = buildPipeline(config, catalog, faults ?? pool, {
     clock: systemClock,
     inFlight: () => lifecycle.active
   })
@@ -59,7 +60,10 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     version: pkg.version,
     apiKeys,
     tracing,
-    armFault: faults && ((fault) => faults.arm(fault))
+    armFault: faults && ((fault) => faults.arm(fault)),
+    repository: config.repositoryApi
+      ? new ModelRepository(catalog, batcher, pool, { modelsDir: config.modelsDir, overrides: config, defaultModel: config.defaultModel, drainTimeoutMs: config.drainTimeoutMs })
+      : undefined
   })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.

@@ -85,6 +85,18 @@ export class Batcher {
     this.queues.set(name, { name, config, entries: [], running: 0, reserved: 0 })
   }
 
+  /** Images of a model queued, admitted (being preprocessed) or running: 0 means none of it is in flight. */
+  inUse(model: string): number {
+    const queue = this.queues.get(model)
+    return queue ? queue.entries.length + queue.reserved + queue.running : 0
+  }
+
+  /** Forgets a model's queue (the repository extension's unload), once nothing of it is in use. */
+  removeModel(model: string): void {
+    if (this.inUse(model) > 0) throw new Error(`Batcher.removeModel(${model}) while ${this.inUse(model)} images are in use`)
+    this.queues.delete(model)
+  }
+
   /** Images waiting for a model (not counting running batches). */
   depth(model: string): number {
     return this.queues.get(model)?.entries.length ?? 0

@@ -83,6 +83,14 @@ export const ConfigSchema = Type.Object({
     default: '',
     description: 'Name of this replica, sent as the x-served-by response header (which replica answered, behind a load balancer). Empty: no header.'
   }),
+  repositoryApi: Type.Boolean({
+    default: false,
+    description: 'Serve the repository extension (POST /v2/repository/index, …/models/{m}/load, …/unload). Needs adminKeys.'
+  }),
+  adminKeys: Type.Array(Type.String({ minLength: 16 }), {
+    default: [],
+    description: 'Keys for the repository extension only (comma-separated, each ≥ 16 characters); inference API keys never open it.'
+  }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Lowest log level written (JSON lines on stdout).'

@@ -46,6 +46,8 @@ interface Slot {
   worker: Worker
   ready: boolean
   job?: Job
+  /** Waiting for this worker to load models added at run time. */
+  adding?: { resolve: () => void; reject: (error: Error) => void }
 }
 
 export interface PoolOptions {
@@ -132,6 +134,36 @@ export class WorkerPool implements BatchRunner {
     })
   }
 
+  /**
+   * Loads more model versions on every worker (the repository extension); a replacement worker loads them
+   * too. If any worker cannot load them, none keeps them and the error says why.
+   */
+  async addModels(models: WorkerModel[]): Promise<void> {
+    this.options.models.push(...models)
+    const { intraOpThreads, loneIntraOpThreads = 0, spinning = true } = this.options
+    const message: ToWorker = { type: 'add-models', models, threads: { intraOpThreads, loneIntraOpThreads, spinning } }
+    const loaded = this.slots.map(
+      (slot) =>
+        new Promise<void>((resolve, reject) => {
+          slot.adding = { resolve, reject }
+          slot.worker.postMessage(message)
+        })
+    )
+    const results = await Promise.allSettled(loaded)
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) {
+      this.removeModels(models.map((m) => m.key))
+      throw failed.reason
+    }
+  }
+
+  /** Frees model versions' sessions on every worker; call only once none of their batches is queued or running. */
+  removeModels(keys: string[]): void {
+    const gone = new Set(keys)
+    this.options.models.splice(0, this.options.models.length, ...this.options.models.filter((m) => !gone.has(m.key)))
+    for (const slot of this.slots) slot.worker.postMessage({ type: 'remove-models', keys } satisfies ToWorker)
+  }
+
   async close(): Promise<void> {
     this.closed = true
     for (const slot of this.slots) {
@@ -156,7 +188,9 @@ export class WorkerPool implements BatchRunner {
           this.remove(slot)
           worker.terminate()
           reject(new Error(message.message))
-        } else this.settle(slot, message)
+        } else if (message.type === 'models-added') slot.adding?.resolve()
+        else if (message.type === 'models-failed') slot.adding?.reject(new Error(message.message))
+        else this.settle(slot, message)
       }
       // 'error' is an uncaught exception in the worker, 'close' is its exit: either way it is gone.
       worker.addEventListener('error', (event) => this.lost(slot, (event as ErrorEvent).message ?? 'worker error'))

@@ -32,9 +32,14 @@ export type ToWorker =
    * lone: no other worker is busy, so the batch may run on the session with more threads.
    */
   | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; lone?: boolean; fault?: WorkerFault }
+  /** The repository extension: sessions for more model versions (answered by models-added or models-failed), or fewer. */
+  | { type: 'add-models'; models: WorkerModel[]; threads: SessionThreads }
+  | { type: 'remove-models'; keys: string[] }
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'load-failed'; message: string }
   | { type: 'result'; jobId: number; output: Float32Array; inferenceMs: number; intraOpThreads: number }
   | { type: 'run-failed'; jobId: number; message: string }
+  | { type: 'models-added' }
+  | { type: 'models-failed'; message: string }

@@ -80,4 +80,18 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     )
   else if (message.type === 'run')
     run(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
+  else if (message.type === 'add-models')
+    load(message.models, message.threads).then(
+      () => reply({ type: 'models-added' }),
+      (error: Error) => reply({ type: 'models-failed', message: error.message })
+    )
+  else if (message.type === 'remove-models') for (const key of message.keys) removeSession(key)
+}
+
+/** Frees a model version's session (the pool only asks once no batch of it is queued or running). */
+function removeSession(key: string): void {
+  const entry = sessions.get(key)
+  sessions.delete(key)
+  void entry?.session.release()
+  void entry?.lone?.release()
 }

@@ -25,7 +25,7 @@ export interface BatchingOverrides {
   maxBatchDelayMs: number
 }
 
-interface ModelEntry {
+export interface ModelEntry {
   defaultVersion: number
   /** Ascending by version. */
   versions: ModelSpec[]
@@ -33,7 +33,20 @@ interface ModelEntry {
 
 /** Every model and version found in the repository, with name/version resolution for the routes. */
 export class ModelCatalog {
-  constructor(private readonly entries: ReadonlyMap<string, ModelEntry>) {}
+  constructor(private readonly entries: Map<string, ModelEntry>) {}
+
+  /** Serves a model loaded at run time (the repository extension); replaces nothing: the name must be new. */
+  add(name: string, entry: ModelEntry): void {
+    if (this.entries.has(name)) throw new Error(`model ${name} is already in the catalog`)
+    this.entries.set(name, entry)
+  }
+
+  /** Stops resolving a model (new requests get 404); requests that resolved it already keep their spec. */
+  remove(name: string): ModelEntry | undefined {
+    const entry = this.entries.get(name)
+    this.entries.delete(name)
+    return entry
+  }
 
   names(): string[] {
     return [...this.entries.keys()]
@@ -125,6 +138,30 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
     })
   )
   return [manifest.name, { defaultVersion, versions: specs }]
+}
+
+/** A model folder name the repository extension may load: the manifest's name rule, so never "..", "/" or "\\". */
+export const MODEL_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/
+
+/**
+ * Reads one `<modelsDir>/<name>` folder (the repository extension's load). The name is checked before any
+ * path is built, and the folder must resolve inside the models directory: nothing else can be loaded.
+ */
+export function loadModelFolder(modelsDir: string, name: string, overrides: BatchingOverrides): ModelEntry {
+  const root = resolve(modelsDir)
+  const dir = resolve(root, name)
+  if (!MODEL_NAME.test(name) || name.includes('..') || dir !== join(root, name))
+    throw new AppError('model_not_found', `${JSON.stringify(name.slice(0, 64))} is not a model folder name`)
+  if (!existsSync(join(dir, 'model.json'))) throw new AppError('model_not_found', `no model folder ${JSON.stringify(name)} in the repository`)
+  return loadOne(dir, overrides)[1]
+}
+
+/** Names of the model folders in the repository (those with a model.json), loaded or not. */
+export function modelFolders(modelsDir: string): string[] {
+  const root = resolve(modelsDir)
+  return readdirSync(root)
+    .sort()
+    .filter((name) => MODEL_NAME.test(name) && statSync(join(root, name)).isDirectory() && existsSync(join(root, name, 'model.json')))
 }
 
 /** Reads every `<modelsDir>/<name>/model.json`. Any broken model stops startup with its file and field named. */
