@@ -10,7 +10,7 @@ import type { InferRequest, RequestedOutput } from './request'
 import type { OutputTensor } from './response'
 
 /** What /v2 inference needs: classification through predict (cache included), raw scores, tensors straight to the batcher. */
-export type V2Service = Pick<Predictor, 'predict' | 'scores' | 'submitTensors'>
+export type V2Service = Pick<Predictor, 'checkBeforeBody' | 'predict' | 'scores' | 'submitTensors'>
 
 /** What the model answered: every score of every image, or (classification only) each image's top classes. */
 export type ModelAnswer = { kind: 'scores'; results: readonly ImageResult[] } | { kind: 'top'; predictions: Prediction[][] }

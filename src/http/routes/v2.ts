@@ -60,7 +60,9 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
   async function infer(request: Request, ip: string | undefined, name: string, versionParam: string | undefined): Promise<Response> {
     if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
-    const spec = catalog.resolve(name, versionParam) // 404 before the body is read
+    const spec = catalog.resolve(name, versionParam)
+    const cache = cacheMode(request)
+    predictor.checkBeforeBody(name, versionParam, cache) // 404 and 429 before the body is read, as on /v1
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void = () => {}
     lifecycle.begin()
@@ -70,7 +72,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
-      const answer = await unlessAborted(runModel(predictor, spec, input, outputs, { signal: deadline.signal, cache: cacheMode(request) }), deadline.signal)
+      const answer = await unlessAborted(runModel(predictor, spec, input, outputs, { signal: deadline.signal, cache }), deadline.signal)
       const head = { model_name: spec.name, model_version: String(spec.version), ...(parsed.id !== undefined && { id: parsed.id }) }
       const encoded = encodeInferResponse(head, toOutputTensors(spec, answer, outputs, parsed.binaryDataOutput))
       return new Response(encoded.body as unknown as BodyInit, { headers: encoded.headers })

@@ -72,6 +72,7 @@ describe('POST …/infer', () => {
   test('JSON in, JSON out: the id is echoed, classification is BYTES [N,k] of "score:index:label"', async () => {
     const response = await post('/v2/models/mobilenetv2/versions/1/infer', [catInput(false)], [{ name: 'output', binary: false, classCount: 3 }], 'req-7')
     expect(response.status).toBe(200)
+    expect(response.headers.get('x-request-id')).toBeTruthy()
     expect(response.headers.get('content-type')).toStartWith('application/json')
     expect(response.headers.get('inference-header-content-length')).toBeNull()
     const result = await readInferResult(response)
@@ -121,6 +122,20 @@ describe('POST …/infer', () => {
   test('too many images is 413, an image that is not an image 415, both as {"error"}', async () => {
     await expectV2Error(await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), shape: [5], data: Array(5).fill(cat) }]), 413, 'holds 5 images; the limit is 4')
     await expectV2Error(await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), data: [new TextEncoder().encode('definitely not an image')] }]), 415, 'not a supported image')
+  })
+
+  test('a full queue is 429 {"error"} with Retry-After before the body is read', async () => {
+    const full = testApp({ workers: 1, env: { BUN_INFER_MAX_QUEUE_IMAGES: '1', BUN_INFER_MAX_BATCH_SIZE: '1' } })
+    full.runner.hold()
+    const running = post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, full)
+    while (full.runner.batches.length === 0) await Bun.sleep(1)
+    const queued = post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, full)
+    while (full.pipeline.batcher.depth('mobilenetv2:1') < 1) await Bun.sleep(1)
+    const refused = await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, full)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    await expectV2Error(refused, 429, 'queue')
+    full.runner.release()
+    expect((await Promise.all([running, queued])).map((r) => r.status)).toEqual([200, 200])
   })
 
   test('a deadline shorter than the work is 504 {"error"}, and the queued image never runs', async () => {
