@@ -6,6 +6,7 @@ import type { ModelCatalogue } from '../../app'
 import { readBodyLimited } from '../read-body'
 import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
+import { TrustedProxies } from '../trusted-proxies'
 import { requestDeadline, unlessAborted } from '../deadline'
 import { cacheMode } from '../predict-response'
 import { requestedOutputs, runModel, toOutputTensors, type V2Service } from '../../v2/infer'
@@ -37,6 +38,7 @@ const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) =>
 /** The Open Inference Protocol (KServe v2 REST) at /v2: health, metadata and inference. Errors are {"error": "…"}. */
 export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, version }: V2Deps) {
   const share = new ClientShare(config.maxInFlightPerClient)
+  const proxies = new TrustedProxies(config.trustedProxies)
   // The spec: "A 200 status code indicates true and a 4xx status code indicates false", with an empty body.
   const healthy = () => lifecycle.state === 'ready' && workersHealthy()
   const health = (ok: boolean, set: { status?: number | string }) => {
@@ -67,7 +69,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     let leave: () => void = () => {}
     lifecycle.begin()
     try {
-      leave = share.enter(clientId(request, ip))
+      leave = share.enter(clientId(request, ip, proxies))
       const body = await readBody(request, deadline.signal)
       const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
       const outputs = requestedOutputs(spec, parsed)
