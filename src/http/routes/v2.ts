@@ -3,7 +3,8 @@ import type { Config } from '../../config/schema'
 import { AppError } from '../../errors'
 import type { Lifecycle } from '../../lifecycle'
 import type { ModelCatalogue } from '../../app'
-import { readBodyLimited } from '../read-body'
+import { admitBody, readBodyLimited } from '../read-body'
+import { createBodyBudget, type Reservation } from '../byte-budget'
 import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
 import { TrustedProxies } from '../trusted-proxies'
@@ -39,6 +40,8 @@ const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) =>
 export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, version }: V2Deps) {
   const share = new ClientShare(config.maxInFlightPerClient)
   const proxies = new TrustedProxies(config.trustedProxies)
+  // /v2 bodies are bounded like /v1's, by a budget of the same size (its own: /v1's lives in its routes).
+  const bodyBudget = createBodyBudget(config)
   // The spec: "A 200 status code indicates true and a 4xx status code indicates false", with an empty body.
   const healthy = () => lifecycle.state === 'ready' && workersHealthy()
   const health = (ok: boolean, set: { status?: number | string }) => {
@@ -46,14 +49,14 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     return ''
   }
 
-  async function readBody(request: Request, deadline: AbortSignal): Promise<Uint8Array> {
+  async function readBody(request: Request, deadline: AbortSignal, reservation: Reservation): Promise<Uint8Array> {
     const timeout = AbortSignal.timeout(config.bodyTimeoutMs)
     const bodyTimeout = new AbortController()
     const onTimeout = () => bodyTimeout.abort(new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`, { headers: { connection: 'close' } }))
     timeout.addEventListener('abort', onTimeout, { once: true })
     const signal = AbortSignal.any([bodyTimeout.signal, deadline])
     try {
-      return await unlessAborted(readBodyLimited(request, config.maxBodyBytes, signal), signal)
+      return await unlessAborted(readBodyLimited(request, config.maxBodyBytes, signal, reservation), signal)
     } finally {
       timeout.removeEventListener('abort', onTimeout)
     }
@@ -67,10 +70,12 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     predictor.checkBeforeBody(name, versionParam, cache) // 404 and 429 before the body is read, as on /v1
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void = () => {}
+    let reservation: Reservation | undefined
     lifecycle.begin()
     try {
       leave = share.enter(clientId(request, ip, proxies))
-      const body = await readBody(request, deadline.signal)
+      reservation = admitBody(bodyBudget, request, config.maxBodyBytes) // 429 before a byte is read
+      const body = await readBody(request, deadline.signal, reservation)
       const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
@@ -79,6 +84,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       const encoded = encodeInferResponse(head, toOutputTensors(spec, answer, outputs, parsed.binaryDataOutput))
       return new Response(encoded.body as unknown as BodyInit, { headers: encoded.headers })
     } finally {
+      reservation?.release()
       deadline.dispose()
       leave()
       lifecycle.end()

@@ -208,3 +208,19 @@ describe('the same path as /v1', () => {
     expect(shared.runner.batches.map((b) => b.batchSize)).toEqual([1, 2])
   })
 })
+
+describe('body budget', () => {
+  test('a declared body that does not fit gets 429 {"error"} before it is read', async () => {
+    const MiB = 1024 * 1024
+    const budgeted = testApp({ env: { BUN_INFER_MAX_BODY_BYTES: String(2 * MiB), BUN_INFER_BODY_BUDGET_BYTES: String(3 * MiB) } })
+    let finish!: () => void
+    const slow = new ReadableStream<Uint8Array>({ start: (c) => void (c.enqueue(new Uint8Array(1024)), (finish = () => c.close())) })
+    const declared = { 'content-length': String(2 * MiB) }
+    const held = budgeted.request('/v2/models/mobilenetv2/infer', { method: 'POST', headers: declared, body: slow })
+    const refused = await budgeted.request('/v2/models/mobilenetv2/infer', { method: 'POST', headers: declared, body: new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(64 * 1024)) }) })
+    expect(refused.headers.get('retry-after')).toBe('1')
+    await expectV2Error(refused, 429, 'too many bytes at once')
+    finish()
+    expect((await held).status).toBe(400) // cut short: not JSON; its bytes are given back
+  })
+})
