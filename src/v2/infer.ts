@@ -8,12 +8,20 @@ import type { ModelInput } from './inputs'
 import { v2Interface } from './model-interface'
 import type { InferRequest, RequestedOutput } from './request'
 import type { OutputTensor } from './response'
+import type { StageTimings } from '../tracing/tracing'
 
 /** What /v2 inference needs: classification through predict (cache included), raw scores, tensors straight to the batcher. */
 export type V2Service = Pick<Predictor, 'checkBeforeBody' | 'predict' | 'scores' | 'submitTensors'>
 
-/** What the model answered: every score of every image, or (classification only) each image's top classes. */
-export type ModelAnswer = { kind: 'scores'; results: readonly ImageResult[] } | { kind: 'top'; predictions: Prediction[][] }
+/** What the model answered: every score of every image, or (classification only) each image's top classes; and when. */
+export type ModelAnswer = ({ kind: 'scores'; results: readonly ImageResult[] } | { kind: 'top'; predictions: Prediction[][] }) & { timings: StageTimings }
+
+/** The stages of a request, as /v1 reports them: the slowest image's queue and inference time. */
+const timingsOf = (results: readonly ImageResult[], preprocessMs: number): StageTimings => ({
+  preprocessMs,
+  queueMs: Math.max(...results.map((r) => r.queueMs)),
+  inferenceMs: Math.max(...results.map((r) => r.inferenceMs))
+})
 
 /** The outputs a request asks for, checked before any work: the model's one output, raw or classified. */
 export function requestedOutputs(spec: ModelSpec, request: InferRequest): RequestedOutput[] {
@@ -38,14 +46,18 @@ export async function runModel(
   options: { signal: AbortSignal; cache: CacheMode }
 ): Promise<ModelAnswer> {
   const version = String(spec.version)
-  if (input.kind === 'tensors') return { kind: 'scores', results: await predictor.submitTensors(spec, input.tensors, options.signal) }
+  if (input.kind === 'tensors') {
+    const results = await predictor.submitTensors(spec, input.tensors, options.signal)
+    return { kind: 'scores', results, timings: timingsOf(results, 0) }
+  }
   if (outputs.every((o) => o.classification)) {
     // Triton gives min(k, classes) entries for a k beyond the class count.
     const k = Math.min(Math.max(...outputs.map((o) => o.classification!)), spec.manifest.output.classes)
     const result = await predictor.predict(spec.name, version, input.images, { topK: k, rawScores: true, ...options })
-    return { kind: 'top', predictions: result.predictions }
+    return { kind: 'top', predictions: result.predictions, timings: result.timings }
   }
-  return { kind: 'scores', results: (await predictor.scores(spec.name, version, input.images, options)).results }
+  const { results, preprocessMs } = await predictor.scores(spec.name, version, input.images, options)
+  return { kind: 'scores', results, timings: timingsOf(results, preprocessMs) }
 }
 
 /**

@@ -57,3 +57,22 @@ describe('OpenTelemetry tracing', () => {
     expect(ended).toEqual(['GET /v1/models'])
   })
 })
+
+describe('OpenTelemetry tracing on /v2', () => {
+  test('an infer request gets the same preprocess/queue/inference children, and Server-Timing', async () => {
+    exporter.reset()
+    const image = Buffer.from(await imageBytes('chelsea.jpg')).toString('base64')
+    const response = await app.request('/v2/models/mobilenetv2/infer', {
+      method: 'POST',
+      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
+      body: JSON.stringify({ inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: [image] }], outputs: [{ name: 'output', parameters: { classification: 1 } }] })
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('server-timing')).toMatch(/preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+/)
+    const spans = await spansOnceEnded()
+    const root = spans.find((s) => s.name === 'POST /v2/models/mobilenetv2/infer')!
+    expect(root.attributes['bun_infer.model']).toBe('mobilenetv2')
+    const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId)
+    expect(children.map((s) => s.name).sort()).toEqual(['inference', 'preprocess', 'queue'])
+  })
+})

@@ -9,7 +9,9 @@ import { clientId } from '../client-id'
 import { ClientShare } from '../client-share'
 import { TrustedProxies } from '../trusted-proxies'
 import { requestDeadline, unlessAborted } from '../deadline'
-import { cacheMode } from '../predict-response'
+import { cacheMode, serverTiming } from '../predict-response'
+import { requestIdOf } from '../request-id'
+import type { Tracing } from '../../tracing/tracing'
 import { requestedOutputs, runModel, toOutputTensors, type V2Service } from '../../v2/infer'
 import { toModelInput } from '../../v2/inputs'
 import { modelMetadata } from '../../v2/model-interface'
@@ -27,6 +29,8 @@ export interface V2Deps {
   lifecycle: Lifecycle
   workersHealthy: () => boolean
   version: string
+  /** Present only when tracing is configured. */
+  tracing?: Tracing
 }
 
 /** Extensions of the protocol this server implements, named as Triton names them in its server metadata. */
@@ -37,7 +41,7 @@ const VersionParams = t.Object({ name: t.String({ examples: ['mobilenetv2'] }), 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, V2ErrorSchema]))
 
 /** The Open Inference Protocol (KServe v2 REST) at /v2: health, metadata and inference. Errors are {"error": "…"}. */
-export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, version }: V2Deps) {
+export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, version, tracing }: V2Deps) {
   const share = new ClientShare(config.maxInFlightPerClient)
   const proxies = new TrustedProxies(config.trustedProxies)
   // /v2 bodies are bounded like /v1's, by a budget of the same size (its own: /v1's lives in its routes).
@@ -71,6 +75,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void = () => {}
     let reservation: Reservation | undefined
+    const handlerStarted = performance.now()
     lifecycle.begin()
     try {
       leave = share.enter(clientId(request, ip, proxies))
@@ -79,10 +84,14 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
+      const runStarted = performance.now()
       const answer = await unlessAborted(runModel(predictor, spec, input, outputs, { signal: deadline.signal, cache }), deadline.signal)
       const head = { model_name: spec.name, model_version: String(spec.version), ...(parsed.id !== undefined && { id: parsed.id }) }
       const encoded = encodeInferResponse(head, toOutputTensors(spec, answer, outputs, parsed.binaryDataOutput))
-      return new Response(encoded.body as unknown as BodyInit, { headers: encoded.headers })
+      const images = input.kind === 'images' ? input.images.length : input.tensors.length
+      tracing?.stages(request, runStarted, answer.timings, { 'bun_infer.model': spec.name, 'bun_infer.model_version': String(spec.version), 'bun_infer.request_id': requestIdOf(request), 'bun_infer.images': images })
+      const headers = { ...encoded.headers, 'server-timing': serverTiming({ ...answer.timings, batchSizes: [] }, performance.now() - handlerStarted) }
+      return new Response(encoded.body as unknown as BodyInit, { headers })
     } finally {
       reservation?.release()
       deadline.dispose()
