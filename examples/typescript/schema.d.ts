@@ -163,14 +163,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server metadata: name, version, extensions
+         * @description extensions: binary_tensor_data (tensors as little-endian bytes after the JSON header, BYTES elements as a 4-byte length then the bytes) and classification (top-k "score:index:label" strings, scores printed as Triton prints them).
+         */
+        get: operations["getV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: 200 while the process answers (empty body) */
+        get: operations["getV2HealthLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: 200 when every model is loaded and every worker alive; 400 otherwise (empty body, as the spec says) */
+        get: operations["getV2HealthReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model metadata: versions, platform, inputs and outputs (-1: dynamic dimension)
+         * @description Two inputs are listed: the graph's own tensor (e.g. FP32 [-1,3,224,224] for mobilenetv2) and "image", BYTES [-1] of encoded images.
+         */
+        get: operations["getV2ModelsByName"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model metadata: versions, platform, inputs and outputs (-1: dynamic dimension)
+         * @description Two inputs are listed: the graph's own tensor (e.g. FP32 [-1,3,224,224] for mobilenetv2) and "image", BYTES [-1] of encoded images.
+         */
+        get: operations["getV2ModelsByNameVersionsByVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{name}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model readiness: 200 when the model (version) serves, 400 while loading, 404 for an unknown one */
+        get: operations["getV2ModelsByNameReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{name}/versions/{version}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model readiness: 200 when the model (version) serves, 400 while loading, 404 for an unknown one */
+        get: operations["getV2ModelsByNameVersionsByVersionReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{name}/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inference (JSON, or JSON + binary tensor data)
+         * @description Send exactly one input: "image" (BYTES [N]: base64 text in JSON, raw file bytes in binary; preprocessed exactly as /v1) or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with `parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header `Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or `parameters.binary_data_output` on the request. Errors are {"error": "…"}.
+         */
+        post: operations["postV2ModelsByNameInfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{name}/versions/{version}/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inference (JSON, or JSON + binary tensor data)
+         * @description Send exactly one input: "image" (BYTES [N]: base64 text in JSON, raw file bytes in binary; preprocessed exactly as /v1) or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with `parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header `Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or `parameters.binary_data_output` on the request. Errors are {"error": "…"}.
+         */
+        post: operations["postV2ModelsByNameVersionsByVersionInfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Tensor: {
             name: string;
-            /** @constant */
-            datatype: "FP32";
+            /** @enum {string} */
+            datatype: "FP32" | "UINT8";
             /** @description -1 is the batch dimension. */
             shape: number[];
         };
@@ -192,8 +360,8 @@ export interface components {
             inputs: components["schemas"]["Tensor"][];
             outputs: {
                 name: string;
-                /** @constant */
-                datatype: "FP32";
+                /** @enum {string} */
+                datatype: "FP32" | "UINT8";
                 /** @description -1 is the batch dimension. */
                 shape: number[];
                 /** @enum {string} */
@@ -204,9 +372,14 @@ export interface components {
                 /** @description [height, width] centre crop. */
                 crop: number[];
                 kernel: string;
-                scale: number;
-                mean: number[];
-                std: number[];
+                /** @enum {string} */
+                layout: "NCHW" | "NHWC";
+                /** @enum {string} */
+                channel_order: "RGB" | "BGR";
+                /** @description Absent (with mean and std) when the graph takes raw pixel values. */
+                scale?: number;
+                mean?: number[];
+                std?: number[];
             };
             batching: {
                 max_batch_size: number;
@@ -224,7 +397,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "malformed_request" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "payload_too_large" | "image_too_large" | "too_many_images" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "queue_full" | "body_budget_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
+                code: "malformed_request" | "invalid_inference_request" | "repository_refused" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "payload_too_large" | "image_too_large" | "too_many_images" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "queue_full" | "body_budget_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
                 /** @description For humans; may change between versions. */
                 message: string;
                 request_id: string;
@@ -529,7 +702,7 @@ export interface operations {
                     "application/json": components["schemas"]["PredictionResponse"];
                 };
             };
-            /** @description `malformed_request`, `invalid_image` */
+            /** @description `malformed_request`, `invalid_inference_request`, `repository_refused`, `invalid_image` */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -690,7 +863,7 @@ export interface operations {
                     "application/json": components["schemas"]["PredictionResponse"];
                 };
             };
-            /** @description `malformed_request`, `invalid_image` */
+            /** @description `malformed_request`, `invalid_inference_request`, `repository_refused`, `invalid_image` */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -852,7 +1025,7 @@ export interface operations {
                     "application/json": components["schemas"]["PredictionResponse"];
                 };
             };
-            /** @description `malformed_request`, `invalid_image` */
+            /** @description `malformed_request`, `invalid_inference_request`, `repository_refused`, `invalid_image` */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -974,6 +1147,559 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        version: string;
+                        extensions: string[];
+                    };
+                };
+            };
+        };
+    };
+    getV2HealthLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: never;
+    };
+    getV2HealthReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: never;
+    };
+    getV2ModelsByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        versions: string[];
+                        platform: string;
+                        inputs: {
+                            name: string;
+                            /**
+                             * @example FP32
+                             * @example UINT8
+                             * @example BYTES
+                             */
+                            datatype: string;
+                            /** @description -1 is a dynamic dimension. */
+                            shape: number[];
+                        }[];
+                        outputs: {
+                            name: string;
+                            /**
+                             * @example FP32
+                             * @example UINT8
+                             * @example BYTES
+                             */
+                            datatype: string;
+                            /** @description -1 is a dynamic dimension. */
+                            shape: number[];
+                        }[];
+                    };
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    getV2ModelsByNameVersionsByVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        versions: string[];
+                        platform: string;
+                        inputs: {
+                            name: string;
+                            /**
+                             * @example FP32
+                             * @example UINT8
+                             * @example BYTES
+                             */
+                            datatype: string;
+                            /** @description -1 is a dynamic dimension. */
+                            shape: number[];
+                        }[];
+                        outputs: {
+                            name: string;
+                            /**
+                             * @example FP32
+                             * @example UINT8
+                             * @example BYTES
+                             */
+                            datatype: string;
+                            /** @description -1 is a dynamic dimension. */
+                            shape: number[];
+                        }[];
+                    };
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    getV2ModelsByNameReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: never;
+    };
+    getV2ModelsByNameVersionsByVersionReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: never;
+    };
+    postV2ModelsByNameInfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    id?: string;
+                    /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                    parameters?: {
+                        [key: string]: unknown;
+                    };
+                    inputs: {
+                        name: string;
+                        shape: number[];
+                        datatype: string;
+                        /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        data?: unknown;
+                    }[];
+                    outputs?: {
+                        name: string;
+                        /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                    }[];
+                };
+                "application/octet-stream": Blob;
+            };
+        };
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model_name: string;
+                        model_version?: string;
+                        id?: string;
+                        /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        outputs: {
+                            name: string;
+                            shape: number[];
+                            datatype: string;
+                            /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                            parameters?: {
+                                [key: string]: unknown;
+                            };
+                            data?: (number | string)[];
+                        }[];
+                    };
+                };
+            };
+            /** @description `malformed_request`, `invalid_inference_request`, `repository_refused`, `invalid_image` */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `body_timeout` */
+            408: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `not_ready`, `draining`, `worker_lost` */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `deadline_exceeded` */
+            504: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    postV2ModelsByNameVersionsByVersionInfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    id?: string;
+                    /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                    parameters?: {
+                        [key: string]: unknown;
+                    };
+                    inputs: {
+                        name: string;
+                        shape: number[];
+                        datatype: string;
+                        /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        data?: unknown;
+                    }[];
+                    outputs?: {
+                        name: string;
+                        /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                    }[];
+                };
+                "application/octet-stream": Blob;
+            };
+        };
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model_name: string;
+                        model_version?: string;
+                        id?: string;
+                        /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                        parameters?: {
+                            [key: string]: unknown;
+                        };
+                        outputs: {
+                            name: string;
+                            shape: number[];
+                            datatype: string;
+                            /** @description Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output. */
+                            parameters?: {
+                                [key: string]: unknown;
+                            };
+                            data?: (number | string)[];
+                        }[];
+                    };
+                };
+            };
+            /** @description `malformed_request`, `invalid_inference_request`, `repository_refused`, `invalid_image` */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `body_timeout` */
+            408: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `not_ready`, `draining`, `worker_lost` */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `deadline_exceeded` */
+            504: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
                 };
             };
         };

@@ -33,8 +33,11 @@ export function v2Docs(defaultModel: string) {
         content: {
           'application/json': { schema: InferRequestSchema },
           'application/octet-stream': {
-            schema: { type: 'string', format: 'binary' },
-            description: 'The JSON request (its byte length in Inference-Header-Content-Length), then each binary input in order.'
+            schema: {
+              type: 'string',
+              format: 'binary',
+              description: 'The JSON request (its byte length in Inference-Header-Content-Length), then each binary input in order.'
+            }
           }
         }
       } as never
