@@ -66,13 +66,13 @@ export function createApp(deps: AppDeps) {
       started.set(request, performance.now())
       set.headers['x-request-id'] = requestIdOf(request)
       const traceparent = deps.tracing?.start(request, new URL(request.url).pathname)
-      if (traceparent) set.headers['traceparent'] = traceparent
+      if (traceparent) set.headers.traceparent = traceparent
       if (config.instanceId) set.headers['x-served-by'] = config.instanceId
     })
     .onAfterHandle({ as: 'global' }, ({ set }) => {
       // While draining, answers (of requests admitted before) close their connection, so keep-alive
       // clients reconnect elsewhere instead of reusing a socket that is about to go.
-      if (deps.lifecycle.state === 'draining') set.headers['connection'] = 'close'
+      if (deps.lifecycle.state === 'draining') set.headers.connection = 'close'
     })
     .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
       // The status the client got, errors included (set.status alone says 200 for those).

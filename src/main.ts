@@ -1,6 +1,7 @@
 /**
  * Composition root: config → server → signals. `bun src/main.ts [--port N] [--models-dir DIR] ...` (`--help` lists all)
  */
+import type { Config } from './config/schema'
 import { deprecationWarnings, loadConfig } from './config/load'
 import { usage } from './config/usage'
 import { createLogger } from './log'
@@ -17,7 +18,7 @@ if (argv.includes('--version')) {
   process.exit(0)
 }
 
-let config
+let config: Readonly<Config>
 try {
   config = loadConfig(process.env, argv)
 } catch (error) {

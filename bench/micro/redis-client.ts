@@ -15,7 +15,7 @@ interface Client {
   name: string
   get(key: string): Promise<string | null>
   setPx(key: string, value: string, ms: number): Promise<unknown>
-  close(): void | Promise<unknown>
+  close(): undefined | Promise<unknown>
 }
 
 const VALUE = JSON.stringify({

@@ -6,7 +6,7 @@
  *   bun bench/reliability/soak.ts [--minutes 10] [--load 0.7] [--warmup 60] [--window 30]
  */
 import { round, summarise } from '../lib/stats'
-import { flags, fmtTally, jpegPayload, latencyCell, measureCapacity, metric, metrics, openLoop, report, rssMb, sampleRss, send, startServer, tally, verdict } from './common'
+import { flags, fmtTally, jpegPayload, latencyCell, measureCapacity, metric, metrics, openLoop, report, sampleRss, send, startServer, tally, verdict } from './common'
 
 const opts = flags({ minutes: 10, load: 0.7, warmup: 60, window: 30 })
 

@@ -1,7 +1,7 @@
 import { AppError } from '../errors'
 import { normalisationOf } from '../models/manifest'
 import type { ModelSpec } from '../models/registry'
-import type { FromWorker, SessionThreads, ToWorker, WorkerFault, WorkerModel } from './protocol'
+import type { FromWorker, ToWorker, WorkerFault, WorkerModel } from './protocol'
 
 /** What a worker needs to load one model version; its sessions are keyed by the spec's key. */
 export function toWorkerModel(spec: ModelSpec): WorkerModel {

@@ -38,7 +38,7 @@ export class TensorBuilder {
       // Queued bytes already are uint8 NHWC RGB: the common uint8 graph needs no copy at all.
       if (layout === 'NHWC' && channelOrder === 'RGB') return rgb
       if (this.bytes.length < rgb.length) this.bytes = new Uint8Array(rgb.length)
-      return this.convert(rgb, (c, v) => v, this.bytes.subarray(0, rgb.length))
+      return this.convert(rgb, (_c, v) => v, this.bytes.subarray(0, rgb.length))
     }
     if (this.floats.length < rgb.length) this.floats = new Float32Array(rgb.length)
     const out = this.floats.subarray(0, rgb.length)
