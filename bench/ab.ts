@@ -32,7 +32,11 @@ const SERVER_ENV = { BUN_INFER_HOST: '127.0.0.1', BUN_INFER_PORT: '0', BUN_INFER
 function parseSpec(arg: string) {
   const [label, spec] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, arg]
   if (spec === 'server' || spec.startsWith('server:')) {
-    const pairs = spec.slice('server:'.length).split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])
+    const pairs = spec
+      .slice('server:'.length)
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string])
     return { label: label!, cmd: ['bun', 'src/main.ts'], env: { ...SERVER_ENV, ...Object.fromEntries(pairs) } }
   }
   return { label: label!, cmd: ['bun', spec!, '--port', '0'], env: {} }
@@ -66,7 +70,9 @@ try {
         const point = await measurePoint(target, 'ab', { payload: jpeg, connections: c, durationS })
         const key = `${specs[i]!.label}@${c}`
         points.set(key, [...(points.get(key) ?? []), point])
-        process.stderr.write(`  round ${r + 1} ${key}: ${point.reqPerS} req/s, p50 ${point.latencyMs.p50} ms, p99 ${point.latencyMs.p99} ms, ${point.serverCpuMsPerImage} CPU ms/img\n`)
+        process.stderr.write(
+          `  round ${r + 1} ${key}: ${point.reqPerS} req/s, p50 ${point.latencyMs.p50} ms, p99 ${point.latencyMs.p99} ms, ${point.serverCpuMsPerImage} CPU ms/img\n`
+        )
       }
     }
   console.log(`| contender | conn | req/s | p50 ms | p99 ms | CPU ms/img | req/s ÷ first | p50 ÷ first |`)
@@ -74,12 +80,19 @@ try {
   for (const c of connections) {
     const summary = (label: string) => {
       const ps = points.get(`${label}@${c}`)!
-      return { rps: median(ps.map((p) => p.reqPerS)), p50: median(ps.map((p) => p.latencyMs.p50)), p99: median(ps.map((p) => p.latencyMs.p99)), cpu: median(ps.map((p) => p.serverCpuMsPerImage ?? NaN)) }
+      return {
+        rps: median(ps.map((p) => p.reqPerS)),
+        p50: median(ps.map((p) => p.latencyMs.p50)),
+        p99: median(ps.map((p) => p.latencyMs.p99)),
+        cpu: median(ps.map((p) => p.serverCpuMsPerImage ?? NaN))
+      }
     }
     const first = summary(specs[0]!.label)
     for (const { label } of specs) {
       const s = summary(label)
-      console.log(`| ${label} | ${c} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.cpu} | ${round(s.rps / first.rps)} | ${round(s.p50 / first.p50)} |`)
+      console.log(
+        `| ${label} | ${c} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.cpu} | ${round(s.rps / first.rps)} | ${round(s.p50 / first.p50)} |`
+      )
     }
   }
 } finally {

@@ -29,7 +29,8 @@ const { values } = parseArgs({
 const seed = Number(values.seed)
 const requests = Number(values.requests)
 const concurrency = Number(values.concurrency)
-if (!Number.isInteger(seed) || !(requests > 0) || !(concurrency > 0)) throw new Error('--seed, --requests and --concurrency must be whole numbers')
+if (!Number.isInteger(seed) || !(requests > 0) || !(concurrency > 0))
+  throw new Error('--seed, --requests and --concurrency must be whole numbers')
 const only = values.only?.split(',').map(Number)
 
 const images = await seedImages()
@@ -37,7 +38,14 @@ if (values.show && only) {
   // Print what those requests are, without sending them.
   for (const index of only) {
     const { request, applied } = fuzzRequest(images, seed, index)
-    console.log(index, request.method, request.path, JSON.stringify(request.headers), `${request.body?.length ?? 0} bytes`, applied.join(' '))
+    console.log(
+      index,
+      request.method,
+      request.path,
+      JSON.stringify(request.headers),
+      `${request.body?.length ?? 0} bytes`,
+      applied.join(' ')
+    )
   }
   process.exit(0)
 }
@@ -45,8 +53,7 @@ if (values.show && only) {
 let server: ServerProcess | undefined
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 try {
-  if (!values.url)
-    server = await launch({ env: { ...corpusLimitsEnv(), BUN_INFER_LOG_LEVEL: 'warn', BUN_INFER_MAX_CACHE_ENTRIES: '0' } })
+  if (!values.url) server = await launch({ env: { ...corpusLimitsEnv(), BUN_INFER_LOG_LEVEL: 'warn', BUN_INFER_MAX_CACHE_ENTRIES: '0' } })
   const url = values.url ?? server!.url
   const rssBefore = server ? rssMiB(server.proc.pid) : undefined
   const report = await runFuzz({ url, images, seed, requests, concurrency, only })
@@ -61,9 +68,15 @@ try {
     ready,
     rssMiB: server ? { before: Math.round(rssBefore!), after: Math.round(rssMiB(server.proc.pid)) } : undefined
   }
-  console.log(`seed ${seed}: ${report.requests} requests in ${(report.ms / 1000).toFixed(1)} s (${summary.requestsPerSecond}/s), concurrency ${concurrency}`)
-  for (const [outcome, n] of Object.entries(report.outcomes).sort(([a], [b]) => a.localeCompare(b))) console.log(`  ${outcome.padEnd(32)} ${n}`)
-  console.log(`  5xx ${summary.fiveXX}, no response ${summary.noResponse}, alive ${alive}, ready ${ready}` + (summary.rssMiB ? `, RSS ${summary.rssMiB.before} → ${summary.rssMiB.after} MiB` : ''))
+  console.log(
+    `seed ${seed}: ${report.requests} requests in ${(report.ms / 1000).toFixed(1)} s (${summary.requestsPerSecond}/s), concurrency ${concurrency}`
+  )
+  for (const [outcome, n] of Object.entries(report.outcomes).sort(([a], [b]) => a.localeCompare(b)))
+    console.log(`  ${outcome.padEnd(32)} ${n}`)
+  console.log(
+    `  5xx ${summary.fiveXX}, no response ${summary.noResponse}, alive ${alive}, ready ${ready}` +
+      (summary.rssMiB ? `, RSS ${summary.rssMiB.before} → ${summary.rssMiB.after} MiB` : '')
+  )
   for (const f of report.failures.slice(0, 50)) console.log(`  FAIL #${f.index} → ${f.status}: ${f.applied.join(' ')} :: ${f.detail}`)
   if (values.json) await Bun.write(values.json, JSON.stringify(summary, null, 2))
   process.exitCode = report.failures.length === 0 && alive && ready === 200 ? 0 : 1

@@ -27,7 +27,12 @@ const { values } = parseArgs({
 const layouts = values.layouts!.split(',').map((l) => l.split('x').map(Number) as [number, number])
 const connections = values.connections!.split(',').map(Number)
 const durationS = Number(values.duration)
-const extraEnv = Object.fromEntries(values.env!.split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]))
+const extraEnv = Object.fromEntries(
+  values
+    .env!.split(',')
+    .filter(Boolean)
+    .map((kv) => kv.split('=') as [string, string])
+)
 const payload = await buildPayload(ROOT, 'jpeg')
 
 async function startLayout(processes: number, workers: number): Promise<{ url: string; servers: ServerProcess[] }> {
@@ -66,7 +71,9 @@ for (const [processes, workers] of layouts) {
   }
 }
 const m = machineFacts(ROOT)
-console.log(`\n\`bun bench/scale-out.ts ${process.argv.slice(2).join(' ')}\` · ${m.cpuModel}, ${m.cores} cores · load average ${loadAverages().join(' ')}\n`)
+console.log(
+  `\n\`bun bench/scale-out.ts ${process.argv.slice(2).join(' ')}\` · ${m.cpuModel}, ${m.cores} cores · load average ${loadAverages().join(' ')}\n`
+)
 console.log('| processes × workers | connections | images/s | p50 ms | p99 ms | CPU ms/img | RSS MB (sum) | errors |')
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const row of rows) console.log(row)

@@ -83,7 +83,13 @@ export function createApp(deps: AppDeps) {
       deps.tracing?.end(request, status, labels.route)
       metrics.httpRequests.inc(labels)
       metrics.httpDuration.observe(labels, ms / 1000)
-      log[requestLogLevel(labels.route)]('request', { request_id: requestIdOf(request), trace_id: traceId, ...labels, status, ms: Math.round(ms * 10) / 10 })
+      log[requestLogLevel(labels.route)]('request', {
+        request_id: requestIdOf(request),
+        trace_id: traceId,
+        ...labels,
+        status,
+        ms: Math.round(ms * 10) / 10
+      })
     })
   // CORS first: a preflight is answered before auth, and 401/429 responses still carry CORS headers.
   if (config.corsOrigins.length > 0)

@@ -5,10 +5,20 @@
  */
 export const ERROR_CATALOGUE = {
   malformed_request: { status: 400, description: 'The body could not be parsed (bad JSON, bad multipart, bad base64).' },
-  invalid_inference_request: { status: 400, description: 'A /v2 inference request that parses but does not fit the model: unknown input or output, wrong datatype, shape or element count.' },
-  repository_refused: { status: 400, description: 'A repository extension request that cannot be done: a model that does not load, or unloading the default model.' },
+  invalid_inference_request: {
+    status: 400,
+    description:
+      'A /v2 inference request that parses but does not fit the model: unknown input or output, wrong datatype, shape or element count.'
+  },
+  repository_refused: {
+    status: 400,
+    description: 'A repository extension request that cannot be done: a model that does not load, or unloading the default model.'
+  },
   invalid_image: { status: 400, description: 'The bytes look like a supported format but could not be decoded (truncated or corrupt).' },
-  unauthorized: { status: 401, description: 'API keys are on and the request has none, or a wrong one (Authorization: Bearer, or x-api-key).' },
+  unauthorized: {
+    status: 401,
+    description: 'API keys are on and the request has none, or a wrong one (Authorization: Bearer, or x-api-key).'
+  },
   not_found: { status: 404, description: 'No such route.' },
   model_not_found: { status: 404, description: 'No model with that name is loaded.' },
   body_timeout: { status: 408, description: 'The request body did not arrive in time (a slow or stalled client).' },
@@ -20,8 +30,14 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: { status: 415, description: 'Content-Type is neither multipart/form-data nor application/json.' },
   unsupported_image_format: { status: 415, description: 'The image is not JPEG, PNG, WebP, GIF, AVIF or TIFF.' },
   validation_failed: { status: 422, description: 'The body parsed but does not match the schema (missing image, bad top_k, …).' },
-  rate_limited: { status: 429, description: 'This client (API key, else IP) is over its request rate; retry after the Retry-After header.' },
-  too_many_in_flight: { status: 429, description: 'This client already has its share of requests in flight; retry after the Retry-After header.' },
+  rate_limited: {
+    status: 429,
+    description: 'This client (API key, else IP) is over its request rate; retry after the Retry-After header.'
+  },
+  too_many_in_flight: {
+    status: 429,
+    description: 'This client already has its share of requests in flight; retry after the Retry-After header.'
+  },
   queue_full: { status: 429, description: 'The model queue is full; retry after the Retry-After header.' },
   body_budget_full: {
     status: 429,

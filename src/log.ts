@@ -10,8 +10,10 @@ export interface Logger {
 
 /** One JSON object per line on stdout; levels below `level` are dropped. */
 export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Logger {
-  const emit = (at: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS[at] >= LEVELS[level]) write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }))
-  }
+  const emit =
+    (at: LogLevel) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (LEVELS[at] >= LEVELS[level]) write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }))
+    }
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
 }

@@ -121,7 +121,12 @@ export class Predictor {
     const admission = this.batcher.admit(model.key, images.length)
     try {
       const { results, preprocessMs } = await this.decodeAndSubmit(model, images, options, admission)
-      const timings = { preprocessMs, queueMs: Math.max(...results.map((r) => r.queueMs)), inferenceMs: Math.max(...results.map((r) => r.inferenceMs)), batchSizes: [] }
+      const timings = {
+        preprocessMs,
+        queueMs: Math.max(...results.map((r) => r.queueMs)),
+        inferenceMs: Math.max(...results.map((r) => r.inferenceMs)),
+        batchSizes: []
+      }
       this.observe(model.name, String(model.version), images.length, timings, performance.now() - started)
       return { model, results, preprocessMs }
     } finally {

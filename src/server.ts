@@ -45,9 +45,13 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   })
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
-    options.spanProcessor ?? (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint, parseOtlpHeaders(config.otlpHeaders)) : undefined)
+    options.spanProcessor ??
+    (config.otlpEndpoint ? await otlpProcessor(config.otlpEndpoint, parseOtlpHeaders(config.otlpHeaders)) : undefined)
   const tracing = spanProcessor
-    ? createTracing(spanProcessor, pkg.version, { serviceName: config.serviceName, sampler: samplerFrom(config.tracesSampler, config.tracesSamplerArg) })
+    ? createTracing(spanProcessor, pkg.version, {
+        serviceName: config.serviceName,
+        sampler: samplerFrom(config.tracesSampler, config.tracesSamplerArg)
+      })
     : undefined
   const app = createApp({
     config,
@@ -62,13 +66,23 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     tracing,
     armFault: faults && ((fault) => faults.arm(fault)),
     repository: config.repositoryApi
-      ? new ModelRepository(catalog, batcher, pool, { modelsDir: config.modelsDir, overrides: config, defaultModel: config.defaultModel, drainTimeoutMs: config.drainTimeoutMs })
+      ? new ModelRepository(catalog, batcher, pool, {
+          modelsDir: config.modelsDir,
+          overrides: config,
+          defaultModel: config.defaultModel,
+          drainTimeoutMs: config.drainTimeoutMs
+        })
       : undefined
   })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
   // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.
-  app.listen({ hostname: config.host, port: config.port, reusePort: config.reusePort, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
+  app.listen({
+    hostname: config.host,
+    port: config.port,
+    reusePort: config.reusePort,
+    maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024
+  })
   const server = app.server as Server<unknown>
   log.info('listening', { port: server.port, state: 'loading models' })
   const loadStarted = performance.now()

@@ -8,14 +8,25 @@ import { imageBytes, multipart } from './helpers/requests'
 describe('startServer', () => {
   test('serves, routes an armed fault to the pool, and drains on stop', async () => {
     const lines: string[] = []
-    const config = loadConfig({ BUN_INFER_ENABLE_FAULT_INJECTION: 'true', BUN_INFER_MAX_CACHE_ENTRIES: '10' }, [], { port: 0, host: '127.0.0.1', workers: 1 })
-    const server = await startServer(config, createLogger('info', (line) => lines.push(line)))
+    const config = loadConfig({ BUN_INFER_ENABLE_FAULT_INJECTION: 'true', BUN_INFER_MAX_CACHE_ENTRIES: '10' }, [], {
+      port: 0,
+      host: '127.0.0.1',
+      workers: 1
+    })
+    const server = await startServer(
+      config,
+      createLogger('info', (line) => lines.push(line))
+    )
     const url = `http://127.0.0.1:${server.port}/v1/predict`
     const body = async () => multipart([{ bytes: await imageBytes('chelsea.jpg') }])
     try {
       expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['listening', 'ready'])
       expect((await fetch(url, { method: 'POST', body: await body() })).status).toBe(200)
-      const crashed = await fetch(url, { method: 'POST', headers: { 'x-bun-infer-fault': 'crash', 'cache-control': 'no-store' }, body: await body() })
+      const crashed = await fetch(url, {
+        method: 'POST',
+        headers: { 'x-bun-infer-fault': 'crash', 'cache-control': 'no-store' },
+        body: await body()
+      })
       expect(crashed.status).toBe(503)
       expect(lines.some((l) => l.includes('worker lost; replacing it'))).toBe(true)
     } finally {
@@ -25,6 +36,11 @@ describe('startServer', () => {
 
   test('an unknown default model stops startup naming the setting', async () => {
     const config = loadConfig({ BUN_INFER_DEFAULT_MODEL: 'nope' }, [], { port: 0, host: '127.0.0.1' })
-    await expect(startServer(config, createLogger('error', () => {}))).rejects.toThrow(/BUN_INFER_DEFAULT_MODEL: no model "nope"/)
+    await expect(
+      startServer(
+        config,
+        createLogger('error', () => {})
+      )
+    ).rejects.toThrow(/BUN_INFER_DEFAULT_MODEL: no model "nope"/)
   })
 })

@@ -10,7 +10,9 @@ import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 
 const ROOT = join(import.meta.dir, '..')
-const { values } = parseArgs({ options: { min: { type: 'string', default: '95' }, lcov: { type: 'string', default: 'coverage/lcov.info' } } })
+const { values } = parseArgs({
+  options: { min: { type: 'string', default: '95' }, lcov: { type: 'string', default: 'coverage/lcov.info' } }
+})
 
 interface FileCoverage {
   file: string
@@ -31,7 +33,9 @@ function parseLcov(text: string): FileCoverage[] {
 }
 
 const srcFiles = (dir: string): string[] =>
-  readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? srcFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? srcFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []
+  )
 
 const covered = parseLcov(readFileSync(join(ROOT, values.lcov!), 'utf8')).filter((f) => f.file.startsWith('src/'))
 const found = covered.reduce((n, f) => n + f.found, 0)

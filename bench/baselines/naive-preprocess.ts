@@ -10,7 +10,12 @@ import { resizeAndCropBox } from '../../src/preprocessing/preprocess'
 
 export const MODEL_DIR = join(import.meta.dir, '../../models/mobilenetv2')
 export const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'model.json'), 'utf8'))
-const { mean, std, resizeShorterSide, kernel } = manifest.preprocessing as { mean: number[]; std: number[]; resizeShorterSide: number; kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3' }
+const { mean, std, resizeShorterSide, kernel } = manifest.preprocessing as {
+  mean: number[]
+  std: number[]
+  resizeShorterSide: number
+  kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3'
+}
 const size = manifest.input.width as number
 
 /** Encoded image → height × width × 3 RGB bytes, in one decode. */
@@ -33,7 +38,6 @@ export async function toTensor(bytes: Uint8Array): Promise<Float32Array> {
   const rgb = await toRgb(bytes)
   const plane = size * size
   const out = new Float32Array(3 * plane)
-  for (let i = 0; i < plane; i++)
-    for (let c = 0; c < 3; c++) out[c * plane + i] = (rgb[i * 3 + c]! / 255 - mean[c]!) / std[c]!
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = (rgb[i * 3 + c]! / 255 - mean[c]!) / std[c]!
   return out
 }

@@ -51,7 +51,11 @@ export const HELP = `bun run bench [flags]
   --help
 `
 
-const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean)
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 const numbers = (raw: string, flag: string) =>
   list(raw).map((s) => {
     const n = Number(s)

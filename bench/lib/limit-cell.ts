@@ -20,7 +20,13 @@ export interface CellSpec {
  * Runs one cell and measures a window in its middle: images finished inside the window, and the
  * whole process's CPU (every thread: sharp's, the workers', this one) over the same meter.
  */
-export async function runCell(pool: WorkerPool, model: ModelSpec, preprocessor: Preprocessor, bytes: Uint8Array, spec: CellSpec): Promise<LimitPoint> {
+export async function runCell(
+  pool: WorkerPool,
+  model: ModelSpec,
+  preprocessor: Preprocessor,
+  bytes: Uint8Array,
+  spec: CellSpec
+): Promise<LimitPoint> {
   // A fresh batcher per cell: the batch size is the cell's, the window the model's (as the server).
   const batcher = new Batcher(pool, { maxQueueImages: 1 << 20, clock: systemClock })
   batcher.addModel(model.key, {
@@ -88,7 +94,13 @@ export async function runCell(pool: WorkerPool, model: ModelSpec, preprocessor: 
     durationS: round(elapsedS),
     imgPerS: round(images / elapsedS),
     cpuMsPerImage: round(cpuMs / Math.max(1, images)),
-    latencyMs: { p50: round(latency.p50), p90: round(latency.p90), p99: round(latency.p99), max: round(latency.max), mean: round(latency.mean) },
+    latencyMs: {
+      p50: round(latency.p50),
+      p90: round(latency.p90),
+      p99: round(latency.p99),
+      max: round(latency.max),
+      mean: round(latency.mean)
+    },
     preprocessMeanMs: round(preprocessSum / Math.max(1, latencies.length)),
     inferenceMeanMs: round(inferenceSum / Math.max(1, latencies.length))
   }

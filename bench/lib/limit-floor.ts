@@ -39,6 +39,8 @@ export async function measureFloor(
   }
   const points = best as FloorPoint[]
   for (const p of points)
-    log(`floor: 1 worker × ${p.intraOpThreads} intra-op threads, spinning ${p.spinning ? 'on' : 'off'}: p50 ${p.latencyMs.p50} ms, ${p.cpuMsPerImage} CPU ms/img`)
+    log(
+      `floor: 1 worker × ${p.intraOpThreads} intra-op threads, spinning ${p.spinning ? 'on' : 'off'}: p50 ${p.latencyMs.p50} ms, ${p.cpuMsPerImage} CPU ms/img`
+    )
   return { best: points.reduce((a, b) => (b.latencyMs.p50 < a.latencyMs.p50 ? b : a)), points }
 }

@@ -41,7 +41,14 @@ function betterFloor(a: LimitFloor | undefined, b: LimitFloor | undefined): Limi
 /** Measures the best, single-image and floor cells again and keeps the better of each (see LimitResult.recheck). */
 export async function recheckLimit(limit: LimitResult, options: BenchOptions, root: string, cores: number): Promise<LimitResult> {
   const { batchSize, concurrency } = limit.best
-  const again = await runLimitProcess(root, ['--duration', String(options.limitDurationS), '--grid', `1x1,${batchSize}x${concurrency}`, '--images', 'jpeg'])
+  const again = await runLimitProcess(root, [
+    '--duration',
+    String(options.limitDurationS),
+    '--grid',
+    `1x1,${batchSize}x${concurrency}`,
+    '--images',
+    'jpeg'
+  ])
   const best = again.best.imgPerS > limit.best.imgPerS ? again.best : limit.best
   const single = again.single.latencyMs.p50 < limit.single.latencyMs.p50 ? again.single : limit.single
   const cpuBoundImgPerS = Math.round((cores * 1000 * 10) / best.cpuMsPerImage) / 10

@@ -32,7 +32,8 @@ export async function settle(target: Target): Promise<void> {
 export async function measurePoint(target: Target, scenario: string, spec: Omit<LoadSpec, 'url' | 'label'>): Promise<PointResult> {
   await settle(target)
   const pid = target.pid
-  const label = `${target.contender} · ${scenario} · ${spec.payload.name} · ${spec.connections} conn` +
+  const label =
+    `${target.contender} · ${scenario} · ${spec.payload.name} · ${spec.connections} conn` +
     (spec.overallRate ? ` · ${Math.round(spec.overallRate)} req/s` : '')
   const metricsBefore = await scrape(target.url)
   const peakResetOk = pid !== undefined && resetPeakRss(pid)

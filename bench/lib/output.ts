@@ -10,7 +10,11 @@ export function writeResults(report: BenchReport, markdown: string, svg: string,
   mkdirSync(outDir, { recursive: true })
   const stamp = report.startedAt.replace(/[:.]/g, '-')
   const files: string[] = []
-  for (const [ext, content] of [['json', JSON.stringify(report, null, 2) + '\n'], ['md', markdown + '\n'], ['svg', svg + '\n']] as const) {
+  for (const [ext, content] of [
+    ['json', JSON.stringify(report, null, 2) + '\n'],
+    ['md', markdown + '\n'],
+    ['svg', svg + '\n']
+  ] as const) {
     const file = join(outDir, `${stamp}.${ext}`)
     writeFileSync(file, content)
     copyFileSync(file, join(outDir, `latest.${ext}`))

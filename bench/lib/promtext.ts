@@ -38,8 +38,7 @@ export async function scrape(url: string): Promise<Sample[] | null> {
 /** Sum of every sample of `name` whose labels include `where`. */
 function total(samples: Sample[], name: string, where: Record<string, string> = {}): number {
   let sum = 0
-  for (const s of samples)
-    if (s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)) sum += s.value
+  for (const s of samples) if (s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)) sum += s.value
   return sum
 }
 

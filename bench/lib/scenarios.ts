@@ -19,7 +19,8 @@ async function sanityCheck(target: Target, payloads: Payload[]): Promise<void> {
     const text = await response.text()
     if (!response.ok) throw new Error(`${target.contender}: ${payload.name} → HTTP ${response.status}: ${text.slice(0, 300)}`)
     const body = JSON.parse(text) as { predictions: { class_index: number }[][]; metadata?: { cached?: boolean } }
-    if (body.metadata?.cached) throw new Error(`${target.contender}: ${payload.name} was answered from the result cache despite Cache-Control: no-store`)
+    if (body.metadata?.cached)
+      throw new Error(`${target.contender}: ${payload.name} was answered from the result cache despite Cache-Control: no-store`)
     const top = body.predictions[0]?.[0]?.class_index
     if (payload.image === 'jpeg' && !CAT_CLASSES.includes(top ?? -1))
       throw new Error(`${target.contender}: ${payload.name} → top-1 class ${top}, expected a domestic cat (281–285)`)
@@ -54,7 +55,14 @@ export async function runScenarios(target: Target, options: BenchOptions, payloa
     const capacity = Math.max(...probe.map((p) => p.reqPerS))
     for (const percent of options.ratesPercent) {
       const overallRate = Math.max(1, Math.round((capacity * percent) / 100))
-      points.push(await measurePoint(target, `open-loop ${percent}%`, { payload: jpeg, connections: options.openLoopConnections, durationS, overallRate }))
+      points.push(
+        await measurePoint(target, `open-loop ${percent}%`, {
+          payload: jpeg,
+          connections: options.openLoopConnections,
+          durationS,
+          overallRate
+        })
+      )
     }
   }
   return points

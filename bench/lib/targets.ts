@@ -23,8 +23,15 @@ export function checkTargets(limit: LimitResult | null, contenders: ContenderRes
   if (!limit || !sat) checks.push(skipped(name, 'needs the limit and the server sweep'))
   else {
     const r = ratio(sat.imgPerS, limit.best.imgPerS)
-    const suspect = r > 1.05 ? ' — the server beat the limit, so the limit was measured under contention (see load average); rerun on a quiet machine' : ''
-    checks.push({ name, pass: r >= 0.9, detail: `${sat.imgPerS} img/s at ${sat.connections} conn vs limit ${limit.best.imgPerS} img/s → ${r}×${suspect}` })
+    const suspect =
+      r > 1.05
+        ? ' — the server beat the limit, so the limit was measured under contention (see load average); rerun on a quiet machine'
+        : ''
+    checks.push({
+      name,
+      pass: r >= 0.9,
+      detail: `${sat.imgPerS} img/s at ${sat.connections} conn vs limit ${limit.best.imgPerS} img/s → ${r}×${suspect}`
+    })
   }
 
   name = 'server CPU per image ≤ 1.1 × limit CPU per image'
@@ -43,7 +50,11 @@ export function checkTargets(limit: LimitResult | null, contenders: ContenderRes
     const [base, slack] = floor ? [floor.latencyMs.p50, 1] : [limit.single.latencyMs.p50, 1.5]
     const budget = Math.round((base + slack) * 1000) / 1000
     const where = floor ? ` (floor: 1 worker × ${floor.intraOpThreads} intra-op threads, spinning ${floor.spinning ? 'on' : 'off'})` : ''
-    checks.push({ name, pass: one.latencyMs.p50 <= budget, detail: `p50 ${one.latencyMs.p50} ms vs ${base} + ${slack} = ${budget} ms${where}` })
+    checks.push({
+      name,
+      pass: one.latencyMs.p50 <= budget,
+      detail: `p50 ${one.latencyMs.p50} ms vs ${base} + ${slack} = ${budget} ms${where}`
+    })
   }
 
   name = "1 connection: p50 ≤ naive's and req/s ≥ naive's"
@@ -78,7 +89,10 @@ export function checkTargets(limit: LimitResult | null, contenders: ContenderRes
     const misses = pairs.filter(([s, n]) => !(s.imgPerS > n.imgPerS && s.latencyMs.p99 < n.latencyMs.p99))
     const mark = (p: PointResult) => (censored(p, p.latencyMs.p99) ? ' (censored by the point length)' : '')
     const detail = pairs
-      .map(([s, n]) => `${s.connections} conn: ${s.imgPerS} vs ${n.imgPerS} img/s, p99 ${fmt(s.latencyMs.p99)} vs ${fmt(n.latencyMs.p99)} ms${mark(s) || mark(n)}`)
+      .map(
+        ([s, n]) =>
+          `${s.connections} conn: ${s.imgPerS} vs ${n.imgPerS} img/s, p99 ${fmt(s.latencyMs.p99)} vs ${fmt(n.latencyMs.p99)} ms${mark(s) || mark(n)}`
+      )
       .join('; ')
     checks.push({ name, pass: misses.length === 0, detail })
   }

@@ -16,10 +16,15 @@ import { resolve } from 'node:path'
 const IMAGE_BYTES = 15_000_000
 const CHUNK = 64 * 1024
 const args = process.argv.slice(2)
-const bodyModule = resolve(args[args.indexOf('--body') + 1] && args.includes('--body') ? args[args.indexOf('--body') + 1]! : `${import.meta.dir}/../../src/http/body.ts`)
+const bodyModule = resolve(
+  args[args.indexOf('--body') + 1] && args.includes('--body')
+    ? args[args.indexOf('--body') + 1]!
+    : `${import.meta.dir}/../../src/http/body.ts`
+)
 const kind = args.includes('--case') ? args[args.indexOf('--case') + 1]! : undefined
 
-const statusKb = (field: string) => Number(readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))![1]) / 1024
+const statusKb = (field: string) =>
+  Number(readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))![1]) / 1024
 
 function image(): Uint8Array {
   const bytes = new Uint8Array(IMAGE_BYTES).fill(0x41)
@@ -28,7 +33,8 @@ function image(): Uint8Array {
 }
 
 function bodyOf(which: string): { bytes: Uint8Array; contentType: string } {
-  if (which === 'base64') return { bytes: Buffer.from(JSON.stringify({ image: Buffer.from(image()).toString('base64') })), contentType: 'application/json' }
+  if (which === 'base64')
+    return { bytes: Buffer.from(JSON.stringify({ image: Buffer.from(image()).toString('base64') })), contentType: 'application/json' }
   const head = Buffer.from('--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n')
   return { bytes: Buffer.concat([head, image(), Buffer.from('\r\n--b--\r\n')]), contentType: 'multipart/form-data; boundary=b' }
 }
@@ -43,12 +49,29 @@ async function measure(which: string): Promise<void> {
   Bun.gc(true)
   let next = 0
   const stream = new ReadableStream<Uint8Array>({ pull: (c) => (next < chunks.length ? c.enqueue(chunks[next++]!) : c.close()) })
-  const request = new Request('http://x/v1/predict', { method: 'POST', headers: { 'content-type': contentType, 'content-length': String(length) }, body: stream })
+  const request = new Request('http://x/v1/predict', {
+    method: 'POST',
+    headers: { 'content-type': contentType, 'content-length': String(length) },
+    body: stream
+  })
   writeFileSync('/proc/self/clear_refs', '5') // resets VmHWM to the current RSS
   const before = statusKb('VmHWM')
-  const input = await parsePredictBody(request, { maxBodyBytes: 64 * 1024 * 1024, maxImageBytes: 16 * 1024 * 1024, maxImagesPerRequest: 16 })
+  const input = await parsePredictBody(request, {
+    maxBodyBytes: 64 * 1024 * 1024,
+    maxImageBytes: 16 * 1024 * 1024,
+    maxImagesPerRequest: 16
+  })
   const peakMb = statusKb('VmHWM') - before
-  console.log(JSON.stringify({ case: which, bodyMb: length / 1e6, imageMb: IMAGE_BYTES / 1e6, decodedMb: input.images[0]!.byteLength / 1e6, peakAddedMb: Math.round(peakMb), copiesOfImage: Math.round((peakMb * 1024 * 1024 * 10) / IMAGE_BYTES) / 10 }))
+  console.log(
+    JSON.stringify({
+      case: which,
+      bodyMb: length / 1e6,
+      imageMb: IMAGE_BYTES / 1e6,
+      decodedMb: input.images[0]!.byteLength / 1e6,
+      peakAddedMb: Math.round(peakMb),
+      copiesOfImage: Math.round((peakMb * 1024 * 1024 * 10) / IMAGE_BYTES) / 10
+    })
+  )
 }
 
 if (kind) await measure(kind)

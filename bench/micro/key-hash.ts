@@ -19,7 +19,10 @@ function usPer(fn: () => unknown, n = 2000): number {
   return ((performance.now() - start) * 1000) / n
 }
 
-for (const [name, buf] of [[`jpeg ${jpeg.length} B`, jpeg], ['2 MB', twoMb]] as const) {
+for (const [name, buf] of [
+  [`jpeg ${jpeg.length} B`, jpeg],
+  ['2 MB', twoMb]
+] as const) {
   const rows = {
     'Bun.hash (wyhash 64)': () => Bun.hash(buf),
     xxHash3: () => Bun.hash.xxHash3(buf),
@@ -34,7 +37,10 @@ for (const [name, buf] of [[`jpeg ${jpeg.length} B`, jpeg], ['2 MB', twoMb]] as 
 }
 
 const cache = new ResultCache({ maxEntries: 10_000, maxBytes: 10_000_000, ttlMs: 60_000 })
-const value = { predictions: Array.from({ length: 5 }, (_, i) => ({ label: `label ${i}`, class_index: i, score: 0.1 })), model_version: '1' }
+const value = {
+  predictions: Array.from({ length: 5 }, (_, i) => ({ label: `label ${i}`, class_index: i, score: 0.1 })),
+  model_version: '1'
+}
 cache.set(cacheKey(jpeg, 'resnet50', '1', 5), value)
 let sink = 0
 const n = 20_000

@@ -35,7 +35,12 @@ const settings: Record<string, Omit<PoolOptions, 'models'>> = {
 const runs = Object.entries(settings).map(([name, options]) => {
   const pool = new WorkerPool({ ...options, models: [toWorkerModel(model)] })
   const batcher = new Batcher(pool, { maxQueueImages: 16, clock: systemClock })
-  batcher.addModel(model.key, { maxBatchSize: 1, maxBatchDelayMs: 0, inputElements: model.inputElements, outputElements: model.manifest.output.classes })
+  batcher.addModel(model.key, {
+    maxBatchSize: 1,
+    maxBatchDelayMs: 0,
+    inputElements: model.inputElements,
+    outputElements: model.manifest.output.classes
+  })
   return { name, pool, batcher, latencies: [] as number[], inference: [] as number[] }
 })
 
@@ -60,5 +65,7 @@ console.log(`| setting | p50 ms | p90 ms | inference p50 ms | p50 ÷ first |`)
 console.log(`| --- | --- | --- | --- | --- |`)
 for (const run of runs) {
   const l = summarise(run.latencies)
-  console.log(`| ${run.name} | ${l.p50.toFixed(2)} | ${l.p90.toFixed(2)} | ${summarise(run.inference).p50.toFixed(2)} | ${(l.p50 / first).toFixed(2)} |`)
+  console.log(
+    `| ${run.name} | ${l.p50.toFixed(2)} | ${l.p90.toFixed(2)} | ${summarise(run.inference).p50.toFixed(2)} | ${(l.p50 / first).toFixed(2)} |`
+  )
 }

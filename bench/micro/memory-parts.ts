@@ -23,7 +23,8 @@ const four = await buildPayload(ROOT, 'multi4')
 
 async function warm(server: ServerProcess, models: string[]): Promise<void> {
   for (const model of models)
-    for (let i = 0; i < 5; i++) await Promise.all(Array.from({ length: 8 }, () => send(server.url, photo, { path: `/v1/models/${model}/predict` })))
+    for (let i = 0; i < 5; i++)
+      await Promise.all(Array.from({ length: 8 }, () => send(server.url, photo, { path: `/v1/models/${model}/predict` })))
 }
 
 async function measure(label: string, env: Record<string, string>, models: string[]): Promise<{ ready: number; warm: number }> {
@@ -45,7 +46,9 @@ try {
   const w2m1 = await measure('2 workers, mobilenetv2 only', { ...one, BUN_INFER_WORKERS: '2' }, ['mobilenetv2'])
   const w1m2 = await measure('1 worker, both models', { BUN_INFER_WORKERS: '1' }, ['mobilenetv2', 'shufflenetv2'])
   const w2m2 = await measure('2 workers, both models (default)', { BUN_INFER_WORKERS: '2' }, ['mobilenetv2', 'shufflenetv2'])
-  console.log(`per worker (one session of mobilenetv2): ready +${round(w2m1.ready - w1m1.ready)} MB, warm +${round(w2m1.warm - w1m1.warm)} MB`)
+  console.log(
+    `per worker (one session of mobilenetv2): ready +${round(w2m1.ready - w1m1.ready)} MB, warm +${round(w2m1.warm - w1m1.warm)} MB`
+  )
   console.log(`per shufflenetv2 session (1 worker): ready +${round(w1m2.ready - w1m1.ready)} MB, warm +${round(w1m2.warm - w1m1.warm)} MB`)
   console.log(`2 workers × 2 models vs 1 × 1: warm +${round(w2m2.warm - w1m1.warm)} MB`)
 
@@ -58,7 +61,9 @@ try {
     rss.stop()
     const peak = Math.max(...rss.samples.map((s) => s.mb))
     const ok = outcomes.filter((o) => o.status === 200).length
-    console.log(`queue of up to 256 images (64 × 4, 1 worker): ${ok} of 64 answered 200; peak +${round(peak - warmMb)} MB over warm ${round(warmMb)} MB = ${round(((peak - warmMb) * 1024) / 256)} KB per queued image`)
+    console.log(
+      `queue of up to 256 images (64 × 4, 1 worker): ${ok} of 64 answered 200; peak +${round(peak - warmMb)} MB over warm ${round(warmMb)} MB = ${round(((peak - warmMb) * 1024) / 256)} KB per queued image`
+    )
   } finally {
     await server.stop()
   }

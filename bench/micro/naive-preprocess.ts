@@ -23,7 +23,11 @@ sharp.concurrency(1)
 
 /** The baseline as it was before issue 13: two sharp passes with a JPEG encode between them. */
 async function beforeRgb(input: Uint8Array): Promise<Buffer> {
-  const resized = await sharp(input).rotate().removeAlpha().resize(resizeShorterSide, resizeShorterSide, { fit: 'outside' }).toBuffer({ resolveWithObject: true })
+  const resized = await sharp(input)
+    .rotate()
+    .removeAlpha()
+    .resize(resizeShorterSide, resizeShorterSide, { fit: 'outside' })
+    .toBuffer({ resolveWithObject: true })
   const { width, height } = resized.info
   return sharp(resized.data)
     .extract({ left: Math.floor((width - size) / 2), top: Math.floor((height - size) / 2), width: size, height: size })
@@ -38,7 +42,12 @@ async function beforeTensor(input: Uint8Array): Promise<Float32Array> {
   return out
 }
 
-const variants = { 'before: sharp only': beforeRgb, 'after: sharp only': toRgb, 'before: + normalise': beforeTensor, 'after: + normalise': toTensor }
+const variants = {
+  'before: sharp only': beforeRgb,
+  'after: sharp only': toRgb,
+  'before: + normalise': beforeTensor,
+  'after: + normalise': toTensor
+}
 const cpuMs: Record<string, number> = Object.fromEntries(Object.keys(variants).map((k) => [k, 0]))
 for (const fn of Object.values(variants)) for (let i = 0; i < 20; i++) await fn(bytes) // warm-up
 for (let block = 0; block < runs / 20; block++)

@@ -26,7 +26,7 @@ const VALUE = JSON.stringify({
 async function bunClient(url: string): Promise<Client> {
   const c = new RedisClient(url, { enableOfflineQueue: false, connectionTimeout: 500 })
   await c.connect()
-  return { name: 'bun RedisClient', get: k => c.get(k), setPx: (k, v, ms) => c.set(k, v, 'PX', ms), close: () => c.close() }
+  return { name: 'bun RedisClient', get: (k) => c.get(k), setPx: (k, v, ms) => c.set(k, v, 'PX', ms), close: () => c.close() }
 }
 
 async function ioredisClient(url: string, path: string): Promise<Client> {
@@ -37,7 +37,7 @@ async function ioredisClient(url: string, path: string): Promise<Client> {
     connectTimeout: 500,
     retryStrategy: (times: number) => Math.min(times * 50, 500)
   })
-  await new Promise(resolve => c.once('ready', resolve))
+  await new Promise((resolve) => c.once('ready', resolve))
   return {
     name: 'ioredis ' + (await import(path + '/package.json')).default.version,
     get: (k: string) => c.get(k),
@@ -77,17 +77,23 @@ async function outage(make: () => Promise<Client>, redis: Awaited<ReturnType<typ
   const c = await make()
   await redis.stop()
   let t = performance.now()
-  const outcome = await c.get('k1').then(() => 'answered', e => `rejected (${String(e).slice(0, 60)})`)
+  const outcome = await c.get('k1').then(
+    () => 'answered',
+    (e) => `rejected (${String(e).slice(0, 60)})`
+  )
   const failMs = performance.now() - t
   await redis.start()
   t = performance.now()
   let attempts = 0
   for (;;) {
     attempts++
-    const ok = await c.get('k1').then(() => true, () => false)
+    const ok = await c.get('k1').then(
+      () => true,
+      () => false
+    )
     if (ok) break
     if (performance.now() - t > 10_000) break
-    await new Promise(r => setTimeout(r, 5)) // a bench, not a test: a short poll is the measurement
+    await new Promise((r) => setTimeout(r, 5)) // a bench, not a test: a short poll is the measurement
   }
   console.log(
     `${c.name}: GET while down ${outcome} after ${failMs.toFixed(1)} ms; ` +

@@ -40,10 +40,16 @@ const floats = new Float32Array(rgb.length)
 const { output } = await pool.run(model.key, rgb.slice(), 1)
 const samples: Record<string, number[]> = {}
 const responseSchema = TypeCompiler.Compile(PredictResponse)
-const checkResponse = hasTransform(PredictResponse as never) ? (body: unknown) => responseSchema.Encode(body) : (body: unknown) => responseSchema.Check(body)
+const checkResponse = hasTransform(PredictResponse as never)
+  ? (body: unknown) => responseSchema.Encode(body)
+  : (body: unknown) => responseSchema.Check(body)
 
 function request(): Request {
-  return new Request('http://bench/v1/predict', { method: 'POST', headers: { 'content-type': payload.contentType }, body: new Uint8Array(payload.body) })
+  return new Request('http://bench/v1/predict', {
+    method: 'POST',
+    headers: { 'content-type': payload.contentType },
+    body: new Uint8Array(payload.body)
+  })
 }
 async function time(name: string, fn: () => unknown | Promise<unknown>): Promise<void> {
   const start = performance.now()
@@ -53,7 +59,7 @@ async function time(name: string, fn: () => unknown | Promise<unknown>): Promise
 
 try {
   for (let i = 0; i < 300; i++) {
-    await time('nothing (the timer\'s own cost, included in every line)', () => undefined)
+    await time("nothing (the timer's own cost, included in every line)", () => undefined)
     await time('body read + multipart parse', () => parsePredictBody(request(), config))
     await time('preprocess (header, then sharp: decode, resize, crop)', () => preprocessor.run(jpeg))
     await time('  header read by sharp metadata() (before)', () => sharp(jpeg, { failOn: 'error', sequentialRead: true }).metadata())
@@ -62,7 +68,13 @@ try {
     await time('hop to the worker and back', async () => (await pool.run(model.key, rgb.slice(), 1)).inferenceMs * 1000)
     await time('normalise HWC bytes → CHW floats (on the worker)', () => hwcToChw(rgb, tables, floats))
     await time('softmax + top-5', () => topK(softmax(output), 5, model.labels))
-    const result = { model: model.name, model_version: '1', predictions: [topK(softmax(output), 5, model.labels)], cachedImages: 0, timings: { preprocessMs: 3, queueMs: 0, inferenceMs: 3, batchSizes: [1] } }
+    const result = {
+      model: model.name,
+      model_version: '1',
+      predictions: [topK(softmax(output), 5, model.labels)],
+      cachedImages: 0,
+      timings: { preprocessMs: 3, queueMs: 0, inferenceMs: 3, batchSizes: [1] }
+    }
     await time('response body + JSON.stringify', () => JSON.stringify(toPredictBody(result, 'req-1')))
     const body = toPredictBody(result, 'req-1')
     await time(`Elysia's response check (${hasTransform(PredictResponse as never) ? 'Encode' : 'Check'})`, () => checkResponse(body))

@@ -43,9 +43,17 @@ async function serve(): Promise<void> {
   const { loadConfig } = await import('../../src/config/load')
   const { createLogger } = await import('../../src/log')
   const { startServer } = await import('../../src/server')
-  const server = await startServer(loadConfig({ ...process.env, BUN_INFER_CACHE_MAX_ENTRIES: '0' }, ['--host', '127.0.0.1', '--port', '0']), createLogger('warn'))
+  const server = await startServer(
+    loadConfig({ ...process.env, BUN_INFER_CACHE_MAX_ENTRIES: '0' }, ['--host', '127.0.0.1', '--port', '0']),
+    createLogger('warn')
+  )
   const trim = () => dlopen('libc.so.6', { malloc_trim: { args: [FFIType.u64], returns: FFIType.i32 } }).symbols.malloc_trim(0)
-  const remedies: Record<string, () => unknown> = { none: () => {}, gc: () => Bun.gc(true), 'sharp-cache-off': () => sharp.cache(false), 'malloc-trim': trim }
+  const remedies: Record<string, () => unknown> = {
+    none: () => {},
+    gc: () => Bun.gc(true),
+    'sharp-cache-off': () => sharp.cache(false),
+    'malloc-trim': trim
+  }
   process.on('message', (command: string) => {
     const started = performance.now()
     remedies[command]!()
@@ -64,17 +72,21 @@ async function measure(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit'],
     ipc: (message) => answers.shift()?.(message)
   })
-  const ask = (command?: string) => new Promise<Record<string, number | string>>((resolve) => {
-    answers.push(resolve)
-    if (command) child.send(command)
-  })
+  const ask = (command?: string) =>
+    new Promise<Record<string, number | string>>((resolve) => {
+      answers.push(resolve)
+      if (command) child.send(command)
+    })
   try {
     const { port } = await ask()
     const url = `http://127.0.0.1:${port}/v1/predict`
     const photo = await Bun.file(join(ROOT, 'bench/fixtures/shell-5120x2880.jpg')).bytes()
     const cat = await Bun.file(join(ROOT, 'test/fixtures/images/chelsea.jpg')).bytes()
     const post = (body: string, type: string) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': type, 'cache-control': 'no-store' }, body }).then((r) => r.status, () => 0)
+      fetch(url, { method: 'POST', headers: { 'content-type': type, 'cache-control': 'no-store' }, body }).then(
+        (r) => r.status,
+        () => 0
+      )
     const multipart = (bytes: Uint8Array) => {
       const form = new FormData()
       form.append('image', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }), 'x.jpg')
@@ -88,8 +100,18 @@ async function measure(): Promise<void> {
     filler.set([0xff, 0xd8, 0xff, 0xe0])
     const fillerB64 = b64(filler.subarray(0, Math.floor(filler.length * 0.75)))
     const statuses: number[] = []
-    statuses.push(...(await Promise.all(Array.from({ length: flag('uploads', 32) }, (_, i) =>
-      i % 2 ? post(fillerB64, 'application/json') : fetch(url, { method: 'POST', body: multipart(filler) }).then((r) => r.status, () => 0)))))
+    statuses.push(
+      ...(await Promise.all(
+        Array.from({ length: flag('uploads', 32) }, (_, i) =>
+          i % 2
+            ? post(fillerB64, 'application/json')
+            : fetch(url, { method: 'POST', body: multipart(filler) }).then(
+                (r) => r.status,
+                () => 0
+              )
+        )
+      ))
+    )
     const photoB64 = b64(photo)
     for (let done = 0; done < flag('photos', 64); done += 16)
       statuses.push(...(await Promise.all(Array.from({ length: 16 }, () => post(photoB64, 'application/json')))))

@@ -137,7 +137,11 @@ export async function openLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
 }
 
 /** Closed loop: `connections` loops each send back to back for `durationS`; returns 200s per second. */
-export async function closedLoop(connections: number, durationS: number, sendOne: () => Promise<Outcome>): Promise<{ rps: number; outcomes: Outcome[] }> {
+export async function closedLoop(
+  connections: number,
+  durationS: number,
+  sendOne: () => Promise<Outcome>
+): Promise<{ rps: number; outcomes: Outcome[] }> {
   const outcomes: Outcome[] = []
   const until = performance.now() + durationS * 1000
   const started = performance.now()
@@ -207,7 +211,10 @@ export function latencyCell(outcomes: Outcome[]): string {
 
 /** Prints a figures table, the exact command and the date: what docs/RELIABILITY.md quotes. */
 export function report(title: string, rows: [string, string | number][], notes: string[] = []): void {
-  const command = `bun ${process.argv.slice(1).map((a) => a.replace(ROOT + '/', '')).join(' ')}`
+  const command = `bun ${process.argv
+    .slice(1)
+    .map((a) => a.replace(ROOT + '/', ''))
+    .join(' ')}`
   const lines = [
     `### ${title}`,
     '',
@@ -234,7 +241,8 @@ export function flags<T extends Record<string, number | string | boolean>>(defau
   const out: Record<string, number | string | boolean> = { ...defaults }
   for (const [name, value] of Object.entries(values)) {
     const number = Number(value)
-    if (typeof defaults[name] === 'number' && !Number.isFinite(number)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`)
+    if (typeof defaults[name] === 'number' && !Number.isFinite(number))
+      throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`)
     out[name] = typeof defaults[name] === 'number' ? number : value!
   }
   return out as T

@@ -7,7 +7,20 @@
  *   bun bench/reliability/disconnects.ts [--fillers 192] [--leavers 200] [--abort-ms 100] [--seconds 10] [--quick]
  */
 import { round } from '../lib/stats'
-import { closedLoop, flags, fmtTally, jpegPayload, metric, metrics, report, send, startServer, tally, verdict, type Outcome } from './common'
+import {
+  closedLoop,
+  flags,
+  fmtTally,
+  jpegPayload,
+  metric,
+  metrics,
+  report,
+  send,
+  startServer,
+  tally,
+  verdict,
+  type Outcome
+} from './common'
 
 const opts = flags({ fillers: 192, leavers: 200, 'abort-ms': 100, seconds: 10, quick: false })
 if (opts.quick) Object.assign(opts, { leavers: 60, seconds: 4 })
@@ -36,7 +49,10 @@ async function main(): Promise<void> {
     const inferred = d('bun_infer_batch_size_sum')
     const inferredForAborted = inferred - fillerOk - leaverOk
     const skipped = d('bun_infer_queue_skipped_total')
-    const queueWaitMs = (d('bun_infer_stage_duration_seconds_sum', { stage: 'queue' }) / Math.max(1, d('bun_infer_stage_duration_seconds_count', { stage: 'queue' }))) * 1000
+    const queueWaitMs =
+      (d('bun_infer_stage_duration_seconds_sum', { stage: 'queue' }) /
+        Math.max(1, d('bun_infer_stage_duration_seconds_count', { stage: 'queue' }))) *
+      1000
     report(
       `Disconnects while queued: ${opts.leavers} clients abort ${opts['abort-ms']} ms after sending, 1 worker, ${opts.fillers} fillers`,
       [
@@ -45,12 +61,22 @@ async function main(): Promise<void> {
         ['leavers: outcomes at the client', fmtTally(tally(left))],
         ['leavers aborted (client hung up before the answer)', aborted],
         ['queue_skipped_total delta (queued images dropped before inference)', skipped],
-        ['images inferred (batch_size_sum delta) − 200s answered', `${inferred} − ${fillerOk + leaverOk} = ${inferredForAborted} inferred for aborted clients`],
+        [
+          'images inferred (batch_size_sum delta) − 200s answered',
+          `${inferred} − ${fillerOk + leaverOk} = ${inferredForAborted} inferred for aborted clients`
+        ],
         ['aborted clients never queued (left during body read / decode)', Math.max(0, aborted - skipped - inferredForAborted)],
-        ['server-side status of predict requests (metric delta)', ['200', '499', '504', '429', '503'].map((s) => `${s}: ${d('bun_infer_http_requests_total', { status: s, route: '/v1/predict' })}`).join(', ')],
+        [
+          'server-side status of predict requests (metric delta)',
+          ['200', '499', '504', '429', '503']
+            .map((s) => `${s}: ${d('bun_infer_http_requests_total', { status: s, route: '/v1/predict' })}`)
+            .join(', ')
+        ],
         ['worker restarts', d('bun_infer_worker_restarts_total')]
       ],
-      ['An aborted request is logged and counted by the server as 499 client_closed (504 is kept for missed deadlines); no one reads that answer.']
+      [
+        'An aborted request is logged and counted by the server as 499 client_closed (504 is kept for missed deadlines); no one reads that answer.'
+      ]
     )
     verdict([
       ['fillers: every request 200', filled.outcomes.every((o) => o.status === 200)],

@@ -11,7 +11,22 @@ import { editManifest, tempModelRepo } from '../../tools/model-repo'
 import { startRedisServer } from '../../tools/process/redis-server'
 import { round } from '../lib/stats'
 import type { Payload } from '../lib/payloads'
-import { flags, fmtTally, jpegPayload, latencyCell, metric, metrics, report, ROOT, SERVER_CMD, send, startServer, tally, verdict, type Outcome } from './common'
+import {
+  flags,
+  fmtTally,
+  jpegPayload,
+  latencyCell,
+  metric,
+  metrics,
+  report,
+  ROOT,
+  SERVER_CMD,
+  send,
+  startServer,
+  tally,
+  verdict,
+  type Outcome
+} from './common'
 
 const opts = flags({ crashes: 5, 'redis-seconds': 12, only: 'all', quick: false })
 if (opts.quick) Object.assign(opts, { crashes: 2, 'redis-seconds': 8 })
@@ -41,7 +56,13 @@ async function crashes(payload: Payload): Promise<void> {
       crashed.push(await send(server.url, payload, { headers: { 'x-bun-infer-fault': 'crash' } }))
       // How long readiness says 503 while the pool replaces the worker (50 ms polling).
       const from = performance.now()
-      while (!(await fetch(`${server.url}/health/ready`).then((r) => r.ok, () => false))) await Bun.sleep(50)
+      while (
+        !(await fetch(`${server.url}/health/ready`).then(
+          (r) => r.ok,
+          () => false
+        ))
+      )
+        await Bun.sleep(50)
       notReadyMs.push(performance.now() - from)
       await Bun.sleep(1000)
     }
@@ -68,7 +89,10 @@ async function crashes(payload: Payload): Promise<void> {
       ['crash 503 within 2 s', crashed.every((o) => o.ms < 2000)],
       ['normal requests: only 200 or 503 worker_lost', load.outcomes.every((o) => o.status === 200 || o.code === 'worker_lost')],
       ['every request sent after a crash answer succeeded', after.every((o) => o.status === 200)],
-      ['one restart per crash', metric(m1, 'bun_infer_worker_restarts_total') - metric(m0, 'bun_infer_worker_restarts_total') === opts.crashes]
+      [
+        'one restart per crash',
+        metric(m1, 'bun_infer_worker_restarts_total') - metric(m0, 'bun_infer_worker_restarts_total') === opts.crashes
+      ]
     )
   } finally {
     await server.stop()
@@ -78,7 +102,12 @@ async function crashes(payload: Payload): Promise<void> {
 /** Runs the server on a broken repository until it exits (60 s cap); returns code, stderr and time. */
 async function startBroken(modelsDir: string): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = performance.now()
-  const proc = Bun.spawn([...SERVER_CMD, '--models-dir', modelsDir], { cwd: ROOT, env: { ...process.env, BUN_INFER_LOG_LEVEL: 'warn' }, stdout: 'ignore', stderr: 'pipe' })
+  const proc = Bun.spawn([...SERVER_CMD, '--models-dir', modelsDir], {
+    cwd: ROOT,
+    env: { ...process.env, BUN_INFER_LOG_LEVEL: 'warn' },
+    stdout: 'ignore',
+    stderr: 'pipe'
+  })
   const killer = setTimeout(() => proc.kill('SIGKILL'), 60_000)
   try {
     const stderr = await new Response(proc.stderr).text()
@@ -92,11 +121,14 @@ async function brokenModels(): Promise<void> {
   const onnx = (dir: string) => join(dir, 'mobilenetv2/1/model.onnx')
   const cases: [string, (dir: string) => void][] = [
     ['text instead of ONNX', (d) => (rmSync(onnx(d)), writeFileSync(onnx(d), 'not onnx'))],
-    ['truncated ONNX (first half)', (d) => {
-      const bytes = readFileSync(onnx(d))
-      rmSync(onnx(d))
-      writeFileSync(onnx(d), bytes.subarray(0, bytes.length >> 1))
-    }],
+    [
+      'truncated ONNX (first half)',
+      (d) => {
+        const bytes = readFileSync(onnx(d))
+        rmSync(onnx(d))
+        writeFileSync(onnx(d), bytes.subarray(0, bytes.length >> 1))
+      }
+    ],
     ['model.onnx missing', (d) => rmSync(onnx(d))],
     ['manifest: wrong output name', (d) => editManifest(d, 'mobilenetv2', (m) => (m.output.name = 'logits_out'))]
   ]
@@ -119,7 +151,9 @@ async function brokenModels(): Promise<void> {
 /** The JPEG with a `top_k` part: a different cache key per value. */
 function withTopK(payload: Payload, k: number): Payload {
   const boundary = payload.contentType.split('boundary=')[1]!
-  const text = payload.body.toString('latin1').replace(`--${boundary}--`, `--${boundary}\r\nContent-Disposition: form-data; name="top_k"\r\n\r\n${k}\r\n--${boundary}--`)
+  const text = payload.body
+    .toString('latin1')
+    .replace(`--${boundary}--`, `--${boundary}\r\nContent-Disposition: form-data; name="top_k"\r\n\r\n${k}\r\n--${boundary}--`)
   return { ...payload, body: Buffer.from(text, 'latin1') }
 }
 
@@ -134,9 +168,13 @@ async function redis(payload: Payload): Promise<void> {
     const variants = Array.from({ length: 40 }, (_, i) => withTopK(payload, i + 1))
     let n = 0
     const events = (m: Awaited<ReturnType<typeof metrics>>) =>
-      ['hit', 'shared_hit', 'miss', 'shared_miss', 'shared_error', 'shared_connect', 'shared_disconnect'].map((e) => [e, metric(m, 'bun_infer_cache_events_total', { event: e })] as const)
+      ['hit', 'shared_hit', 'miss', 'shared_miss', 'shared_error', 'shared_connect', 'shared_disconnect'].map(
+        (e) => [e, metric(m, 'bun_infer_cache_events_total', { event: e })] as const
+      )
     const diff = (a: Awaited<ReturnType<typeof metrics>>, b: Awaited<ReturnType<typeof metrics>>) =>
-      events(b).map(([e, v], i) => `${e} ${v - events(a)[i]![1]}`).join(', ')
+      events(b)
+        .map(([e, v], i) => `${e} ${v - events(a)[i]![1]}`)
+        .join(', ')
     const m0 = await metrics(server.url)
     const total = opts['redis-seconds'] * 1000
     const load = background(8, () => send(server.url, variants[n++ % variants.length]!, { useCache: true }))
@@ -152,15 +190,23 @@ async function redis(payload: Payload): Promise<void> {
     await load.stop()
     const m3 = await metrics(server.url)
     const phase = (from: number, to: number) => load.outcomes.filter((o) => o.sentAt >= from && o.sentAt < to)
-    report(`Redis stopped and restarted under load (8 connections, shared cache, ${opts['redis-seconds']} s)`, [
-      ['outcomes (whole run)', fmtTally(tally(load.outcomes))],
-      ['Redis up: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(0, stoppedAt))} · ${diff(m0, m1)}`],
-      ['Redis down: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(stoppedAt, restartedAt))} · ${diff(m1, m2)}`],
-      ['Redis back: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(restartedAt, Infinity))} · ${diff(m2, m3)}`]
-    ], ['BUN_INFER_MAX_CACHE_ENTRIES=1 and 40 top_k variants of one photo: nearly every lookup misses locally and asks Redis.'])
+    report(
+      `Redis stopped and restarted under load (8 connections, shared cache, ${opts['redis-seconds']} s)`,
+      [
+        ['outcomes (whole run)', fmtTally(tally(load.outcomes))],
+        ['Redis up: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(0, stoppedAt))} · ${diff(m0, m1)}`],
+        ['Redis down: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(stoppedAt, restartedAt))} · ${diff(m1, m2)}`],
+        ['Redis back: latency p50 / p99 / max ms · cache events', `${latencyCell(phase(restartedAt, Infinity))} · ${diff(m2, m3)}`]
+      ],
+      ['BUN_INFER_MAX_CACHE_ENTRIES=1 and 40 top_k variants of one photo: nearly every lookup misses locally and asks Redis.']
+    )
     checks.push(
       ['Redis stop/start: zero failed requests', load.outcomes.every((o) => o.status === 200)],
-      ['Redis back: shared hits again', metric(m3, 'bun_infer_cache_events_total', { event: 'shared_hit' }) > metric(m2, 'bun_infer_cache_events_total', { event: 'shared_hit' })]
+      [
+        'Redis back: shared hits again',
+        metric(m3, 'bun_infer_cache_events_total', { event: 'shared_hit' }) >
+          metric(m2, 'bun_infer_cache_events_total', { event: 'shared_hit' })
+      ]
     )
   } finally {
     await server.stop()

@@ -13,7 +13,17 @@ import type { Payload } from '../lib/payloads'
 import { round } from '../lib/stats'
 import { flags, fmtTally, jpegPayload, latencyCell, report, ROOT, rssMb, sampleRss, send, tally, verdict, type Outcome } from './common'
 
-const opts = flags({ clients: 64, 'body-mb': 30, seconds: 30, after: 10, warm: 5, 'pause-ms': 20, 'server-root': ROOT, quick: false, 'flood-url': '' })
+const opts = flags({
+  clients: 64,
+  'body-mb': 30,
+  seconds: 30,
+  after: 10,
+  warm: 5,
+  'pause-ms': 20,
+  'server-root': ROOT,
+  quick: false,
+  'flood-url': ''
+})
 if (opts.quick) Object.assign(opts, { clients: 16, seconds: 8, after: 10, warm: 3 })
 const TARGET_PEAK_MB = 500
 const TARGET_AFTER_MB = 50
@@ -22,7 +32,9 @@ const TARGET_AFTER_MB = 50
 function floodPayloads(bytes: number): Payload[] {
   const image = (n: number) => Buffer.alloc(n, 0x41).fill(Buffer.from([0xff, 0xd8, 0xff, 0xe0]), 0, 4)
   const boundary = 'memory-flood-boundary'
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="flood.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`)
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="flood.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`
+  )
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
   const multipart = Buffer.concat([head, image(bytes - head.length - tail.length), tail])
   // base64 turns 3 bytes into 4: an image of 3/4 of the size makes a body of `bytes`.
@@ -56,14 +68,29 @@ async function floodProcess(): Promise<void> {
   const floodEnd = performance.now() + opts.seconds * 1000
   const hostile = await Promise.all(
     Array.from({ length: opts.clients }, (_, i) =>
-      loopUntil(() => performance.now() >= floodEnd, opts['pause-ms'], () => send(opts['flood-url'], flood[i % 2]!, { timeoutMs: 30_000 }))
+      loopUntil(
+        () => performance.now() >= floodEnd,
+        opts['pause-ms'],
+        () => send(opts['flood-url'], flood[i % 2]!, { timeoutMs: 30_000 })
+      )
     )
   )
   console.log(JSON.stringify({ outcomes: hostile.flat(), lastReplyAfterS: (performance.now() - floodEnd) / 1000 }))
 }
 
 function startFlood(url: string): Promise<{ outcomes: Outcome[]; lastReplyAfterS: number }> {
-  const args = ['--clients', opts.clients, '--body-mb', opts['body-mb'], '--seconds', opts.seconds, '--pause-ms', opts['pause-ms'], '--flood-url', url]
+  const args = [
+    '--clients',
+    opts.clients,
+    '--body-mb',
+    opts['body-mb'],
+    '--seconds',
+    opts.seconds,
+    '--pause-ms',
+    opts['pause-ms'],
+    '--flood-url',
+    url
+  ]
   const child = Bun.spawn([process.execPath, import.meta.path, ...args.map(String)], { stdout: 'pipe', stderr: 'inherit' })
   return new Response(child.stdout).text().then((text) => JSON.parse(text))
 }
@@ -91,7 +118,12 @@ async function main(): Promise<void> {
     const goodDuring = goodOutcomes.filter((o) => o.sentAt >= floodStart && o.sentAt < floodDone)
     const goodAfter = goodOutcomes.filter((o) => o.sentAt >= floodDone)
     const okDuring = goodDuring.filter((o) => o.status === 200)
-    const peak = Math.max(...rss.samples.filter((s) => s.at >= floodStart).map((s) => s.mb).filter((mb) => !Number.isNaN(mb)))
+    const peak = Math.max(
+      ...rss.samples
+        .filter((s) => s.at >= floodStart)
+        .map((s) => s.mb)
+        .filter((mb) => !Number.isNaN(mb))
+    )
     const fivexx = statusesOf([...floodOutcomes, ...goodOutcomes], 500).length
     report(
       `Memory flood: ${opts.clients} clients × ${opts['body-mb']} MB bodies for ${opts.seconds} s, one good client`,
@@ -105,7 +137,10 @@ async function main(): Promise<void> {
         ['good client after the flood', fmtTally(tally(goodAfter))],
         ['5xx (all clients) / server crashed', `${fivexx} / ${crashed ? 'YES' : 'no'}`],
         ['server RSS MB: warm baseline / peak during and after the flood', `${round(warmRss)} / ${round(peak)}`],
-        [`server RSS MB ${opts.after} s after the flood (vs warm)`, `${round(afterRss)} (${afterRss >= warmRss ? '+' : ''}${round(afterRss - warmRss)})`]
+        [
+          `server RSS MB ${opts.after} s after the flood (vs warm)`,
+          `${round(afterRss)} (${afterRss >= warmRss ? '+' : ''}${round(afterRss - warmRss)})`
+        ]
       ],
       [
         `Flood clients pause ${opts['pause-ms']} ms between requests (so the load generator does not spin on fast refusals); the good client sends back to back.`,
@@ -116,7 +151,10 @@ async function main(): Promise<void> {
       [`peak RSS ≤ ${TARGET_PEAK_MB} MB`, peak <= TARGET_PEAK_MB],
       ['no 5xx', fivexx === 0],
       ['no crash', !crashed],
-      ['the good client kept succeeding (≥ 95 % of its requests during the flood, all after)', okDuring.length >= 0.95 * goodDuring.length && goodAfter.length > 0 && goodAfter.every((o) => o.status === 200)],
+      [
+        'the good client kept succeeding (≥ 95 % of its requests during the flood, all after)',
+        okDuring.length >= 0.95 * goodDuring.length && goodAfter.length > 0 && goodAfter.every((o) => o.status === 200)
+      ],
       [`RSS within +${TARGET_AFTER_MB} MB of the warm baseline ${opts.after} s after`, afterRss - warmRss <= TARGET_AFTER_MB]
     ])
   } finally {

@@ -7,8 +7,23 @@
  */
 import { round, summarise } from '../lib/stats'
 import {
-  ensureFetchConcurrency, flags, fmtTally, jpegPayload, latencyCell, measureCapacity, metric, metrics, openLoop,
-  report, rssMb, sampleRss, send, startServer, tally, verdict, type Outcome
+  ensureFetchConcurrency,
+  flags,
+  fmtTally,
+  jpegPayload,
+  latencyCell,
+  measureCapacity,
+  metric,
+  metrics,
+  openLoop,
+  report,
+  rssMb,
+  sampleRss,
+  send,
+  startServer,
+  tally,
+  verdict,
+  type Outcome
 } from './common'
 
 const opts = flags({ duration: 30, factor: 3, baseline: 5, after: 10, 'deadline-ms': 0, quick: false })
@@ -85,20 +100,37 @@ async function main(): Promise<void> {
         ['overload rejected (429)', `${rejected.length} (${round((100 * rejected.length) / Math.max(1, over.length))} %)`],
         ['accepted latency p50 / p99 / max ms', `${latencyCell(ok)} (deadline ${deadlineMs} ms)`],
         ['429 latency p50 / p99 / max ms', latencyCell(rejected)],
-        ['504 deadline_exceeded / other 5xx / transport errors', `${over.filter((o) => o.status === 504).length} / ${fivexx - run.outcomes.filter((o) => o.status === 504).length} / ${transport}`],
+        [
+          '504 deadline_exceeded / other 5xx / transport errors',
+          `${over.filter((o) => o.status === 504).length} / ${fivexx - run.outcomes.filter((o) => o.status === 504).length} / ${transport}`
+        ],
         ['client-side skipped (over in-flight cap)', run.clientSkipped],
-        ['RSS MB: idle / before load / max during overload / end', `${round(rssIdle)} / ${round(rssStart)} / ${round(Math.max(...during))} / ${round(rssMb(server.pid))}`],
-        ['queue skipped (server metric, delta)', metric(after, 'bun_infer_queue_skipped_total') - metric(before, 'bun_infer_queue_skipped_total')],
+        [
+          'RSS MB: idle / before load / max during overload / end',
+          `${round(rssIdle)} / ${round(rssStart)} / ${round(Math.max(...during))} / ${round(rssMb(server.pid))}`
+        ],
+        [
+          'queue skipped (server metric, delta)',
+          metric(after, 'bun_infer_queue_skipped_total') - metric(before, 'bun_infer_queue_skipped_total')
+        ],
         ['after-overload outcomes', fmtTally(tally(post))],
-        ['recovered (every 250 ms bin all-200, p90 ≤ ' + round(limitMs) + ' ms) after', Number.isNaN(recovered) ? 'never' : `${recovered} s`],
+        [
+          'recovered (every 250 ms bin all-200, p90 ≤ ' + round(limitMs) + ' ms) after',
+          Number.isNaN(recovered) ? 'never' : `${recovered} s`
+        ],
         ['from 2 s after: 200 latency p50 / p99 / max ms', latencyCell(postLateOk)],
         ['from 2 s after: throughput', `${round(postLateOk.length / Math.max(0.001, opts.after - 2))} req/s of ${low} offered`]
       ],
-      [`Elapsed after the overload until the last reply: ${round(afterS)} s. Sender: fetch, one request per due tick (5 ms), in-flight cap 3000.`]
+      [
+        `Elapsed after the overload until the last reply: ${round(afterS)} s. Sender: fetch, one request per due tick (5 ms), in-flight cap 3000.`
+      ]
     )
     verdict([
       ['no 5xx other than 504 and no transport errors', fivexx - over.filter((o) => o.status === 504).length === 0 && transport === 0],
-      ['accepted requests met the deadline (no 504, max < deadline)', over.every((o) => o.status !== 504) && ok.every((o) => o.ms < deadlineMs)],
+      [
+        'accepted requests met the deadline (no 504, max < deadline)',
+        over.every((o) => o.status !== 504) && ok.every((o) => o.ms < deadlineMs)
+      ],
       ['429 p99 ≤ 50 ms', rejected.length === 0 || summarise(rejected.map((o) => o.ms)).p99 <= 50],
       ['recovered within 2 s', recovered <= 2]
     ])

@@ -38,7 +38,14 @@ for (const [name, args] of scripts) {
 }
 
 const stamp = new Date().toISOString()
-const text = [`# bun-infer reliability run — ${stamp}`, '', ...sections, '', failed.length ? `Failed: ${failed.join(', ')}` : 'Every check passed.', ''].join('\n\n')
+const text = [
+  `# bun-infer reliability run — ${stamp}`,
+  '',
+  ...sections,
+  '',
+  failed.length ? `Failed: ${failed.join(', ')}` : 'Every check passed.',
+  ''
+].join('\n\n')
 const dir = join(ROOT, 'bench/results')
 mkdirSync(dir, { recursive: true })
 writeFileSync(join(dir, `reliability-${stamp.replaceAll(':', '-')}.md`), text)

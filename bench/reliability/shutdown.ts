@@ -9,7 +9,19 @@
  */
 import { launch } from '../../tools/process/launch'
 import { round } from '../lib/stats'
-import { ensureFetchConcurrency, flags, fmtTally, jpegPayload, measureCapacity, openLoop, report, send, tally, verdict, type Outcome } from './common'
+import {
+  ensureFetchConcurrency,
+  flags,
+  fmtTally,
+  jpegPayload,
+  measureCapacity,
+  openLoop,
+  report,
+  send,
+  tally,
+  verdict,
+  type Outcome
+} from './common'
 
 const opts = flags({ runs: 3, load: 0.9, burst: 64, before: 3, after: 3, 'drain-ms': 10_000, quick: false })
 if (opts.quick) Object.assign(opts, { runs: 1, before: 2, after: 2 })
@@ -31,19 +43,24 @@ interface Run {
 async function oneRun(rate: number): Promise<Run> {
   const payload = await jpegPayload()
   // Info level: the helper finds the port in the 'ready' line, and the 'stopped' line says whether it drained.
-  const server = await launch({ env: { BUN_INFER_DRAIN_TIMEOUT_MS: String(opts['drain-ms']), BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_MAX_CACHE_ENTRIES: '0' } })
+  const server = await launch({
+    env: { BUN_INFER_DRAIN_TIMEOUT_MS: String(opts['drain-ms']), BUN_INFER_LOG_LEVEL: 'info', BUN_INFER_MAX_CACHE_ENTRIES: '0' }
+  })
   try {
     let signalAt = 0
     let exitAt = 0
     const exited = server.proc.exited.then((code) => ((exitAt = performance.now()), code))
     const burst: Promise<Outcome>[] = []
-    const timer = setTimeout(() => {
-      for (let i = 0; i < opts.burst; i++) burst.push(send(server.url, payload))
-      setTimeout(() => {
-        signalAt = performance.now()
-        server.proc.kill('SIGTERM')
-      }, 50)
-    }, opts.before * 1000 - 50)
+    const timer = setTimeout(
+      () => {
+        for (let i = 0; i < opts.burst; i++) burst.push(send(server.url, payload))
+        setTimeout(() => {
+          signalAt = performance.now()
+          server.proc.kill('SIGTERM')
+        }, 50)
+      },
+      opts.before * 1000 - 50
+    )
     const sent: Outcome[] = []
     const loop = await openLoop({
       phases: [{ rate, durationS: opts.before + opts.after, label: 'load' }],
@@ -83,11 +100,16 @@ async function main(): Promise<void> {
   const rate = Math.round(capacity * opts.load)
   const runs: Run[] = []
   for (let i = 0; i < opts.runs; i++) runs.push(await oneRun(rate))
-  const rows: [string, string | number][] = [['capacity (16 conn) / offered rate', `${round(capacity)} / ${rate} req/s + a ${opts.burst}-request burst 50 ms before SIGTERM`]]
+  const rows: [string, string | number][] = [
+    ['capacity (16 conn) / offered rate', `${round(capacity)} / ${rate} req/s + a ${opts.burst}-request burst 50 ms before SIGTERM`]
+  ]
   runs.forEach((r, i) => {
     rows.push(
       [`run ${i + 1}: exit code, SIGTERM → exit`, `${r.exitCode}, ${round(r.drainMs)} ms (drain timeout ${opts['drain-ms']} ms)`],
-      [`run ${i + 1}: in flight at SIGTERM · server's last line`, `${r.inFlightAtSignal} · \`${r.drainedLog.replace(/"time":"[^"]*",/, '')}\``],
+      [
+        `run ${i + 1}: in flight at SIGTERM · server's last line`,
+        `${r.inFlightAtSignal} · \`${r.drainedLog.replace(/"time":"[^"]*",/, '')}\``
+      ],
       [`run ${i + 1}: sent before SIGTERM`, fmtTally(tally(r.beforeSignal))],
       [`run ${i + 1}: sent after SIGTERM`, fmtTally(tally(r.afterSignal))],
       [`run ${i + 1}: admitted and lost (sent before SIGTERM, not 200 / 503 draining)`, count(r.beforeSignal.filter((o) => !clean(o)))],
@@ -101,7 +123,10 @@ async function main(): Promise<void> {
   verdict([
     ['every run exited 0 within the drain timeout', runs.every((r) => r.exitCode === 0 && r.drainMs < opts['drain-ms'])],
     // One sent a few ms before the signal may reach the handler after it: 503 draining is right for it.
-    ['every request sent ≥ 100 ms before SIGTERM got 200', runs.every((r) => r.beforeSignal.every((o) => o.status === 200 || o.sentAt > r.signalAt - 100))],
+    [
+      'every request sent ≥ 100 ms before SIGTERM got 200',
+      runs.every((r) => r.beforeSignal.every((o) => o.status === 200 || o.sentAt > r.signalAt - 100))
+    ],
     ['zero admitted requests lost', runs.every((r) => r.beforeSignal.every(clean))],
     ['every request after SIGTERM clean (503 draining or refused)', runs.every((r) => r.afterSignal.every(clean))]
   ])

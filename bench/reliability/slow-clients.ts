@@ -14,7 +14,22 @@ import { readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { round } from '../lib/stats'
 import type { Payload } from '../lib/payloads'
-import { closedLoop, flags, fmtTally, jpegPayload, latencyCell, metric, metrics, report, rssMb, sampleRss, send, startServer, tally, verdict } from './common'
+import {
+  closedLoop,
+  flags,
+  fmtTally,
+  jpegPayload,
+  latencyCell,
+  metric,
+  metrics,
+  report,
+  rssMb,
+  sampleRss,
+  send,
+  startServer,
+  tally,
+  verdict
+} from './common'
 
 const opts = flags({ tricklers: 64, stallers: 8, nonreaders: 8, seconds: 40, baseline: 8, quick: false })
 if (opts.quick) Object.assign(opts, { tricklers: 16, stallers: 4, nonreaders: 4, seconds: 15, baseline: 4 })
@@ -98,7 +113,13 @@ function bigAnswer(payload: Payload): Payload {
   return { ...payload, imagesPerRequest: 16, body: Buffer.from(text, 'latin1') }
 }
 
-const TCP_STATES: Record<string, string> = { '01': 'ESTABLISHED', '06': 'TIME_WAIT', '08': 'CLOSE_WAIT', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2' }
+const TCP_STATES: Record<string, string> = {
+  '01': 'ESTABLISHED',
+  '06': 'TIME_WAIT',
+  '08': 'CLOSE_WAIT',
+  '04': 'FIN_WAIT1',
+  '05': 'FIN_WAIT2'
+}
 
 /**
  * Client-side TCP sockets to `port` by state, from /proc/net/tcp: CLOSE_WAIT means the server closed the
@@ -135,7 +156,11 @@ const tally2 = (keys: string[]) => keys.reduce<Record<string, number>>((acc, k) 
 function describe(clients: BadClient[]): string {
   const counts: Record<string, number> = {}
   for (const c of clients) {
-    const what = c.status ? `${c.status.replace('HTTP/1.1 ', '')} at ~${Math.round((c.statusAtMs ?? 0) / 1000)} s` : c.closedAtMs !== undefined ? `no answer, ${c.closeHow} at ~${Math.round(c.closedAtMs / 1000)} s` : 'no answer, still open'
+    const what = c.status
+      ? `${c.status.replace('HTTP/1.1 ', '')} at ~${Math.round((c.statusAtMs ?? 0) / 1000)} s`
+      : c.closedAtMs !== undefined
+        ? `no answer, ${c.closeHow} at ~${Math.round(c.closedAtMs / 1000)} s`
+        : 'no answer, still open'
     counts[what] = (counts[what] ?? 0) + 1
   }
   return fmtTally(counts)
@@ -162,24 +187,40 @@ async function main(): Promise<void> {
     rss.stop()
     const socketStates = clientSocketStates(port)
     const stillOpen = bad.filter((c) => c.closedAtMs === undefined)
-    const nonReaders = await drainNonReaders(bad.filter((c) => c.kind === 'nonreader'), 1000)
+    const nonReaders = await drainNonReaders(
+      bad.filter((c) => c.kind === 'nonreader'),
+      1000
+    )
     const m1 = await metrics(server.url)
     const kinds = ['trickler', 'staller', 'nonreader'] as const
-    const answered = (status: string) => metric(m1, 'bun_infer_http_requests_total', { status }) - metric(m0, 'bun_infer_http_requests_total', { status })
+    const answered = (status: string) =>
+      metric(m1, 'bun_infer_http_requests_total', { status }) - metric(m0, 'bun_infer_http_requests_total', { status })
     report(
       `Slow clients: ${opts.tricklers} tricklers, ${opts.stallers} stallers, ${opts.nonreaders} non-readers, ${opts.seconds} s`,
       [
         ['normal clients (4 conn) without bad clients: outcomes', fmtTally(tally(base.outcomes))],
         ['… 200 latency p50 / p99 / max ms, req/s', `${latencyCell(base.outcomes.filter((o) => o.status === 200))}, ${round(base.rps)}`],
         ['normal clients with bad clients: outcomes', fmtTally(tally(during.outcomes))],
-        ['… 200 latency p50 / p99 / max ms, req/s', `${latencyCell(during.outcomes.filter((o) => o.status === 200))}, ${round(during.rps)}`],
+        [
+          '… 200 latency p50 / p99 / max ms, req/s',
+          `${latencyCell(during.outcomes.filter((o) => o.status === 200))}, ${round(during.rps)}`
+        ],
         ...kinds.slice(0, 2).map((k): [string, string] => [`${k}s got`, describe(bad.filter((c) => c.kind === k))]),
         [`non-readers: what was waiting for them after ${opts.seconds} s (read at the end)`, nonReaders],
         ['client sockets to the server at the end, by TCP state', fmtTally(socketStates)],
-        ['connections the server had not closed at the end (trickler / staller / non-reader)', kinds.map((k) => stillOpen.filter((c) => c.kind === k).length).join(' / ')],
-        ['server answers during the phase by status (metric)', ['200', '408', '413', '504', '503', '400'].map((s) => `${s}: ${answered(s)}`).join(', ')],
+        [
+          'connections the server had not closed at the end (trickler / staller / non-reader)',
+          kinds.map((k) => stillOpen.filter((c) => c.kind === k).length).join(' / ')
+        ],
+        [
+          'server answers during the phase by status (metric)',
+          ['200', '408', '413', '504', '503', '400'].map((s) => `${s}: ${answered(s)}`).join(', ')
+        ],
         ['requests in flight at the end (metric)', inFlight],
-        ['RSS MB before / max during / end', `${round(rssBefore)} / ${round(Math.max(...rss.samples.map((s) => s.mb)))} / ${round(rssMb(server.pid))}`]
+        [
+          'RSS MB before / max during / end',
+          `${round(rssBefore)} / ${round(Math.max(...rss.samples.map((s) => s.mb)))} / ${round(rssMb(server.pid))}`
+        ]
       ],
       [
         'Tricklers send 1 byte per 100 ms; stallers half the body then nothing; non-readers send 16 images with top_k=1000 (~1 MB answer) on a paused socket.',
@@ -187,13 +228,19 @@ async function main(): Promise<void> {
       ]
     )
     const p99 = (o: typeof base.outcomes) => {
-      const ms = o.filter((x) => x.status === 200).map((x) => x.ms).sort((a, b) => a - b)
+      const ms = o
+        .filter((x) => x.status === 200)
+        .map((x) => x.ms)
+        .sort((a, b) => a - b)
       return ms[Math.ceil(ms.length * 0.99) - 1] ?? NaN
     }
     verdict([
       ['normal clients: every request 200', during.outcomes.every((o) => o.status === 200)],
       ['normal clients: p99 within 3× the no-bad-client p99 (+20 ms)', p99(during.outcomes) <= 3 * p99(base.outcomes) + 20],
-      ['every trickler and staller was answered or closed by the server', bad.filter((c) => c.kind !== 'nonreader').every((c) => c.status || c.closedAtMs !== undefined)],
+      [
+        'every trickler and staller was answered or closed by the server',
+        bad.filter((c) => c.kind !== 'nonreader').every((c) => c.status || c.closedAtMs !== undefined)
+      ],
       // RFC 9110 §15.5.9: a 408 means the server is closing the connection; one left open lets a slow client hold it forever.
       ['the server closed every trickler and staller connection', stillOpen.every((c) => c.kind === 'nonreader')]
     ])

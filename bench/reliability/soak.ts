@@ -6,7 +6,22 @@
  *   bun bench/reliability/soak.ts [--minutes 10] [--load 0.7] [--warmup 60] [--window 30]
  */
 import { round, summarise } from '../lib/stats'
-import { flags, fmtTally, jpegPayload, latencyCell, measureCapacity, metric, metrics, openLoop, report, sampleRss, send, startServer, tally, verdict } from './common'
+import {
+  flags,
+  fmtTally,
+  jpegPayload,
+  latencyCell,
+  measureCapacity,
+  metric,
+  metrics,
+  openLoop,
+  report,
+  sampleRss,
+  send,
+  startServer,
+  tally,
+  verdict
+} from './common'
 
 const opts = flags({ minutes: 10, load: 0.7, warmup: 60, window: 30 })
 
@@ -41,7 +56,11 @@ async function main(): Promise<void> {
       const last = rss.samples.at(-1)
       process.stderr.write(`  soak: ${rss.samples.length}/${durationS} s, RSS ${last ? round(last.mb) : '?'} MB\n`)
     }, 60_000)
-    const run = await openLoop({ phases: [{ rate, durationS, label: 'soak' }], maxInFlight: 2000, send: () => send(server.url, payload) }).finally(() => {
+    const run = await openLoop({
+      phases: [{ rate, durationS, label: 'soak' }],
+      maxInFlight: 2000,
+      send: () => send(server.url, payload)
+    }).finally(() => {
       clearInterval(progress)
       rss.stop()
     })
@@ -59,17 +78,29 @@ async function main(): Promise<void> {
       ['errors (non-200, transport) / client-side skipped', `${errors} / ${run.clientSkipped}`],
       ['achieved', `${round(ok.length / durationS)} req/s`],
       ['200 latency p50 / p99 / max ms', latencyCell(ok)],
-      [`RSS MB: first ${opts.window} s after ${round(warmupS)} s warm-up (median) → last ${opts.window} s (median)`, `${round(median(first))} → ${round(median(last))}`],
+      [
+        `RSS MB: first ${opts.window} s after ${round(warmupS)} s warm-up (median) → last ${opts.window} s (median)`,
+        `${round(median(first))} → ${round(median(last))}`
+      ],
       ['RSS drift after warm-up', `${round(drift)} %`],
-      ['RSS MB min / max after warm-up, trend', `${round(Math.min(...steady.map((s) => s.mb)))} / ${round(Math.max(...steady.map((s) => s.mb)))}, ${round(slopePerMin(steady))} MB/min`],
-      ['worker restarts / queue skipped', `${metric(m1, 'bun_infer_worker_restarts_total') - metric(m0, 'bun_infer_worker_restarts_total')} / ${metric(m1, 'bun_infer_queue_skipped_total') - metric(m0, 'bun_infer_queue_skipped_total')}`]
+      [
+        'RSS MB min / max after warm-up, trend',
+        `${round(Math.min(...steady.map((s) => s.mb)))} / ${round(Math.max(...steady.map((s) => s.mb)))}, ${round(slopePerMin(steady))} MB/min`
+      ],
+      [
+        'worker restarts / queue skipped',
+        `${metric(m1, 'bun_infer_worker_restarts_total') - metric(m0, 'bun_infer_worker_restarts_total')} / ${metric(m1, 'bun_infer_queue_skipped_total') - metric(m0, 'bun_infer_queue_skipped_total')}`
+      ]
     ]
     // One row per minute: how latency and memory moved.
     for (let m = 0; m < opts.minutes; m++) {
       const from = start + m * 60_000
       const inMin = ok.filter((o) => o.sentAt >= from && o.sentAt < from + 60_000)
       const mem = rss.samples.filter((s) => s.at >= from && s.at < from + 60_000).map((s) => s.mb)
-      rows.push([`minute ${m + 1}: 200s, p50 / p99 / max ms, RSS median MB`, `${inMin.length}, ${latencyCell(inMin)}, ${round(median(mem))}`])
+      rows.push([
+        `minute ${m + 1}: 200s, p50 / p99 / max ms, RSS median MB`,
+        `${inMin.length}, ${latencyCell(inMin)}, ${round(median(mem))}`
+      ])
     }
     report(`Soak: ${opts.load * 100} % of capacity for ${opts.minutes} min`, rows)
     verdict([

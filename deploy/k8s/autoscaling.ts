@@ -5,7 +5,15 @@
  */
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
 import type { PrometheusAdapterRule, ScaledObject } from './custom-resources'
-import { DEPLOYMENT_REF, MAX_REPLICAS, OBJECT_META, PROMETHEUS_URL, QUEUE_DEPTH_QUERY, QUEUE_DEPTH_TARGET_PER_REPLICA, REPLICAS } from './settings'
+import {
+  DEPLOYMENT_REF,
+  MAX_REPLICAS,
+  OBJECT_META,
+  PROMETHEUS_URL,
+  QUEUE_DEPTH_QUERY,
+  QUEUE_DEPTH_TARGET_PER_REPLICA,
+  REPLICAS
+} from './settings'
 
 const QUEUE_METRIC = 'bun_infer_queue_depth'
 

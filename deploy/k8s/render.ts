@@ -37,8 +37,7 @@ function toYaml(object: object): string {
 /** The YAML text of every file, keyed by its path under deploy/. */
 export function renderManifests(): Map<string, string> {
   const out = new Map<string, string>()
-  for (const [path, objects] of Object.entries(files()))
-    out.set(path, HEADER + objects.map(toYaml).join('\n---\n') + '\n')
+  for (const [path, objects] of Object.entries(files())) out.set(path, HEADER + objects.map(toYaml).join('\n---\n') + '\n')
   return out
 }
 

@@ -7,7 +7,7 @@ export interface CachedPrediction {
 /** Serialises a prediction for both tiers (the local tier keeps the string so callers cannot mutate it). */
 export function encodePrediction(value: CachedPrediction): string {
   return JSON.stringify({
-    predictions: value.predictions.map(p => ({ label: p.label, class_index: p.class_index, score: p.score })),
+    predictions: value.predictions.map((p) => ({ label: p.label, class_index: p.class_index, score: p.score })),
     model_version: value.model_version
   })
 }

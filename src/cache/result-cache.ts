@@ -82,7 +82,7 @@ export class ResultCache {
     const text = encodePrediction(value)
     this.local.set(key, text)
     if (!this.shared) return
-    const write = this.shared.set(key, text, this.ttlMs).then(ok => {
+    const write = this.shared.set(key, text, this.ttlMs).then((ok) => {
       if (!ok) this.emit('shared_error')
     })
     this.pendingWrites.add(write)

@@ -51,7 +51,11 @@ export class SharedTier {
   private closed = false
   private inFlight = 0
 
-  constructor(options: SharedTierOptions, private readonly hooks: SharedTierHooks, now: () => number) {
+  constructor(
+    options: SharedTierOptions,
+    private readonly hooks: SharedTierHooks,
+    now: () => number
+  ) {
     this.getTimeoutMs = options.getTimeoutMs ?? 30
     this.keyPrefix = options.keyPrefix ?? 'bun-infer:result:'
     this.maxInFlight = options.maxInFlight ?? 1000
@@ -73,7 +77,7 @@ export class SharedTier {
   async get(key: string): Promise<SharedResult> {
     if (!this.usable() || !this.breaker.allows()) return { kind: 'error' }
     let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<typeof TIMED_OUT>(resolve => {
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), this.getTimeoutMs)
     })
     try {

@@ -80,16 +80,17 @@ export function loadConfig(
   // List settings are comma-separated in the environment.
   for (const [field, schema] of Object.entries(ConfigSchema.properties))
     if (schema.type === 'array' && typeof raw[field] === 'string')
-      raw[field] = (raw[field] as string).split(',').map((s) => s.trim()).filter(Boolean)
+      raw[field] = (raw[field] as string)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
   // Env and flags are strings: convert numbers before checking, so "8080" passes and "80x" does not.
   const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw)) as Record<string, unknown>
   Object.assign(converted, overrides)
   const firstError = Value.Errors(ConfigSchema, converted).First()
   if (firstError) {
     const field = firstError.path.split('/')[1] ?? ''
-    throw new Error(
-      `invalid config ${envName(field)}=${JSON.stringify(converted[field])}: ${firstError.message}`
-    )
+    throw new Error(`invalid config ${envName(field)}=${JSON.stringify(converted[field])}: ${firstError.message}`)
   }
   // Addresses are checked here, so a typo stops the process at startup with the variable's name.
   try {

@@ -30,7 +30,8 @@ export function memoryLimit(read: (path: string) => string | undefined = readOrU
     const text = read(path)
     const bytes = text === undefined ? undefined : parseCgroupLimit(text)
     // A container limit above the host's RAM cannot be reached; the RAM is the real bound then.
-    if (bytes !== undefined) return bytes < hostBytes ? { bytes, source: i === 0 ? 'cgroup v2' : 'cgroup v1' } : { bytes: hostBytes, source: 'os.totalmem' }
+    if (bytes !== undefined)
+      return bytes < hostBytes ? { bytes, source: i === 0 ? 'cgroup v2' : 'cgroup v1' } : { bytes: hostBytes, source: 'os.totalmem' }
   }
   return { bytes: hostBytes, source: 'os.totalmem' }
 }

@@ -1,7 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox'
 
 /** OTEL_TRACES_SAMPLER's values (the OpenTelemetry SDK environment specification). */
-export const TRACES_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio'
+] as const
 
 const Int = (minimum: number, maximum: number, def: number, description: string) =>
   Type.Integer({ minimum, maximum, default: def, description })
@@ -17,14 +24,33 @@ export const ConfigSchema = Type.Object({
   defaultModel: Type.String({ default: 'mobilenetv2', description: 'Model served by POST /v1/predict.' }),
   workers: Int(1, 64, 2, 'Inference worker threads (each holds one session per model).'),
   intraOpThreads: Int(1, 64, 1, 'onnxruntime intra-op threads per session.'),
-  loneIntraOpThreads: Int(0, 64, 0, 'Intra-op threads of a second session per worker and model, used for a batch that starts while no other worker is busy, so a lone request gets every core; 0: one per CPU core; not more than intraOpThreads: no second session.'),
-  intraOpSpinning: Type.Boolean({ default: false, description: "onnxruntime's busy-wait of idle intra-op threads (session.intra_op.allow_spinning, onnxruntime's default on). Off: spare threads sleep and leave the CPU to decoding and the other workers." }),
+  loneIntraOpThreads: Int(
+    0,
+    64,
+    0,
+    'Intra-op threads of a second session per worker and model, used for a batch that starts while no other worker is busy, so a lone request gets every core; 0: one per CPU core; not more than intraOpThreads: no second session.'
+  ),
+  intraOpSpinning: Type.Boolean({
+    default: false,
+    description:
+      "onnxruntime's busy-wait of idle intra-op threads (session.intra_op.allow_spinning, onnxruntime's default on). Off: spare threads sleep and leave the CPU to decoding and the other workers."
+  }),
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
   maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),
-  batchWatchdogMs: Int(0, 600_000, 10_000, 'A batch running longer than this (ms) means a wedged worker: it is terminated and replaced, its batch gets 503 worker_lost. 0 turns the watchdog off.'),
+  batchWatchdogMs: Int(
+    0,
+    600_000,
+    10_000,
+    'A batch running longer than this (ms) means a wedged worker: it is terminated and replaced, its batch gets 503 worker_lost. 0 turns the watchdog off.'
+  ),
   maxQueueImages: Int(1, 1_000_000, 256, 'Images waiting per model before 429 queue_full.'),
-  bodyTimeoutMs: Int(1, 600_000, 10_000, 'A predict body not fully received within this many ms gets 408 body_timeout (slow or stalled clients).'),
+  bodyTimeoutMs: Int(
+    1,
+    600_000,
+    10_000,
+    'A predict body not fully received within this many ms gets 408 body_timeout (slow or stalled clients).'
+  ),
   requestTimeoutMs: Int(1, 600_000, 30_000, 'Default deadline of a predict request, ms. A client header can only shorten it.'),
   maxBodyBytes: Int(1024, 1 << 30, 32 * 1024 * 1024, 'Largest request body, bytes (413 payload_too_large).'),
   maxImageBytes: Int(16, 1 << 30, 16 * 1024 * 1024, 'Largest single encoded image, bytes (413 image_too_large).'),
@@ -50,22 +76,45 @@ export const ConfigSchema = Type.Object({
   apiKeysFile: Type.String({ default: '', description: 'File with one API key per line (# comments allowed), read at startup.' }),
   exemptPaths: Type.Array(Type.String(), {
     default: ['/health', '/metrics', '/docs', '/openapi.json', '/', '/try-it', '/samples'],
-    description: 'Path prefixes served without an API key and outside the rate limit; "/" is the try-it page alone, not a prefix of every path.'
+    description:
+      'Path prefixes served without an API key and outside the rate limit; "/" is the try-it page alone, not a prefix of every path.'
   }),
-  maxInFlightPerClient: Int(0, 1_000_000, 0, 'Predict requests one client (API key, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'),
-  rateLimitPerSecond: Type.Number({ minimum: 0, default: 0, description: 'Requests per second per client (API key, else IP); 0 turns the limit off.' }),
+  maxInFlightPerClient: Int(
+    0,
+    1_000_000,
+    0,
+    'Predict requests one client (API key, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'
+  ),
+  rateLimitPerSecond: Type.Number({
+    minimum: 0,
+    default: 0,
+    description: 'Requests per second per client (API key, else IP); 0 turns the limit off.'
+  }),
   rateLimitBurst: Int(1, 1_000_000, 20, 'Requests a client may send at once before the per-second rate applies.'),
   otlpEndpoint: Type.String({
     default: '',
-    description: 'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, is read too.'
+    description:
+      'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, is read too.'
   }),
-  otlpHeaders: Type.String({ default: '', description: 'Headers sent to the collector, key=value,key2=value2 (OTEL_EXPORTER_OTLP_HEADERS is read too).' }),
-  serviceName: Type.String({ minLength: 1, default: 'bun-infer', description: 'service.name of the spans (OTEL_SERVICE_NAME is read too).' }),
+  otlpHeaders: Type.String({
+    default: '',
+    description: 'Headers sent to the collector, key=value,key2=value2 (OTEL_EXPORTER_OTLP_HEADERS is read too).'
+  }),
+  serviceName: Type.String({
+    minLength: 1,
+    default: 'bun-infer',
+    description: 'service.name of the spans (OTEL_SERVICE_NAME is read too).'
+  }),
   tracesSampler: Type.Union(
     TRACES_SAMPLERS.map((name) => Type.Literal(name)),
     { default: 'parentbased_always_on', description: 'Which requests are traced, as OTEL_TRACES_SAMPLER (read too).' }
   ),
-  tracesSamplerArg: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Ratio for the traceidratio samplers, 0–1 (OTEL_TRACES_SAMPLER_ARG is read too).' }),
+  tracesSamplerArg: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 1,
+    description: 'Ratio for the traceidratio samplers, 0–1 (OTEL_TRACES_SAMPLER_ARG is read too).'
+  }),
   drainTimeoutMs: Int(0, 600_000, 30_000, 'On SIGTERM/SIGINT, how long queued and in-flight requests may take before exit.'),
   enableFaultInjection: Type.Boolean({
     default: false,
@@ -73,15 +122,18 @@ export const ConfigSchema = Type.Object({
   }),
   trustedProxies: Type.Array(Type.String(), {
     default: [],
-    description: 'Proxies (IPs or CIDRs, comma-separated in the env var) whose X-Forwarded-For names the client for the rate limit and the per-client cap. Empty: the socket address is the client and X-Forwarded-For is ignored.'
+    description:
+      'Proxies (IPs or CIDRs, comma-separated in the env var) whose X-Forwarded-For names the client for the rate limit and the per-client cap. Empty: the socket address is the client and X-Forwarded-For is ignored.'
   }),
   reusePort: Type.Boolean({
     default: false,
-    description: 'Listen with SO_REUSEPORT, so several server processes on one host share the port and the kernel spreads connections over them (Linux).'
+    description:
+      'Listen with SO_REUSEPORT, so several server processes on one host share the port and the kernel spreads connections over them (Linux).'
   }),
   instanceId: Type.String({
     default: '',
-    description: 'Name of this replica, sent as the x-served-by response header (which replica answered, behind a load balancer). Empty: no header.'
+    description:
+      'Name of this replica, sent as the x-served-by response header (which replica answered, behind a load balancer). Empty: no header.'
   }),
   repositoryApi: Type.Boolean({
     default: false,

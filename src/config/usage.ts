@@ -9,7 +9,9 @@ const shownDefault = (value: unknown) => (Array.isArray(value) ? value.join(',')
 
 /** `bun src/main.ts --help`: flags, then every environment variable with its default, from the config schema. */
 export function usage(version: string): string {
-  const flags = CLI_FIELDS.map((field) => `  --${kebab(field)} <value>`.padEnd(30) + `${describe(field).description ?? ''} (${envName(field)})`)
+  const flags = CLI_FIELDS.map(
+    (field) => `  --${kebab(field)} <value>`.padEnd(30) + `${describe(field).description ?? ''} (${envName(field)})`
+  )
   const env = Object.keys(ConfigSchema.properties).map((field) => {
     const schema = describe(field)
     return `  ${envName(field)}=${shownDefault(schema.default)}\n      ${schema.description ?? ''}`

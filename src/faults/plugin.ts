@@ -17,7 +17,8 @@ export function faultPlugin(arm: (fault: WorkerFault) => void) {
   return new Elysia({ name: 'faults' }).onBeforeHandle({ as: 'global' }, ({ request }) => {
     const fault = request.headers.get(FAULT_HEADER)
     if (fault === null) return
-    if (!(FAULTS as readonly string[]).includes(fault)) throw new AppError('validation_failed', `${FAULT_HEADER} must be one of ${FAULTS.join(', ')}`)
+    if (!(FAULTS as readonly string[]).includes(fault))
+      throw new AppError('validation_failed', `${FAULT_HEADER} must be one of ${FAULTS.join(', ')}`)
     if (fault === 'internal') throw new Error(`injected fault at ${import.meta.path}`)
     if (fault === 'gc') Bun.gc(true)
     else arm(fault as WorkerFault)

@@ -63,7 +63,10 @@ export function decodeBase64Image(value: string, index: number, limits: BodyLimi
   const dataUrl = DATA_URL.exec(value)
   if (dataUrl) {
     if (!dataUrl[1]!.toLowerCase().startsWith('image/'))
-      throw new AppError('unsupported_image_format', `image ${index} is a data: URL of type ${JSON.stringify(dataUrl[1]!.slice(0, 64))}, not image/*`)
+      throw new AppError(
+        'unsupported_image_format',
+        `image ${index} is a data: URL of type ${JSON.stringify(dataUrl[1]!.slice(0, 64))}, not image/*`
+      )
     if (dataUrl[2] !== ';base64') throw new AppError('malformed_request', `image ${index}: data: URL must be ;base64`)
     payload = value.slice(dataUrl[0].length)
   }
@@ -80,7 +83,8 @@ export function decodeBase64Image(value: string, index: number, limits: BodyLimi
 
 async function parseJson(bytes: Uint8Array, limits: BodyLimits): Promise<PredictInput> {
   // Checked before parsing: JSON.parse of a million nested brackets costs tens of MB; no valid body nests past 3.
-  if (jsonNestsDeeperThan(bytes, MAX_JSON_DEPTH)) throw new AppError('malformed_request', `the JSON nests deeper than ${MAX_JSON_DEPTH} levels`)
+  if (jsonNestsDeeperThan(bytes, MAX_JSON_DEPTH))
+    throw new AppError('malformed_request', `the JSON nests deeper than ${MAX_JSON_DEPTH} levels`)
   // JSON is UTF-8 (RFC 8259); Response.json() would replace bad bytes with U+FFFD and make a confusing 422.
   if (!isUtf8(bytes)) throw new AppError('malformed_request', 'the body is not valid UTF-8')
   let body: unknown
@@ -104,11 +108,19 @@ async function parseJson(bytes: Uint8Array, limits: BodyLimits): Promise<Predict
 
 /** Parses a predict body (multipart or JSON) into raw image bytes; throws AppError for every client mistake. */
 /** `signal` aborts reading the body (the body timeout); its reason is what the caller sees. A chunked body grows `reservation` as it arrives. */
-export async function parsePredictBody(request: Request, limits: BodyLimits, signal?: AbortSignal, reservation?: Reservation): Promise<PredictInput> {
+export async function parsePredictBody(
+  request: Request,
+  limits: BodyLimits,
+  signal?: AbortSignal,
+  reservation?: Reservation
+): Promise<PredictInput> {
   const contentType = request.headers.get('content-type') ?? ''
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase()
   if (mediaType !== 'multipart/form-data' && mediaType !== 'application/json')
-    throw new AppError('unsupported_media_type', `Content-Type must be multipart/form-data or application/json, got ${JSON.stringify(mediaType.slice(0, 64) || '(none)')}`)
+    throw new AppError(
+      'unsupported_media_type',
+      `Content-Type must be multipart/form-data or application/json, got ${JSON.stringify(mediaType.slice(0, 64) || '(none)')}`
+    )
   const bytes = await readBodyLimited(request, limits.maxBodyBytes, signal, reservation)
   if (bytes.length === 0) throw new AppError('malformed_request', 'the body is empty')
   return mediaType === 'application/json' ? parseJson(bytes, limits) : parseMultipartBody(bytes, contentType, limits)

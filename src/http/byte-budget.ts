@@ -156,8 +156,12 @@ export class ByteBudget {
 /** The 429 for a body that does not fit: before any of it is read, and the connection closes so the client stops sending. */
 export function budgetFull(bytes: number | undefined): AppError {
   const what = bytes === undefined ? 'this chunked body' : `a body of ${bytes} bytes`
-  return new AppError('body_budget_full', `the server is receiving too many bytes at once to take ${what}; retry after the Retry-After header`, {
-    retryAfterSeconds: 1,
-    headers: { connection: 'close' }
-  })
+  return new AppError(
+    'body_budget_full',
+    `the server is receiving too many bytes at once to take ${what}; retry after the Retry-After header`,
+    {
+      retryAfterSeconds: 1,
+      headers: { connection: 'close' }
+    }
+  )
 }

@@ -29,7 +29,12 @@ export function admitBody(budget: ByteBudget, request: Request, maxBodyBytes: nu
  * one (chunked) they are counted as they stream in, and each chunk must also fit in `reservation`, the
  * request's share of the global body budget (429 body_budget_full and the connection closes when not).
  */
-export async function readBodyLimited(request: Request, limit: number, signal?: AbortSignal, reservation?: Reservation): Promise<Uint8Array> {
+export async function readBodyLimited(
+  request: Request,
+  limit: number,
+  signal?: AbortSignal,
+  reservation?: Reservation
+): Promise<Uint8Array> {
   const header = request.headers.get('content-length')
   if (header !== null && Number(header) > limit)
     throw new AppError('payload_too_large', `body is ${header} bytes; the limit is ${limit}`, { headers: { connection: 'close' } })

@@ -31,7 +31,8 @@ function firstMismatch(session: SessionInterface, model: WorkerModel): [string, 
   if (input?.isTensor && input.type !== undefined && input.shape) {
     const { datatype, layout } = model.input
     if (input.type !== datatype) return ['input.datatype', `manifest says ${datatype}, graph input "${input.name}" is ${input.type}`]
-    if (input.shape.length !== 4) return ['input', `graph input "${input.name}" has rank ${input.shape.length} ${show(input.shape)}, expected 4 (N + image)`]
+    if (input.shape.length !== 4)
+      return ['input', `graph input "${input.name}" has rank ${input.shape.length} ${show(input.shape)}, expected 4 (N + image)`]
     const dims = input.shape.slice(1)
     if (!fits(dims, imageShape(model.input))) {
       const other = layout === 'NCHW' ? 'NHWC' : 'NCHW'
@@ -41,7 +42,8 @@ function firstMismatch(session: SessionInterface, model: WorkerModel): [string, 
   }
   const output = session.outputMetadata.find((m) => m.name === model.outputName)
   if (output?.isTensor && output.type !== undefined && output.shape) {
-    if (output.type !== 'float32') return ['output.name', `graph output "${output.name}" is ${output.type}; only float32 scores are supported`]
+    if (output.type !== 'float32')
+      return ['output.name', `graph output "${output.name}" is ${output.type}; only float32 scores are supported`]
     const classAxis = output.shape[1]
     if (output.shape.length !== 2 || (typeof classAxis === 'number' && classAxis !== model.classes))
       return ['output.classes', `manifest says ${model.classes} classes, graph output "${output.name}" is ${show(output.shape)}`]

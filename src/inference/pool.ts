@@ -206,7 +206,8 @@ export class WorkerPool implements BatchRunner {
     if (!job || job.id !== message.jobId) return
     clearTimeout(job.timer)
     slot.job = undefined
-    if (message.type === 'result') job.resolve({ output: message.output, inferenceMs: message.inferenceMs, intraOpThreads: message.intraOpThreads })
+    if (message.type === 'result')
+      job.resolve({ output: message.output, inferenceMs: message.inferenceMs, intraOpThreads: message.intraOpThreads })
     else job.reject(new Error(`inference failed: ${message.message}`))
     this.notifyIdle()
   }

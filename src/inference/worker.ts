@@ -60,7 +60,9 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   // A float tensor arrives already in the graph's layout (the /v2 tensor input); RGB bytes are converted here.
   const data = message.input instanceof Float32Array ? message.input : tensors.build(message.input)
   const shape = [message.batchSize, ...imageShape(model.input)]
-  const feeds = { [model.inputName]: data instanceof Float32Array ? new ort.Tensor('float32', data, shape) : new ort.Tensor('uint8', data, shape) }
+  const feeds = {
+    [model.inputName]: data instanceof Float32Array ? new ort.Tensor('float32', data, shape) : new ort.Tensor('uint8', data, shape)
+  }
   const results = await session.run(feeds, [model.outputName])
   const scores = results[model.outputName]!.data as Float32Array
   if (scores.length !== message.batchSize * model.classes)

@@ -5,6 +5,8 @@ import { discoverModels, type ModelCatalog } from './registry'
 export function loadCatalog(config: Readonly<Config>): ModelCatalog {
   const catalog = discoverModels(config.modelsDir, config)
   if (!catalog.has(config.defaultModel))
-    throw new Error(`BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
+    throw new Error(
+      `BUN_INFER_DEFAULT_MODEL: no model "${config.defaultModel}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`
+    )
   return catalog
 }

@@ -20,7 +20,10 @@ export const ManifestSchema = Type.Object(
         description: 'Element type of the graph input; uint8 models take raw pixel values (no normalisation).'
       }),
       layout: Type.Union([Type.Literal('NCHW'), Type.Literal('NHWC')], { description: 'Axis order of the graph input.' }),
-      channelOrder: Type.Union([Type.Literal('RGB'), Type.Literal('BGR')], { default: 'RGB', description: 'Channel order the graph expects.' }),
+      channelOrder: Type.Union([Type.Literal('RGB'), Type.Literal('BGR')], {
+        default: 'RGB',
+        description: 'Channel order the graph expects.'
+      }),
       channels: Type.Literal(3),
       height: Type.Integer({ minimum: 8, maximum: 4096 }),
       width: Type.Integer({ minimum: 8, maximum: 4096 })
@@ -33,8 +36,13 @@ export const ManifestSchema = Type.Object(
       classes: Type.Integer({ minimum: 1, description: 'Length of the class axis; must match the labels.' })
     }),
     preprocessing: Type.Object({
-      resizeShorterSide: Type.Integer({ minimum: 8, description: 'Pixels; the shorter side is scaled to this, then centre-cropped to input height × width.' }),
-      kernel: Type.Union([Type.Literal('nearest'), Type.Literal('linear'), Type.Literal('cubic'), Type.Literal('lanczos3')], { default: 'lanczos3' }),
+      resizeShorterSide: Type.Integer({
+        minimum: 8,
+        description: 'Pixels; the shorter side is scaled to this, then centre-cropped to input height × width.'
+      }),
+      kernel: Type.Union([Type.Literal('nearest'), Type.Literal('linear'), Type.Literal('cubic'), Type.Literal('lanczos3')], {
+        default: 'lanczos3'
+      }),
       // All three or none: none means the graph takes raw 0–255 values (it normalises itself, or is uint8).
       scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Pixel values are divided by this first (255 → [0,1]).' })),
       mean: Type.Optional(Triple('Per-channel mean in RGB order (whatever channelOrder is), subtracted after scaling.')),
@@ -43,7 +51,11 @@ export const ManifestSchema = Type.Object(
     labels: Type.String({ description: 'Labels file beside model.json: a JSON array of strings, or one label per line.' }),
     batching: Type.Object({
       maxBatchSize: Type.Integer({ minimum: 1, maximum: 1024, description: 'Largest batch the graph accepts (1 for a fixed batch dim).' }),
-      maxBatchDelayMs: Type.Integer({ minimum: 0, maximum: 10_000, description: 'Longest a partial batch waits for company, counted from its oldest request.' })
+      maxBatchDelayMs: Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description: 'Longest a partial batch waits for company, counted from its oldest request.'
+      })
     }),
     license: Type.Optional(Type.String())
   },
@@ -53,7 +65,9 @@ export const ManifestSchema = Type.Object(
 export type Manifest = Static<typeof ManifestSchema>
 
 /** (x / scale − mean) / std per RGB channel, or undefined when the graph takes raw pixel values. */
-export function normalisationOf(manifest: Manifest): { scale: number; mean: [number, number, number]; std: [number, number, number] } | undefined {
+export function normalisationOf(
+  manifest: Manifest
+): { scale: number; mean: [number, number, number]; std: [number, number, number] } | undefined {
   const { scale, mean, std } = manifest.preprocessing
   return scale !== undefined && mean && std ? { scale, mean, std } : undefined
 }
@@ -62,7 +76,8 @@ export function normalisationOf(manifest: Manifest): { scale: number; mean: [num
 function crossFieldError(manifest: Manifest): [string, string] | undefined {
   const { scale, mean, std } = manifest.preprocessing
   const present = [scale, mean, std].filter((v) => v !== undefined).length
-  if (present !== 0 && present !== 3) return ['preprocessing', 'scale, mean and std come together (all three, or none for raw pixel values)']
+  if (present !== 0 && present !== 3)
+    return ['preprocessing', 'scale, mean and std come together (all three, or none for raw pixel values)']
   if (present === 3 && manifest.input.datatype === 'uint8')
     return ['preprocessing.scale', 'a uint8 input takes raw pixel values: leave out scale, mean and std']
   return undefined

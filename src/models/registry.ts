@@ -71,7 +71,10 @@ export class ModelCatalog {
     if (version === undefined) return entry.versions.find((v) => v.version === entry.defaultVersion)!
     const spec = /^[1-9][0-9]{0,8}$/.test(version) ? entry.versions.find((v) => v.version === Number(version)) : undefined
     if (!spec)
-      throw new AppError('model_version_not_found', `model ${name} has no version ${JSON.stringify(version.slice(0, 32))} (has ${entry.versions.map((v) => v.version).join(', ')})`)
+      throw new AppError(
+        'model_version_not_found',
+        `model ${name} has no version ${JSON.stringify(version.slice(0, 32))} (has ${entry.versions.map((v) => v.version).join(', ')})`
+      )
     return spec
   }
 
@@ -86,8 +89,7 @@ function readLabels(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   if (file.endsWith('.json')) {
     const parsed: unknown = JSON.parse(text)
-    if (!Array.isArray(parsed) || !parsed.every((l) => typeof l === 'string'))
-      throw new Error(`${file}: must be a JSON array of strings`)
+    if (!Array.isArray(parsed) || !parsed.every((l) => typeof l === 'string')) throw new Error(`${file}: must be a JSON array of strings`)
     return parsed
   }
   return text.split(/\r?\n/).filter((line) => line.trim() !== '')
@@ -103,8 +105,7 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
   }
   const manifest = validateManifest(parsed, manifestFile)
   const folder = dir.split('/').pop()!
-  if (manifest.name !== folder)
-    throw new Error(`${manifestFile}: field "name": "${manifest.name}" must equal its folder name "${folder}"`)
+  if (manifest.name !== folder) throw new Error(`${manifestFile}: field "name": "${manifest.name}" must equal its folder name "${folder}"`)
 
   // Every numbered folder holding a model.onnx is a version; the highest is the default unless pinned.
   const versions = readdirSync(dir)
@@ -112,7 +113,8 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
     .map(Number)
     .sort((a, b) => a - b)
   for (const v of versions)
-    if (!existsSync(join(dir, String(v), 'model.onnx'))) throw new Error(`${join(dir, String(v), 'model.onnx')}: missing (version folder ${v} of ${manifest.name})`)
+    if (!existsSync(join(dir, String(v), 'model.onnx')))
+      throw new Error(`${join(dir, String(v), 'model.onnx')}: missing (version folder ${v} of ${manifest.name})`)
   const defaultVersion = manifest.version ?? versions.at(-1)
   if (defaultVersion === undefined || !versions.includes(defaultVersion))
     throw new Error(`${manifestFile}: field "version": no version folder ${defaultVersion ?? '(any)'} with a model.onnx in ${dir}`)
@@ -152,7 +154,8 @@ export function loadModelFolder(modelsDir: string, name: string, overrides: Batc
   const dir = resolve(root, name)
   if (!MODEL_NAME.test(name) || name.includes('..') || dir !== join(root, name))
     throw new AppError('model_not_found', `${JSON.stringify(name.slice(0, 64))} is not a model folder name`)
-  if (!existsSync(join(dir, 'model.json'))) throw new AppError('model_not_found', `no model folder ${JSON.stringify(name)} in the repository`)
+  if (!existsSync(join(dir, 'model.json')))
+    throw new AppError('model_not_found', `no model folder ${JSON.stringify(name)} in the repository`)
   return loadOne(dir, overrides)[1]
 }
 

@@ -75,7 +75,8 @@ export class ModelRepository {
   /** Unloads a model: no new requests, the accepted ones finish, then its sessions are freed. */
   unload(name: string): Promise<void> {
     return this.serially(async () => {
-      if (name === this.options.defaultModel) throw new AppError('repository_refused', `${name} is the default model (BUN_INFER_DEFAULT_MODEL); it stays loaded`)
+      if (name === this.options.defaultModel)
+        throw new AppError('repository_refused', `${name} is the default model (BUN_INFER_DEFAULT_MODEL); it stays loaded`)
       this.catalog.resolve(name) // 404 for an unknown name
       const entry = this.catalog.remove(name)!
       const keys = queueKeys(entry.versions)
@@ -94,7 +95,13 @@ export class ModelRepository {
 }
 
 function queueConfig(spec: ModelSpec) {
-  return { maxBatchSize: spec.maxBatchSize, maxBatchDelayMs: spec.maxBatchDelayMs, inputElements: spec.inputElements, outputElements: spec.manifest.output.classes }
+  return {
+    maxBatchSize: spec.maxBatchSize,
+    maxBatchDelayMs: spec.maxBatchDelayMs,
+    inputElements: spec.inputElements,
+    outputElements: spec.manifest.output.classes
+  }
 }
 
-const queueKeys = (specs: readonly ModelSpec[]) => specs.flatMap((spec) => (hasTensorQueue(spec) ? [spec.key, tensorQueueKey(spec)] : [spec.key]))
+const queueKeys = (specs: readonly ModelSpec[]) =>
+  specs.flatMap((spec) => (hasTensorQueue(spec) ? [spec.key, tensorQueueKey(spec)] : [spec.key]))

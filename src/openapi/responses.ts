@@ -37,7 +37,9 @@ function headersFor(status: number, isPredict: boolean): Json {
 }
 
 const codesWithStatus = (status: number) =>
-  (Object.entries(ERROR_CATALOGUE) as Array<[ErrorCode, { status: number; description: string }]>).filter(([, entry]) => entry.status === status)
+  (Object.entries(ERROR_CATALOGUE) as Array<[ErrorCode, { status: number; description: string }]>).filter(
+    ([, entry]) => entry.status === status
+  )
 
 /** One named example per error code that this status can carry. */
 function errorExamples(status: number): Json {

@@ -48,7 +48,15 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
 }
 
 function isExif(bytes: Uint8Array, start: number, length: number): boolean {
-  return length >= 6 && bytes[start] === 0x45 && bytes[start + 1] === 0x78 && bytes[start + 2] === 0x69 && bytes[start + 3] === 0x66 && bytes[start + 4] === 0 && bytes[start + 5] === 0
+  return (
+    length >= 6 &&
+    bytes[start] === 0x45 &&
+    bytes[start + 1] === 0x78 &&
+    bytes[start + 2] === 0x69 &&
+    bytes[start + 3] === 0x66 &&
+    bytes[start + 4] === 0 &&
+    bytes[start + 5] === 0
+  )
 }
 
 const UNSURE = -1

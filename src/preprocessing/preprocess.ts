@@ -42,8 +42,7 @@ export class Preprocessor {
     if (bytes.length > this.limits.maxImageBytes)
       throw new AppError('image_too_large', `image is ${bytes.length} bytes; the limit is ${this.limits.maxImageBytes}`)
     const format = sniffImageFormat(bytes)
-    if (!format)
-      throw new AppError('unsupported_image_format', 'not a supported image; send JPEG, PNG, WebP, GIF, AVIF or TIFF')
+    if (!format) throw new AppError('unsupported_image_format', 'not a supported image; send JPEG, PNG, WebP, GIF, AVIF or TIFF')
 
     const { input, preprocessing } = this.model.manifest
     // failOn 'error' rejects truncated files instead of returning grey pixels; limitInputPixels is

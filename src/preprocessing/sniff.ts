@@ -19,8 +19,7 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   // ISO-BMFF: [size][ftyp][major brand]...; AVIF declares avif/avis as major or compatible brand.
   if (ascii(bytes, 4, 'ftyp')) {
     const boxSize = Math.min(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0), bytes.length, 256)
-    for (let offset = 8; offset + 4 <= boxSize; offset += 4)
-      if (ascii(bytes, offset, 'avif') || ascii(bytes, offset, 'avis')) return 'avif'
+    for (let offset = 8; offset + 4 <= boxSize; offset += 4) if (ascii(bytes, offset, 'avif') || ascii(bytes, offset, 'avis')) return 'avif'
   }
   return undefined
 }

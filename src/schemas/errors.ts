@@ -4,7 +4,10 @@ import { ERROR_CATALOGUE } from '../errors'
 export const ErrorResponse = t.Object(
   {
     error: t.Object({
-      code: t.Union(Object.keys(ERROR_CATALOGUE).map((code) => t.Literal(code)), { description: 'Stable, machine-readable code.' }),
+      code: t.Union(
+        Object.keys(ERROR_CATALOGUE).map((code) => t.Literal(code)),
+        { description: 'Stable, machine-readable code.' }
+      ),
       message: t.String({ description: 'For humans; may change between versions.' }),
       request_id: t.String()
     })

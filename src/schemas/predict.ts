@@ -36,27 +36,36 @@ export const PredictMultipartBody = Type.Object(
 // Responses use TypeBox's own Integer: Elysia's t.Integer is a transform (it accepts numeric strings), and a
 // response schema with a transform makes Elysia run TypeBox's slow Value.Encode on every answer (about 100×
 // the cost of the compiled check it runs otherwise; issue 13).
-export const Prediction = t.Object({
-  label: t.String({ examples: ['Egyptian Mau'] }),
-  class_index: Type.Integer({ examples: [285] }),
-  score: t.Number({ description: 'Probability in [0,1] (softmax of the logits).', examples: [0.66] })
-}, { $id: '#/components/schemas/Prediction' })
+export const Prediction = t.Object(
+  {
+    label: t.String({ examples: ['Egyptian Mau'] }),
+    class_index: Type.Integer({ examples: [285] }),
+    score: t.Number({ description: 'Probability in [0,1] (softmax of the logits).', examples: [0.66] })
+  },
+  { $id: '#/components/schemas/Prediction' }
+)
 
-export const PredictResponse = t.Object({
-  model: t.String({ examples: ['mobilenetv2'] }),
-  model_version: t.String({ examples: ['1'] }),
-  predictions: t.Array(t.Array(Prediction), { description: 'One list per image, in request order.' }),
-  metadata: t.Object({
-    request_id: t.String(),
-    preprocess_ms: t.Number({ description: 'Decode + resize + normalise, all images (wall clock, in parallel).' }),
-    queue_ms: t.Number({ description: 'Longest wait of any image between queueing and dispatch.' }),
-    inference_ms: t.Number({ description: 'Longest session.run of the batches this request ran in.' }),
-    batch_size: Type.Integer({ description: 'Largest batch any of its images ran in.' }),
-    batch_sizes: t.Array(Type.Integer(), { description: 'The batch size each image ran in, in order (0: answered from the cache).' }),
-    cached: t.Boolean({ description: 'Every image was answered from the result cache (no worker touched).' }),
-    cached_images: Type.Integer({ description: 'How many images were answered from the result cache.' })
-  }, { $id: '#/components/schemas/PredictionMetadata' })
-}, { $id: '#/components/schemas/PredictionResponse' })
+export const PredictResponse = t.Object(
+  {
+    model: t.String({ examples: ['mobilenetv2'] }),
+    model_version: t.String({ examples: ['1'] }),
+    predictions: t.Array(t.Array(Prediction), { description: 'One list per image, in request order.' }),
+    metadata: t.Object(
+      {
+        request_id: t.String(),
+        preprocess_ms: t.Number({ description: 'Decode + resize + normalise, all images (wall clock, in parallel).' }),
+        queue_ms: t.Number({ description: 'Longest wait of any image between queueing and dispatch.' }),
+        inference_ms: t.Number({ description: 'Longest session.run of the batches this request ran in.' }),
+        batch_size: Type.Integer({ description: 'Largest batch any of its images ran in.' }),
+        batch_sizes: t.Array(Type.Integer(), { description: 'The batch size each image ran in, in order (0: answered from the cache).' }),
+        cached: t.Boolean({ description: 'Every image was answered from the result cache (no worker touched).' }),
+        cached_images: Type.Integer({ description: 'How many images were answered from the result cache.' })
+      },
+      { $id: '#/components/schemas/PredictionMetadata' }
+    )
+  },
+  { $id: '#/components/schemas/PredictionResponse' }
+)
 
 /**
  * OpenAPI requestBody for the predict routes: two media types with their own schemas, which Elysia's
@@ -64,8 +73,7 @@ export const PredictResponse = t.Object({
  */
 export const predictRequestBodyDoc = {
   required: true,
-  description:
-    'multipart/form-data with one or more `image` files, or JSON with base64 `image` / `images`. Optional `top_k`.',
+  description: 'multipart/form-data with one or more `image` files, or JSON with base64 `image` / `images`. Optional `top_k`.',
   content: {
     'multipart/form-data': { schema: PredictMultipartBody },
     'application/json': { schema: PredictJsonBody, example: { image: 'data:image/jpeg;base64,/9j/4AAQ...', top_k: 3 } }

@@ -31,7 +31,10 @@ export class Tracing {
   /** Kept apart from `spans`: a log line written after shutdown ended the span still names its trace. */
   private readonly traceIds = new WeakMap<Request, string>()
 
-  constructor(private readonly provider: TracerProvider, version: string) {
+  constructor(
+    private readonly provider: TracerProvider,
+    version: string
+  ) {
     this.tracer = provider.getTracer('bun-infer', version)
   }
 
@@ -57,7 +60,11 @@ export class Tracing {
     span.setAttributes(attributes)
     const parent = trace.setSpan(context.active(), span)
     let at = startedAt
-    for (const [name, ms] of [['preprocess', timings.preprocessMs], ['queue', timings.queueMs], ['inference', timings.inferenceMs]] as const) {
+    for (const [name, ms] of [
+      ['preprocess', timings.preprocessMs],
+      ['queue', timings.queueMs],
+      ['inference', timings.inferenceMs]
+    ] as const) {
       this.tracer.startSpan(name, { startTime: epochMs(at) }, parent).end(epochMs(at + ms))
       at += ms
     }

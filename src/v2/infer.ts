@@ -14,7 +14,9 @@ import type { StageTimings } from '../tracing/tracing'
 export type V2Service = Pick<Predictor, 'checkBeforeBody' | 'predict' | 'scores' | 'submitTensors'>
 
 /** What the model answered: every score of every image, or (classification only) each image's top classes; and when. */
-export type ModelAnswer = ({ kind: 'scores'; results: readonly ImageResult[] } | { kind: 'top'; predictions: Prediction[][] }) & { timings: StageTimings }
+export type ModelAnswer = ({ kind: 'scores'; results: readonly ImageResult[] } | { kind: 'top'; predictions: Prediction[][] }) & {
+  timings: StageTimings
+}
 
 /** The stages of a request, as /v1 reports them: the slowest image's queue and inference time. */
 const timingsOf = (results: readonly ImageResult[], preprocessMs: number): StageTimings => ({
@@ -65,13 +67,19 @@ export async function runModel(
  * [N, classes], or with `classification: k` the extension's BYTES [N, k] of "score:index:label", scores
  * as the model output them (as Triton does: it classifies the output tensor itself, no softmax).
  */
-export function toOutputTensors(spec: ModelSpec, answer: ModelAnswer, outputs: readonly RequestedOutput[], binaryByDefault: boolean): OutputTensor[] {
+export function toOutputTensors(
+  spec: ModelSpec,
+  answer: ModelAnswer,
+  outputs: readonly RequestedOutput[],
+  binaryByDefault: boolean
+): OutputTensor[] {
   const classes = spec.manifest.output.classes
   return outputs.map(({ name, binaryData, classification }) => {
     const binary = binaryData ?? binaryByDefault
     if (classification) {
       const k = Math.min(classification, classes)
-      const tops = answer.kind === 'top' ? answer.predictions.map((p) => p.slice(0, k)) : answer.results.map((r) => topK(r.scores, k, spec.labels))
+      const tops =
+        answer.kind === 'top' ? answer.predictions.map((p) => p.slice(0, k)) : answer.results.map((r) => topK(r.scores, k, spec.labels))
       return { name, datatype: 'BYTES', shape: [tops.length, k], data: tops.flatMap(classificationStrings), binary }
     }
     if (answer.kind !== 'scores') throw new Error('raw output requested but only top classes were computed (runModel bug)')

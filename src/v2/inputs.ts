@@ -26,19 +26,24 @@ export function toModelInput(spec: ModelSpec, inputs: readonly RequestInput[], l
     throw new AppError('too_many_images', `input "${input.name}" holds ${count} images; the limit is ${limits.maxImagesPerRequest}`)
   if (input.name === imageInput.name) {
     if (input.datatype !== 'BYTES' || input.shape.length !== 1 || count < 1)
-      throw new V2Error(`input "${input.name}": expected BYTES [N] (one encoded image per element, N ≥ 1), got ${input.datatype} ${showShape(input.shape)}`)
+      throw new V2Error(
+        `input "${input.name}": expected BYTES [N] (one encoded image per element, N ≥ 1), got ${input.datatype} ${showShape(input.shape)}`
+      )
     const elements = input.data as Uint8Array[]
     // In JSON an element is text, so it carries the image in base64 (a data: URL too); in binary, the file bytes.
     const images = input.binary ? elements : elements.map((e, i) => decodeBase64Image(new TextDecoder().decode(e), i, limits))
     for (const image of images)
-      if (image.length > limits.maxImageBytes) throw new AppError('image_too_large', `an image is ${image.length} bytes; the limit is ${limits.maxImageBytes}`)
+      if (image.length > limits.maxImageBytes)
+        throw new AppError('image_too_large', `an image is ${image.length} bytes; the limit is ${limits.maxImageBytes}`)
     return { kind: 'images', images }
   }
   if (input.name !== tensorInput.name)
     throw new V2Error(`model ${spec.name} has no input "${input.name.slice(0, 64)}" (inputs: "${tensorInput.name}", "${imageInput.name}")`)
   const expected = [count, ...tensorInput.imageShape]
   if (input.datatype !== tensorInput.datatype || input.shape.length !== 4 || count < 1 || input.shape.some((d, i) => d !== expected[i]))
-    throw new V2Error(`input "${input.name}": expected ${tensorInput.datatype} ${showShape(['N', ...tensorInput.imageShape])} with N ≥ 1, got ${input.datatype} ${showShape(input.shape)}`)
+    throw new V2Error(
+      `input "${input.name}": expected ${tensorInput.datatype} ${showShape(['N', ...tensorInput.imageShape])} with N ≥ 1, got ${input.datatype} ${showShape(input.shape)}`
+    )
   const perImage = elementCount(tensorInput.imageShape)
   const data = input.data as Float32Array | Uint8Array
   const tensors = Array.from({ length: count }, (_, i) => data.subarray(i * perImage, (i + 1) * perImage))

@@ -44,7 +44,9 @@ export const HEADER_LENGTH = 'inference-header-content-length'
 export function parseInferRequest(body: Uint8Array, headerLength: string | null): InferRequest {
   const jsonLength = headerLength === null ? body.length : Number(headerLength)
   if (!Number.isInteger(jsonLength) || jsonLength < 0 || jsonLength > body.length)
-    throw new V2Error(`Inference-Header-Content-Length ${JSON.stringify(headerLength)} is not a byte count within the ${body.length}-byte body`)
+    throw new V2Error(
+      `Inference-Header-Content-Length ${JSON.stringify(headerLength)} is not a byte count within the ${body.length}-byte body`
+    )
   const json = parseJson(body.subarray(0, jsonLength))
   const binary = body.subarray(jsonLength)
   let offset = 0
@@ -52,7 +54,9 @@ export function parseInferRequest(body: Uint8Array, headerLength: string | null)
     const size = input.parameters?.binary_data_size
     if (size === undefined) return jsonInput(input)
     if (!Number.isInteger(size) || (size as number) < 0 || offset + (size as number) > binary.length)
-      throw new V2Error(`input "${input.name}": binary_data_size ${JSON.stringify(size)} does not fit the ${binary.length - offset} bytes of binary data left`)
+      throw new V2Error(
+        `input "${input.name}": binary_data_size ${JSON.stringify(size)} does not fit the ${binary.length - offset} bytes of binary data left`
+      )
     const decoded = binaryInput(input, binary.subarray(offset, offset + (size as number)))
     offset += size as number
     return decoded
@@ -79,13 +83,17 @@ function parseJson(bytes: Uint8Array): InferRequestJson {
 }
 
 function checkedDatatype(input: { name: string; datatype: string }): V2Datatype {
-  if (!isV2Datatype(input.datatype)) throw new V2Error(`input "${input.name}": datatype ${JSON.stringify(input.datatype.slice(0, 16))} is not supported (FP32, UINT8, BYTES)`)
+  if (!isV2Datatype(input.datatype))
+    throw new V2Error(
+      `input "${input.name}": datatype ${JSON.stringify(input.datatype.slice(0, 16))} is not supported (FP32, UINT8, BYTES)`
+    )
   return input.datatype
 }
 
 function requestedOutput(name: string, parameters: Record<string, unknown>): RequestedOutput {
   const { binary_data: binaryData, classification } = parameters
-  if (binaryData !== undefined && typeof binaryData !== 'boolean') throw new V2Error(`output "${name}": parameters.binary_data must be a boolean`)
+  if (binaryData !== undefined && typeof binaryData !== 'boolean')
+    throw new V2Error(`output "${name}": parameters.binary_data must be a boolean`)
   if (classification !== undefined && !(Number.isInteger(classification) && (classification as number) >= 0))
     throw new V2Error(`output "${name}": parameters.classification must be a non-negative integer`)
   // classification 0 means "not requested" (tritonclient's InferRequestedOutput only sends it when non-zero).
@@ -104,7 +112,8 @@ function jsonInput(input: InferRequestJson['inputs'][number]): RequestInput {
   if (input.data === undefined) throw new V2Error(`input "${input.name}": no data and no parameters.binary_data_size`)
   const values = flatten(input.data, input.name)
   const expected = elementCount(input.shape)
-  if (values.length !== expected) throw new V2Error(`input "${input.name}": shape [${input.shape.join(',')}] holds ${expected} elements, data has ${values.length}`)
+  if (values.length !== expected)
+    throw new V2Error(`input "${input.name}": shape [${input.shape.join(',')}] holds ${expected} elements, data has ${values.length}`)
   const bad = (what: string) => new V2Error(`input "${input.name}": every ${datatype} element must be ${what}`)
   let data: RequestInput['data']
   if (datatype === 'BYTES') {
@@ -127,11 +136,16 @@ function binaryInput(input: InferRequestJson['inputs'][number], bytes: Uint8Arra
   let data: RequestInput['data']
   if (datatype === 'BYTES') {
     data = decodeBytesTensor(bytes, input.name)
-    if (data.length !== expected) throw new V2Error(`input "${input.name}": shape [${input.shape.join(',')}] holds ${expected} elements, binary data has ${data.length}`)
+    if (data.length !== expected)
+      throw new V2Error(
+        `input "${input.name}": shape [${input.shape.join(',')}] holds ${expected} elements, binary data has ${data.length}`
+      )
   } else {
     const size = expected * ELEMENT_BYTES[datatype]
     if (bytes.length !== size)
-      throw new V2Error(`input "${input.name}": shape [${input.shape.join(',')}] of ${datatype} is ${size} bytes, binary_data_size is ${bytes.length}`)
+      throw new V2Error(
+        `input "${input.name}": shape [${input.shape.join(',')}] of ${datatype} is ${size} bytes, binary_data_size is ${bytes.length}`
+      )
     // A copy at offset 0 is aligned for a Float32Array view; the wire is little-endian, as are x86 and ARM hosts.
     data = datatype === 'FP32' ? new Float32Array(bytes.slice().buffer) : bytes.slice()
   }

@@ -6,7 +6,9 @@ import { Type, type Static } from '@sinclair/typebox'
  * builds it: `{ id?, parameters?, inputs: [{ name, shape, datatype, parameters?, data? }], outputs? }`.
  * Extra fields are tolerated, as the spec's `#optional`/extension mechanism expects.
  */
-const Parameters = Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output.' })
+const Parameters = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output.'
+})
 
 export const RequestInputSchema = Type.Object({
   name: Type.String({ minLength: 1 }),

@@ -15,7 +15,11 @@ beforeAll(async () => {
   redis = await startRedisServer()
   const env = { BUN_INFER_MAX_CACHE_ENTRIES: '1000', BUN_INFER_REDIS_URL: redis.url }
   ;[a, b] = [testApp({ env }), testApp({ env })]
-  ;[cat, coffee, rocket] = (await Promise.all(['chelsea.jpg', 'coffee.png', 'rocket.jpg'].map(imageBytes))) as [Uint8Array, Uint8Array, Uint8Array]
+  ;[cat, coffee, rocket] = (await Promise.all(['chelsea.jpg', 'coffee.png', 'rocket.jpg'].map(imageBytes))) as [
+    Uint8Array,
+    Uint8Array,
+    Uint8Array
+  ]
 })
 afterAll(async () => {
   await Promise.all([a?.pipeline.cache?.close(), b?.pipeline.cache?.close()])

@@ -15,7 +15,7 @@ function localCache(options: { maxEntries?: number; maxBytes?: number; ttlMs?: n
     maxBytes: options.maxBytes ?? 1_000_000,
     ttlMs: options.ttlMs ?? 60_000,
     now: () => clock.t,
-    onEvent: e => events.push(e)
+    onEvent: (e) => events.push(e)
   })
   return { cache, clock, events }
 }
@@ -40,7 +40,7 @@ describe('ResultCache (local tier)', () => {
     expect(await cache.get('b')).toBeUndefined()
     for (const k of ['a', 'c', 'd']) expect(await cache.get(k)).toEqual(prediction(k))
     expect(cache.localSize.entries).toBe(3)
-    expect(events.filter(e => e === 'eviction')).toHaveLength(1)
+    expect(events.filter((e) => e === 'eviction')).toHaveLength(1)
   })
 
   test('keeps at most maxBytes, counting key and serialised value', async () => {
@@ -50,7 +50,7 @@ describe('ResultCache (local tier)', () => {
     expect(bytes).toBeLessThanOrEqual(1000)
     expect(bytes).toBeGreaterThan(500)
     expect(entries).toBe(3)
-    expect(events.filter(e => e === 'eviction')).toHaveLength(7)
+    expect(events.filter((e) => e === 'eviction')).toHaveLength(7)
     expect(await cache.get('key9')).toEqual(prediction('label9', 200))
     expect(await cache.get('key0')).toBeUndefined()
   })

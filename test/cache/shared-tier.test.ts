@@ -16,7 +16,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all(open.map(c => c.close()))
+  await Promise.all(open.map((c) => c.close()))
   await redis?.stop()
 })
 

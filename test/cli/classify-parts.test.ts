@@ -10,8 +10,19 @@ import { testApp } from '../helpers/test-app'
 
 describe('classify arguments', () => {
   test('defaults, flags in both spellings, paths in order', () => {
-    expect(parseClassifyArgs(['a.jpg', 'dir'])).toEqual({ paths: ['a.jpg', 'dir'], format: 'jsonl', topK: 5, model: '', concurrency: 32, help: false })
-    expect(parseClassifyArgs(['--format', 'csv', '--top-k=3', '--model', 'shufflenetv2', 'x'])).toMatchObject({ format: 'csv', topK: 3, model: 'shufflenetv2' })
+    expect(parseClassifyArgs(['a.jpg', 'dir'])).toEqual({
+      paths: ['a.jpg', 'dir'],
+      format: 'jsonl',
+      topK: 5,
+      model: '',
+      concurrency: 32,
+      help: false
+    })
+    expect(parseClassifyArgs(['--format', 'csv', '--top-k=3', '--model', 'shufflenetv2', 'x'])).toMatchObject({
+      format: 'csv',
+      topK: 3,
+      model: 'shufflenetv2'
+    })
   })
 
   for (const argv of [['--format', 'xml', 'x'], ['--top-k', '0', 'x'], ['--colour', 'x'], []])
@@ -19,12 +30,19 @@ describe('classify arguments', () => {
 })
 
 describe('classify output', () => {
-  const labels = { file: 'a,b.jpg', model: 'm', model_version: '1', predictions: [{ label: 'crane "machine"', class_index: 517, score: 0.5 }] }
+  const labels = {
+    file: 'a,b.jpg',
+    model: 'm',
+    model_version: '1',
+    predictions: [{ label: 'crane "machine"', class_index: 517, score: 0.5 }]
+  }
 
   test('CSV quotes commas and quotes (RFC 4180), one row per label, one per failure', () => {
     expect(CSV_HEADER.split(',')).toHaveLength(9)
     expect(formatOutcome(labels, 'csv')).toBe('"a,b.jpg",m,1,1,"crane ""machine""",517,0.5,,\n')
-    expect(formatOutcome({ file: 'x.txt', error: { code: 'unsupported_image_format', message: 'no' } }, 'csv')).toBe('x.txt,,,,,,,unsupported_image_format,no\n')
+    expect(formatOutcome({ file: 'x.txt', error: { code: 'unsupported_image_format', message: 'no' } }, 'csv')).toBe(
+      'x.txt,,,,,,,unsupported_image_format,no\n'
+    )
   })
 
   test('JSONL is one object per line', () => {
@@ -32,9 +50,15 @@ describe('classify output', () => {
   })
 
   test('the summary says images/s and failures by code', () => {
-    expect(describeSummary({ images: 10, failed: 2, seconds: 2, imagesPerSecond: 5, failures: { unreadable_file: 1, invalid_image: 1, queue_full: 2 } })).toBe(
-      '10 images in 2.00 s: 5.0 images/s; 2 failed (queue_full 2, invalid_image 1, unreadable_file 1)'
-    )
+    expect(
+      describeSummary({
+        images: 10,
+        failed: 2,
+        seconds: 2,
+        imagesPerSecond: 5,
+        failures: { unreadable_file: 1, invalid_image: 1, queue_full: 2 }
+      })
+    ).toBe('10 images in 2.00 s: 5.0 images/s; 2 failed (queue_full 2, invalid_image 1, unreadable_file 1)')
   })
 })
 
@@ -62,9 +86,22 @@ describe('classifyFiles over the real predictor (stand-in runner)', () => {
   test('every file gets an outcome, failures are counted by code, folders expand to their photos', async () => {
     const app = testApp()
     const files = [...expandPaths([IMAGES]), join(import.meta.dir, '../../package.json'), join(IMAGES, 'missing.jpg')]
-    expect(files.filter((f) => f.startsWith(IMAGES + '/')).map((f) => f.slice(IMAGES.length + 1))).toEqual(['chelsea.jpg', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'missing.jpg'])
+    expect(files.filter((f) => f.startsWith(IMAGES + '/')).map((f) => f.slice(IMAGES.length + 1))).toEqual([
+      'chelsea.jpg',
+      'chelsea.png',
+      'coffee.png',
+      'rocket.jpg',
+      'missing.jpg'
+    ])
     const written: string[] = []
-    const summary = await classifyFiles(files, { predictor: app.pipeline.predictor, model: 'mobilenetv2', topK: 2, format: 'jsonl', concurrency: 3, write: (text) => written.push(text) })
+    const summary = await classifyFiles(files, {
+      predictor: app.pipeline.predictor,
+      model: 'mobilenetv2',
+      topK: 2,
+      format: 'jsonl',
+      concurrency: 3,
+      write: (text) => written.push(text)
+    })
     expect(summary).toMatchObject({ images: 6, failed: 2, failures: { unsupported_image_format: 1, unreadable_file: 1 } })
     const outcomes = written.map((line) => JSON.parse(line))
     expect(outcomes).toHaveLength(6)

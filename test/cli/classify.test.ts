@@ -29,7 +29,10 @@ describe('bun run classify', () => {
   test('a folder of photos: JSONL, one line each, exit 0, a summary with images/s and no progress bar in a pipe', async () => {
     const { stdout, stderr, code } = await classify('--top-k', '3', IMAGES)
     expect(code, stderr).toBe(0)
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(lines.map((l) => l.file).sort()).toEqual(['chelsea.jpg', 'chelsea.png', 'coffee.png', 'rocket.jpg'].map((f) => join(IMAGES, f)))
     const chelsea = lines.find((l) => l.file.endsWith('chelsea.jpg'))
     expect(chelsea.model).toBe('mobilenetv2')
@@ -39,7 +42,15 @@ describe('bun run classify', () => {
   }, 60_000)
 
   test('a bad file and a missing one: reported by code, the others still classified, exit 1', async () => {
-    const { stdout, stderr, code } = await classify('--format', 'csv', '--model', 'shufflenetv2', join(IMAGES, 'chelsea.jpg'), join(scratch, 'notes.txt'), join(scratch, 'gone.jpg'))
+    const { stdout, stderr, code } = await classify(
+      '--format',
+      'csv',
+      '--model',
+      'shufflenetv2',
+      join(IMAGES, 'chelsea.jpg'),
+      join(scratch, 'notes.txt'),
+      join(scratch, 'gone.jpg')
+    )
     expect(code).toBe(1)
     const rows = stdout.trim().split('\n')
     expect(rows[0]).toBe('file,model,model_version,rank,label,class_index,score,error_code,error_message')

@@ -11,7 +11,10 @@ describe('loadConfig', () => {
   })
 
   test('env strings are converted and checked', () => {
-    const config = loadConfig({ BUN_INFER_PORT: '0', BUN_INFER_CORS_ORIGINS: 'https://a.example, https://b.example', BUN_INFER_ENABLE_FAULT_INJECTION: 'true' }, [])
+    const config = loadConfig(
+      { BUN_INFER_PORT: '0', BUN_INFER_CORS_ORIGINS: 'https://a.example, https://b.example', BUN_INFER_ENABLE_FAULT_INJECTION: 'true' },
+      []
+    )
     expect(config.port).toBe(0)
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
     expect(config.enableFaultInjection).toBe(true)

@@ -21,11 +21,17 @@ describe('memoryLimit', () => {
     expect(memoryLimit(files({ '/sys/fs/cgroup/memory.max': '536870912' }), 16 * GiB)).toEqual({ bytes: 536870912, source: 'cgroup v2' })
   })
   test('cgroup v1 when there is no v2 file', () => {
-    expect(memoryLimit(files({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': String(GiB) }), 16 * GiB)).toEqual({ bytes: GiB, source: 'cgroup v1' })
+    expect(memoryLimit(files({ '/sys/fs/cgroup/memory/memory.limit_in_bytes': String(GiB) }), 16 * GiB)).toEqual({
+      bytes: GiB,
+      source: 'cgroup v1'
+    })
   })
   test('the RAM when the cgroup has no limit, or one above the RAM', () => {
     expect(memoryLimit(files({ '/sys/fs/cgroup/memory.max': 'max' }), 16 * GiB)).toEqual({ bytes: 16 * GiB, source: 'os.totalmem' })
-    expect(memoryLimit(files({ '/sys/fs/cgroup/memory.max': String(64 * GiB) }), 16 * GiB)).toEqual({ bytes: 16 * GiB, source: 'os.totalmem' })
+    expect(memoryLimit(files({ '/sys/fs/cgroup/memory.max': String(64 * GiB) }), 16 * GiB)).toEqual({
+      bytes: 16 * GiB,
+      source: 'os.totalmem'
+    })
     expect(memoryLimit(files({}), 16 * GiB)).toEqual({ bytes: 16 * GiB, source: 'os.totalmem' })
   })
 })

@@ -28,7 +28,12 @@ describe('conventional variables are honoured when the BUN_INFER_ one is unset',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25'
     })
-    expect(config).toMatchObject({ serviceName: 'classifier', otlpHeaders: 'x-token=abc', tracesSampler: 'parentbased_traceidratio', tracesSamplerArg: 0.25 })
+    expect(config).toMatchObject({
+      serviceName: 'classifier',
+      otlpHeaders: 'x-token=abc',
+      tracesSampler: 'parentbased_traceidratio',
+      tracesSamplerArg: 0.25
+    })
     expect(loadConfig({})).toMatchObject({ serviceName: 'bun-infer', tracesSampler: 'parentbased_always_on', tracesSamplerArg: 1 })
     expect(() => loadConfig({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow('BUN_INFER_TRACES_SAMPLER')
   })

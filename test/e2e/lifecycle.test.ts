@@ -23,7 +23,10 @@ describe('startup', () => {
       const ready = await fetch(`${server.url}/health/ready`)
       expect(ready.status).toBe(503)
       expect(await ready.json()).toEqual({ status: 'starting' })
-      const early = await fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })
+      const early = await fetch(`${server.url}/v1/predict`, {
+        method: 'POST',
+        body: multipart([{ bytes: await imageBytes('chelsea.jpg') }])
+      })
       expect(early.status).toBe(503)
       expect(((await early.json()) as ErrorJson).error.code).toBe('not_ready')
       // Then it becomes ready by itself (a condition, bounded by the test timeout).
@@ -49,7 +52,11 @@ describe('startup', () => {
   // A manifest that does not describe its graph: every worker checks it against the onnxruntime session.
   const mismatches: Array<[string, (m: Record<string, any>) => void, RegExp]> = [
     ['datatype', (m) => (m.input.datatype = 'float32'), /field "input\.datatype": manifest says float32, graph input "pixels" is uint8$/],
-    ['layout', (m) => (m.input.layout = 'NCHW'), /field "input\.layout": manifest says NCHW \[3,192,192\], graph input "pixels" is \[N,192,192,3\]$/]
+    [
+      'layout',
+      (m) => (m.input.layout = 'NCHW'),
+      /field "input\.layout": manifest says NCHW \[3,192,192\], graph input "pixels" is \[N,192,192,3\]$/
+    ]
   ]
   for (const [field, breakIt, message] of mismatches)
     test(`a manifest whose input ${field} is not the graph's stops startup with one line naming the model, field and the file's truth`, async () => {
@@ -57,7 +64,11 @@ describe('startup', () => {
       try {
         const { code, stderr } = await runToExit({ env: { BUN_INFER_MODELS_DIR: repo.dir } })
         expect(code).toBe(1)
-        expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`mobilenetv2-uint8-nhwc/1/model\\.onnx \\(model\\.json of "mobilenetv2-uint8-nhwc:1"\\): ${message.source}`))])
+        expect(stderr.trim().split('\n')).toEqual([
+          expect.stringMatching(
+            new RegExp(`mobilenetv2-uint8-nhwc/1/model\\.onnx \\(model\\.json of "mobilenetv2-uint8-nhwc:1"\\): ${message.source}`)
+          )
+        ])
       } finally {
         repo.dispose()
       }

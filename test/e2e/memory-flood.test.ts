@@ -25,7 +25,10 @@ afterAll(async () => {
 
 /** A multipart body of `bytes`: a JPEG start-of-image marker, then filler. */
 function floodBody(bytes: number): { body: Uint8Array<ArrayBuffer>; type: string } {
-  const head = Buffer.from('--f\r\nContent-Disposition: form-data; name="image"; filename="f.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0', 'latin1')
+  const head = Buffer.from(
+    '--f\r\nContent-Disposition: form-data; name="image"; filename="f.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0',
+    'latin1'
+  )
   const tail = Buffer.from('\r\n--f--\r\n')
   const body = new Uint8Array(bytes)
   body.fill(0x41).set(head)
@@ -55,10 +58,16 @@ async function heldUpload(sent: number) {
 
 async function metric(name: string): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text()
-  return Number(text.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ')[1] ?? NaN)
+  return Number(
+    text
+      .split('\n')
+      .find((line) => line.startsWith(`${name} `))
+      ?.split(' ')[1] ?? NaN
+  )
 }
 
-const statusKb = (field: string) => Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))![1])
+const statusKb = (field: string) =>
+  Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))![1])
 
 describe('the body budget under a flood of large uploads', () => {
   test('the ready log line says what the budget is', () => {
@@ -77,7 +86,9 @@ describe('the body budget under a flood of large uploads', () => {
     refused.end()
     // Concurrent large uploads are all refused while it holds the budget; an ordinary photo is not.
     const { body, type } = floodBody(BODY)
-    const flood = await Promise.all(Array.from({ length: 8 }, () => fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': type }, body })))
+    const flood = await Promise.all(
+      Array.from({ length: 8 }, () => fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'content-type': type }, body }))
+    )
     expect(flood.map((r) => r.status)).toEqual(Array(8).fill(429))
     expect((await fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart([{ bytes: cat }]) })).status).toBe(200)
     held.rest() // the held body completes: answered (400, filler is no image), and its bytes are given back

@@ -17,7 +17,8 @@ afterAll(async () => {
 
 const top1 = (body: PredictBody, i = 0) => body.predictions[i]![0]!.class_index
 const predict = async (body: FormData | unknown, path = '/v1/predict') => {
-  const response = body instanceof FormData ? await fetch(server.url + path, { method: 'POST', body }) : await postJson(server.url + path, body)
+  const response =
+    body instanceof FormData ? await fetch(server.url + path, { method: 'POST', body }) : await postJson(server.url + path, body)
   expect(response.status).toBe(200)
   return (await response.json()) as PredictBody
 }
@@ -52,7 +53,10 @@ describe('the real models on the real photos', () => {
   test('EXIF orientation is applied: the cat stored in all eight orientations (lossless PNG) classifies identically', async () => {
     // With PNG the upright pixels are exact, so any orientation handled wrongly changes the scores (by ~0.1 here).
     const top5 = async (o: number) =>
-      (await predict({ image: base64(await catWithOrientation(cat, o, 'png')) })).predictions[0]!.map((p) => [p.class_index, Number(p.score.toFixed(4))])
+      (await predict({ image: base64(await catWithOrientation(cat, o, 'png')) })).predictions[0]!.map((p) => [
+        p.class_index,
+        Number(p.score.toFixed(4))
+      ])
     const upright = await top5(1)
     expect(CAT_CLASSES).toContain(upright[0]![0]!)
     for (let o = 2; o <= 8; o++) expect({ o, top5: await top5(o) }).toEqual({ o, top5: upright })

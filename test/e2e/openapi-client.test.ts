@@ -24,7 +24,9 @@ afterAll(async () => {
 })
 
 const operations = () =>
-  Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item ?? {}).map(([method, op]): { path: string; method: string; op: Json } => ({ path, method, op })))
+  Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item ?? {}).map(([method, op]): { path: string; method: string; op: Json } => ({ path, method, op }))
+  )
 
 describe('the OpenAPI document', () => {
   test('is valid OpenAPI, says its licence and its server', async () => {
@@ -42,7 +44,16 @@ describe('the OpenAPI document', () => {
 
   test('names its schemas, refers to them, and types integers as integers', () => {
     const names = Object.keys(document.components.schemas)
-    for (const name of ['PredictionResponse', 'Prediction', 'PredictionMetadata', 'Error', 'ModelInfo', 'ModelList', 'PredictMultipartRequest', 'PredictJsonRequest'])
+    for (const name of [
+      'PredictionResponse',
+      'Prediction',
+      'PredictionMetadata',
+      'Error',
+      'ModelInfo',
+      'ModelList',
+      'PredictMultipartRequest',
+      'PredictJsonRequest'
+    ])
       expect(names).toContain(name)
     const text = JSON.stringify(document)
     expect(text).not.toContain('"$id"')
@@ -69,7 +80,9 @@ describe('the OpenAPI document', () => {
         if (status === '200' && path.endsWith('/predict')) expect(headers).toContain('Server-Timing')
       }
     }
-    expect(Object.keys(document.components.headers)).toEqual(expect.arrayContaining(['XRequestId', 'ServerTiming', 'RetryAfter', 'WWWAuthenticate', 'Traceparent']))
+    expect(Object.keys(document.components.headers)).toEqual(
+      expect.arrayContaining(['XRequestId', 'ServerTiming', 'RetryAfter', 'WWWAuthenticate', 'Traceparent'])
+    )
   })
 
   test('every error status shows an example of each code it can carry', () => {
@@ -77,7 +90,9 @@ describe('the OpenAPI document', () => {
     for (const [status, response] of Object.entries(predict)) {
       if (Number(status) < 400) continue
       const examples: Json = response.content['application/json'].examples
-      const expected = Object.entries(ERROR_CATALOGUE).filter(([, e]) => e.status === Number(status)).map(([code]) => code)
+      const expected = Object.entries(ERROR_CATALOGUE)
+        .filter(([, e]) => e.status === Number(status))
+        .map(([code]) => code)
       expect(Object.keys(examples).sort(), status).toEqual(expected.sort())
       for (const code of expected) expect(examples[code].value.error.code).toBe(code)
     }
@@ -115,7 +130,11 @@ describe('the typed client (openapi-typescript + openapi-fetch)', () => {
   })
 
   test('the client, its example and this test contain no type casts', async () => {
-    for (const file of [join(import.meta.dir, '../../examples/typescript/client.ts'), join(import.meta.dir, '../../examples/typescript/classify.ts'), import.meta.path]) {
+    for (const file of [
+      join(import.meta.dir, '../../examples/typescript/client.ts'),
+      join(import.meta.dir, '../../examples/typescript/classify.ts'),
+      import.meta.path
+    ]) {
       const code = (await Bun.file(file).text()).replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '').replace(/'[^'\n]*'/g, "''")
       expect(code, file).not.toMatch(/\bas (?!const\b)[A-Za-z{[]/)
     }
@@ -130,7 +149,10 @@ describe('examples/python/classify.py (requests)', () => {
     const proc = run('--model', 'shufflenetv2', '--top-k', '2', join(IMAGES, 'chelsea.jpg'), join(IMAGES, 'rocket.jpg'))
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
     expect(code, err).toBe(0)
-    const lines = out.trim().split('\n').map((line) => JSON.parse(line))
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(lines.map((l) => l.file)).toEqual([join(IMAGES, 'chelsea.jpg'), join(IMAGES, 'rocket.jpg')])
     expect(lines[0].model).toBe('shufflenetv2')
     expect(lines[0].predictions).toHaveLength(2)

@@ -91,7 +91,10 @@ describe('one real server under hostile conditions', () => {
       port: server.port,
       socket: { data: (_s, data) => void (received += new TextDecoder().decode(data)), close: () => closed(), error: () => closed() }
     })
-    socket.write('POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 34000\r\n\r\n' + '{"image": "'.padEnd(100, 'A'))
+    socket.write(
+      'POST /v1/predict HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 34000\r\n\r\n' +
+        '{"image": "'.padEnd(100, 'A')
+    )
     expect((await predict()).status).toBe(200)
     const outcome = await Promise.race([closedPromise.then(() => 'closed'), Bun.sleep(5000).then(() => 'still open')])
     socket.end()
@@ -103,7 +106,11 @@ describe('one real server under hostile conditions', () => {
 
   test('a worker dying mid-batch fails that batch with 503 worker_lost; it is replaced and later requests succeed', async () => {
     const restartsBefore = await metric('bun_infer_worker_restarts_total')
-    const crashed = await fetch(`${server.url}/v1/predict`, { method: 'POST', headers: { 'x-bun-infer-fault': 'crash' }, body: multipart([{ bytes: cat }]) })
+    const crashed = await fetch(`${server.url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'x-bun-infer-fault': 'crash' },
+      body: multipart([{ bytes: cat }])
+    })
     expect(crashed.status).toBe(503)
     expect(await codeOf(crashed)).toBe('worker_lost')
     // The replacement loads in the background; requests queue until it is ready, none is lost.

@@ -16,9 +16,14 @@ afterAll(async () => {
   expect(await server?.stop()).toBe(0)
 })
 
-const admin = (path: string, key = ADMIN) => fetch(`${server.url}/v2/repository${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}` } })
+const admin = (path: string, key = ADMIN) =>
+  fetch(`${server.url}/v2/repository${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}` } })
 const predict = (model: string) =>
-  fetch(`${server.url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'x-api-key': INFERENCE }, body: multipart([{ bytes: cat }]) })
+  fetch(`${server.url}/v1/models/${model}/predict`, {
+    method: 'POST',
+    headers: { 'x-api-key': INFERENCE },
+    body: multipart([{ bytes: cat }])
+  })
 const index = async () => (await (await admin('/index')).json()) as Array<{ name: string; version?: string; state: string; reason: string }>
 
 describe('repository extension', () => {
@@ -45,7 +50,11 @@ describe('repository extension', () => {
     expect(statuses).toContain(200)
     expect((await predict('shufflenetv2')).status).toBe(404)
     expect((await fetch(`${server.url}/v2/models/shufflenetv2/ready`, { headers: { 'x-api-key': INFERENCE } })).status).toBe(404)
-    expect((await index()).find((e) => e.name === 'shufflenetv2')).toEqual({ name: 'shufflenetv2', state: 'UNAVAILABLE', reason: 'unloaded' })
+    expect((await index()).find((e) => e.name === 'shufflenetv2')).toEqual({
+      name: 'shufflenetv2',
+      state: 'UNAVAILABLE',
+      reason: 'unloaded'
+    })
 
     expect((await admin('/models/shufflenetv2/load')).status).toBe(200)
     const again = await predict('shufflenetv2')

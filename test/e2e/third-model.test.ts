@@ -16,7 +16,10 @@ afterAll(async () => {
 })
 
 async function classify(model: string, photo: string): Promise<PredictBody> {
-  const response = await fetch(`${server.url}/v1/models/${model}/predict`, { method: 'POST', body: multipart([{ bytes: await imageBytes(photo) }]) })
+  const response = await fetch(`${server.url}/v1/models/${model}/predict`, {
+    method: 'POST',
+    body: multipart([{ bytes: await imageBytes(photo) }])
+  })
   expect(response.status).toBe(200)
   return (await response.json()) as PredictBody
 }

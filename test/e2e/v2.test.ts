@@ -31,7 +31,9 @@ async function reference(model: string, data: Float32Array | Uint8Array, shape: 
     graphOptimizationLevel: 'all'
   })
   try {
-    const feeds = { [session.inputNames[0]!]: data instanceof Float32Array ? new ort.Tensor('float32', data, shape) : new ort.Tensor('uint8', data, shape) }
+    const feeds = {
+      [session.inputNames[0]!]: data instanceof Float32Array ? new ort.Tensor('float32', data, shape) : new ort.Tensor('uint8', data, shape)
+    }
     return (await session.run(feeds))[session.outputNames[0]!]!.data as Float32Array
   } finally {
     await session.release()
@@ -52,11 +54,24 @@ describe('tensor input: the same outputs as running the graph directly (within 1
     // Two different images in one request: the model zoo's test vector and a dimmed copy of it.
     const batch = new Float32Array(vector.length * 2)
     batch.set(vector)
-    batch.set(vector.map((v) => v * 0.5), vector.length)
+    batch.set(
+      vector.map((v) => v * 0.5),
+      vector.length
+    )
     const want = await reference('mobilenetv2', batch, [2, 3, 224, 224])
-    const result = await infer('mobilenetv2', [{ name: 'input', shape: [2, 3, 224, 224], datatype: 'FP32', data: batch, binary: true }], undefined, 'tensor-1')
+    const result = await infer(
+      'mobilenetv2',
+      [{ name: 'input', shape: [2, 3, 224, 224], datatype: 'FP32', data: batch, binary: true }],
+      undefined,
+      'tensor-1'
+    )
     expect(result.json).toMatchObject({ model_name: 'mobilenetv2', model_version: '1', id: 'tensor-1' })
-    expect(result.json.outputs[0]).toMatchObject({ name: 'output', datatype: 'FP32', shape: [2, 1000], parameters: { binary_data_size: 8000 } })
+    expect(result.json.outputs[0]).toMatchObject({
+      name: 'output',
+      datatype: 'FP32',
+      shape: [2, 1000],
+      parameters: { binary_data_size: 8000 }
+    })
     const got = result.asArray('output') as Float32Array
     expect(got.length).toBe(2000)
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-4)
@@ -64,16 +79,30 @@ describe('tensor input: the same outputs as running the graph directly (within 1
 
   test('mobilenetv2, FP32 in JSON, JSON output', async () => {
     const want = await reference('mobilenetv2', vector, [1, 3, 224, 224])
-    const result = await infer('mobilenetv2', [{ name: 'input', shape: [1, 3, 224, 224], datatype: 'FP32', data: vector, binary: false }], [{ name: 'output', binary: false }])
+    const result = await infer(
+      'mobilenetv2',
+      [{ name: 'input', shape: [1, 3, 224, 224], datatype: 'FP32', data: vector, binary: false }],
+      [{ name: 'output', binary: false }]
+    )
     expect(result.json.outputs[0]!.parameters).toBeUndefined()
     expect(maxAbsDiff(result.asArray('output') as Float32Array, want)).toBeLessThan(1e-4)
   })
 
   test('mobilenetv2-uint8-nhwc, UINT8 [1,192,192,3] of the cat, in JSON and in binary: probabilities as the graph gives them', async () => {
-    const pixels = new Uint8Array(await sharp(await imageBytes('chelsea.jpg')).resize(192, 192, { fit: 'cover' }).removeAlpha().raw().toBuffer())
+    const pixels = new Uint8Array(
+      await sharp(await imageBytes('chelsea.jpg'))
+        .resize(192, 192, { fit: 'cover' })
+        .removeAlpha()
+        .raw()
+        .toBuffer()
+    )
     const want = await reference('mobilenetv2-uint8-nhwc', pixels, [1, 192, 192, 3])
     for (const binary of [true, false]) {
-      const result = await infer('mobilenetv2-uint8-nhwc', [{ name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: pixels, binary }], [{ name: 'probabilities', binary }])
+      const result = await infer(
+        'mobilenetv2-uint8-nhwc',
+        [{ name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: pixels, binary }],
+        [{ name: 'probabilities', binary }]
+      )
       const got = result.asArray('probabilities') as Float32Array
       expect(maxAbsDiff(got, want)).toBeLessThan(1e-4)
       expect(CAT_CLASSES).toContain(got.indexOf(Math.max(...got)))
@@ -83,7 +112,10 @@ describe('tensor input: the same outputs as running the graph directly (within 1
 
 describe('BYTES input: encoded images, preprocessed exactly as /v1', () => {
   async function v1Top(model: string, photo: string): Promise<number[]> {
-    const response = await fetch(`${server.url}/v1/models/${model}/predict`, { method: 'POST', body: multipart([{ bytes: await imageBytes(photo) }]) })
+    const response = await fetch(`${server.url}/v1/models/${model}/predict`, {
+      method: 'POST',
+      body: multipart([{ bytes: await imageBytes(photo) }])
+    })
     return ((await response.json()) as PredictBody).predictions[0]!.map((p) => p.class_index)
   }
   const indexOf = (entry: string) => Number(entry.split(':')[1])
@@ -92,8 +124,16 @@ describe('BYTES input: encoded images, preprocessed exactly as /v1', () => {
     test(`${photo}: the classification extension gives /v1's classes (base64 in JSON, raw bytes in binary)`, async () => {
       const bytes = await imageBytes(photo)
       const v1 = await v1Top('mobilenetv2', photo)
-      const viaJson = await infer('mobilenetv2', [{ name: 'image', shape: [1], datatype: 'BYTES', data: [base64(bytes)], binary: false }], [{ name: 'output', binary: false, classCount: 5 }])
-      const viaBinary = await infer('mobilenetv2', [{ name: 'image', shape: [1], datatype: 'BYTES', data: [bytes], binary: true }], [{ name: 'output', binary: true, classCount: 5 }])
+      const viaJson = await infer(
+        'mobilenetv2',
+        [{ name: 'image', shape: [1], datatype: 'BYTES', data: [base64(bytes)], binary: false }],
+        [{ name: 'output', binary: false, classCount: 5 }]
+      )
+      const viaBinary = await infer(
+        'mobilenetv2',
+        [{ name: 'image', shape: [1], datatype: 'BYTES', data: [bytes], binary: true }],
+        [{ name: 'output', binary: true, classCount: 5 }]
+      )
       for (const result of [viaJson, viaBinary]) {
         expect(result.json.outputs[0]).toMatchObject({ name: 'output', datatype: 'BYTES', shape: [1, 5] })
         const entries = result.asArray('output') as string[]
@@ -118,7 +158,15 @@ describe('BYTES input: encoded images, preprocessed exactly as /v1', () => {
     test(`${photo}: the third model's top-1 through /v2 equals mobilenetv2's`, async () => {
       const bytes = await imageBytes(photo)
       const top1 = async (model: string, output: string) =>
-        indexOf((await infer(model, [{ name: 'image', shape: [1], datatype: 'BYTES', data: [bytes], binary: true }], [{ name: output, binary: false, classCount: 1 }])).asArray(output)[0] as string)
+        indexOf(
+          (
+            await infer(
+              model,
+              [{ name: 'image', shape: [1], datatype: 'BYTES', data: [bytes], binary: true }],
+              [{ name: output, binary: false, classCount: 1 }]
+            )
+          ).asArray(output)[0] as string
+        )
       expect(await top1('mobilenetv2-uint8-nhwc', 'probabilities')).toBe(await top1('mobilenetv2', 'output'))
     })
 })

@@ -7,8 +7,8 @@ export class EventRecorder {
 
   readonly record = (event: CacheEvent): void => {
     this.events.push(event)
-    const ready = this.waiters.filter(w => w.event === event)
-    this.waiters = this.waiters.filter(w => w.event !== event)
+    const ready = this.waiters.filter((w) => w.event === event)
+    this.waiters = this.waiters.filter((w) => w.event !== event)
     for (const w of ready) w.resolve()
   }
 
@@ -22,7 +22,7 @@ export class EventRecorder {
   }
 
   count(event: CacheEvent): number {
-    return this.events.filter(e => e === event).length
+    return this.events.filter((e) => e === event).length
   }
 
   clear(): void {

@@ -14,7 +14,12 @@ export function startCollector(): { server: Server<unknown>; received: ReceivedE
     port: 0,
     hostname: '127.0.0.1',
     async fetch(request) {
-      received.push({ path: new URL(request.url).pathname, contentType: request.headers.get('content-type') ?? '', headers: request.headers, body: await request.text() })
+      received.push({
+        path: new URL(request.url).pathname,
+        contentType: request.headers.get('content-type') ?? '',
+        headers: request.headers,
+        body: await request.text()
+      })
       return new Response('{}', { headers: { 'content-type': 'application/json' } })
     }
   })

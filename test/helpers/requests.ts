@@ -8,7 +8,10 @@ export async function imageBytes(name: string): Promise<Uint8Array> {
 }
 
 /** multipart/form-data with one `image` field per entry. */
-export function multipart(images: Array<{ bytes: Uint8Array; name?: string; type?: string }>, fields: Record<string, string> = {}): FormData {
+export function multipart(
+  images: Array<{ bytes: Uint8Array; name?: string; type?: string }>,
+  fields: Record<string, string> = {}
+): FormData {
   const form = new FormData()
   for (const { bytes, name = 'image.jpg', type = 'application/octet-stream' } of images)
     form.append('image', new Blob([bytes as unknown as BlobPart], { type }), name)

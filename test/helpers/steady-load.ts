@@ -19,7 +19,10 @@ export class SteadyLoad {
   private readonly waiters = new Set<() => void>()
   inFlight = 0
 
-  constructor(concurrency: number, private readonly send: (n: number) => Promise<Response>) {
+  constructor(
+    concurrency: number,
+    private readonly send: (n: number) => Promise<Response>
+  ) {
     let sequence = 0
     this.loops = Array.from({ length: concurrency }, async () => {
       while (!this.stopped) await this.one(sequence++)

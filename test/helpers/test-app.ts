@@ -34,7 +34,12 @@ export interface TestAppOptions {
  */
 export function testApp(options: TestAppOptions = {}) {
   const config = loadConfig(
-    { BUN_INFER_MODELS_DIR: MODELS_DIR, BUN_INFER_MAX_CACHE_ENTRIES: '0', BUN_INFER_LOG_LEVEL: options.logs ? 'debug' : 'error', ...options.env },
+    {
+      BUN_INFER_MODELS_DIR: MODELS_DIR,
+      BUN_INFER_MAX_CACHE_ENTRIES: '0',
+      BUN_INFER_LOG_LEVEL: options.logs ? 'debug' : 'error',
+      ...options.env
+    },
     [],
     options.config
   )

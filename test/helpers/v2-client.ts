@@ -32,13 +32,18 @@ function serializeBytes(elements: Uint8Array[]): Uint8Array {
 }
 
 function rawOf(input: ClientInput): Uint8Array {
-  if (input.datatype === 'BYTES') return serializeBytes((input.data as Array<Uint8Array | string>).map((e) => (typeof e === 'string' ? utf8.encode(e) : e)))
+  if (input.datatype === 'BYTES')
+    return serializeBytes((input.data as Array<Uint8Array | string>).map((e) => (typeof e === 'string' ? utf8.encode(e) : e)))
   const data = input.data as Float32Array | Uint8Array
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 }
 
 /** The body and headers tritonclient's InferenceServerClient.infer would send. */
-export function inferRequest(inputs: ClientInput[], outputs?: ClientOutput[], id?: string): { body: Uint8Array; headers: Record<string, string> } {
+export function inferRequest(
+  inputs: ClientInput[],
+  outputs?: ClientOutput[],
+  id?: string
+): { body: Uint8Array; headers: Record<string, string> } {
   const raws: Uint8Array[] = []
   const request: Record<string, unknown> = {}
   if (id) request.id = id
@@ -52,7 +57,10 @@ export function inferRequest(inputs: ClientInput[], outputs?: ClientOutput[], id
     return tensor
   })
   if (outputs)
-    request.outputs = outputs.map((o) => ({ name: o.name, parameters: { ...(o.classCount ? { classification: o.classCount } : {}), binary_data: o.binary } }))
+    request.outputs = outputs.map((o) => ({
+      name: o.name,
+      parameters: { ...(o.classCount ? { classification: o.classCount } : {}), binary_data: o.binary }
+    }))
   else request.parameters = { binary_data_output: true }
   const json = utf8.encode(JSON.stringify(request))
   if (raws.length === 0) return { body: json, headers: {} }
@@ -64,7 +72,12 @@ export function inferRequest(inputs: ClientInput[], outputs?: ClientOutput[], id
 }
 
 export interface InferResult {
-  json: { model_name: string; model_version: string; id?: string; outputs: Array<{ name: string; datatype: string; shape: number[]; data?: unknown[]; parameters?: { binary_data_size?: number } }> }
+  json: {
+    model_name: string
+    model_version: string
+    id?: string
+    outputs: Array<{ name: string; datatype: string; shape: number[]; data?: unknown[]; parameters?: { binary_data_size?: number } }>
+  }
   /** InferResult.as_numpy: an output's elements, flat. */
   asArray(name: string): Float32Array | string[]
 }
@@ -95,7 +108,8 @@ export async function readInferResult(response: Response): Promise<InferResult> 
       if (output.datatype !== 'BYTES') return new Float32Array(raw.buffer)
       const view = new DataView(raw.buffer)
       const strings: string[] = []
-      for (let at = 0; at < raw.length; at += 4 + view.getUint32(at, true)) strings.push(new TextDecoder().decode(raw.subarray(at + 4, at + 4 + view.getUint32(at, true))))
+      for (let at = 0; at < raw.length; at += 4 + view.getUint32(at, true))
+        strings.push(new TextDecoder().decode(raw.subarray(at + 4, at + 4 + view.getUint32(at, true))))
       return strings
     }
   }

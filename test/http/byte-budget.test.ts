@@ -64,7 +64,9 @@ describe('resolveBodyBudget', () => {
     expect(describeBudget({ bytes: 50 * MiB })).toBe('BUN_INFER_BODY_BUDGET_BYTES')
   })
   test('a configured budget below the largest body stops startup', () => {
-    expect(() => resolveBodyBudget({ bodyBudgetBytes: MiB, maxBodyBytes: 32 * MiB })).toThrow(/BUN_INFER_BODY_BUDGET_BYTES=.*below BUN_INFER_MAX_BODY_BYTES/)
+    expect(() => resolveBodyBudget({ bodyBudgetBytes: MiB, maxBodyBytes: 32 * MiB })).toThrow(
+      /BUN_INFER_BODY_BUDGET_BYTES=.*below BUN_INFER_MAX_BODY_BYTES/
+    )
   })
   const derived: [string, number, number][] = [
     ['512 MiB container: an eighth', 512 * MiB, 64 * MiB],

@@ -17,7 +17,12 @@ function stalledBody(): ReadableStream<Uint8Array> {
 describe('slow and stalled clients, in process', () => {
   const app = testApp({ env: { BUN_INFER_BODY_TIMEOUT_MS: '300', BUN_INFER_MAX_IN_FLIGHT_PER_CLIENT: '3' } })
   const stall = (headers: Record<string, string> = {}) =>
-    app.request('/v1/predict', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: stalledBody(), duplex: 'half' } as RequestInit)
+    app.request('/v1/predict', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: stalledBody(),
+      duplex: 'half'
+    } as RequestInit)
   const good = async (headers: Record<string, string> = {}) =>
     app.request('/v1/predict', { method: 'POST', headers, body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })
 

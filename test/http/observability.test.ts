@@ -45,13 +45,22 @@ describe('the status a client gets is the status counted and logged', () => {
   })
 
   test('a route error (415) is logged with its number and counted under its route', async () => {
-    const { response, log } = await send('/v1/predict', { id: 'obs-415', method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })
+    const { response, log } = await send('/v1/predict', {
+      id: 'obs-415',
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x'
+    })
     expect(response.status).toBe(415)
     expect(log).toMatchObject({ status: 415, route: '/v1/predict', method: 'POST' })
   })
 
   test('a success is 200 in the log, and /metrics agrees with every answer above', async () => {
-    const { response, log } = await send('/v1/predict', { id: 'obs-200', method: 'POST', body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })
+    const { response, log } = await send('/v1/predict', {
+      id: 'obs-200',
+      method: 'POST',
+      body: multipart([{ bytes: await imageBytes('chelsea.jpg') }])
+    })
     expect(response.status).toBe(200)
     expect(log?.status).toBe(200)
     const text = await scrape()

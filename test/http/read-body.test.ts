@@ -62,7 +62,10 @@ describe('readBodyLimited', () => {
     const { request, pulled } = streamed([bytes(4), bytes(4), bytes(4), bytes(4)])
     const reservation = admitBody(budget, request, 10)
     expect(reservation.bytes).toBe(0)
-    await expect(readBodyLimited(request, 100, undefined, reservation)).rejects.toMatchObject({ code: 'body_budget_full', headers: { connection: 'close' } })
+    await expect(readBodyLimited(request, 100, undefined, reservation)).rejects.toMatchObject({
+      code: 'body_budget_full',
+      headers: { connection: 'close' }
+    })
     expect(pulled()).toBeLessThan(4)
     expect(budget.usedBytes).toBe(8)
     reservation.release()

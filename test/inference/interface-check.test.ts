@@ -28,8 +28,16 @@ describe('checkInterface', () => {
     ['input name', { ...model, inputName: 'input' }, 'field "input.name": "input" is not a graph input (graph has pixels)'],
     ['output name', { ...model, outputName: 'logits' }, 'field "output.name": "logits" is not a graph output (graph has probabilities)'],
     ['datatype', withInput({ datatype: 'float32' }), 'field "input.datatype": manifest says float32, graph input "pixels" is uint8'],
-    ['layout', withInput({ layout: 'NCHW' }), 'field "input.layout": manifest says NCHW [3,192,192], graph input "pixels" is [N,192,192,3]'],
-    ['size', withInput({ height: 224, width: 224 }), 'field "input": manifest says NHWC [224,224,3], graph input "pixels" is [N,192,192,3]'],
+    [
+      'layout',
+      withInput({ layout: 'NCHW' }),
+      'field "input.layout": manifest says NCHW [3,192,192], graph input "pixels" is [N,192,192,3]'
+    ],
+    [
+      'size',
+      withInput({ height: 224, width: 224 }),
+      'field "input": manifest says NHWC [224,224,3], graph input "pixels" is [N,192,192,3]'
+    ],
     ['classes', { ...model, classes: 10 }, 'field "output.classes": manifest says 10 classes, graph output "probabilities" is [N,1000]']
   ]
   for (const [name, wrong, message] of mismatches)

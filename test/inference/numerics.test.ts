@@ -47,7 +47,9 @@ describe('official test vector (ShuffleNetV2 int8, model zoo test_data_set_0)', 
     const input = await f32('input_0.f32')
     const want = await f32('output_0.f32')
     const { output } = await pool.run('shufflenetv2:1', input, 1)
-    let dot = 0, ours = 0, theirs = 0
+    let dot = 0,
+      ours = 0,
+      theirs = 0
     for (let i = 0; i < want.length; i++) {
       dot += output[i]! * want[i]!
       ours += output[i]! ** 2

@@ -10,9 +10,15 @@ const image = () => new Uint8Array(mobilenet.inputElements).fill(128)
 describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
   test('a manifest naming an input the graph does not have fails the start with the file and field', async () => {
     const repo = tempModelRepo((d) => editManifest(d, 'mobilenetv2', (m) => (m.input.name = 'pixels')))
-    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(discoverModels(repo.dir, overrides).resolve('mobilenetv2'))] })
+    const pool = new WorkerPool({
+      size: 1,
+      intraOpThreads: 1,
+      models: [toWorkerModel(discoverModels(repo.dir, overrides).resolve('mobilenetv2'))]
+    })
     try {
-      await expect(pool.start()).rejects.toThrow(/mobilenetv2\/1\/model\.onnx .*field "input\.name": "pixels" is not a graph input \(graph has input\)/)
+      await expect(pool.start()).rejects.toThrow(
+        /mobilenetv2\/1\/model\.onnx .*field "input\.name": "pixels" is not a graph input \(graph has input\)/
+      )
     } finally {
       await pool.close()
       repo.dispose()
@@ -21,7 +27,12 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
 
   test('a worker that crashes fails only its batch (503 worker_lost), is replaced, and the next batch runs', async () => {
     const lost: string[] = []
-    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)], onWorkerLost: (reason) => lost.push(reason) })
+    const pool = new WorkerPool({
+      size: 1,
+      intraOpThreads: 1,
+      models: [toWorkerModel(mobilenet)],
+      onWorkerLost: (reason) => lost.push(reason)
+    })
     await pool.start()
     try {
       expect(pool.healthy).toBe(true)

@@ -4,8 +4,14 @@ import { sessionThreads } from '../../src/inference/threads'
 
 test('lone threads: 0 means one per core; no more than the main session means no second session', () => {
   const cores = availableParallelism()
-  expect(sessionThreads({ intraOpThreads: 1, loneIntraOpThreads: 0, intraOpSpinning: false }).loneIntraOpThreads).toBe(cores > 1 ? cores : 0)
-  expect(sessionThreads({ intraOpThreads: 1, loneIntraOpThreads: 4, intraOpSpinning: true })).toEqual({ intraOpThreads: 1, loneIntraOpThreads: 4, spinning: true })
+  expect(sessionThreads({ intraOpThreads: 1, loneIntraOpThreads: 0, intraOpSpinning: false }).loneIntraOpThreads).toBe(
+    cores > 1 ? cores : 0
+  )
+  expect(sessionThreads({ intraOpThreads: 1, loneIntraOpThreads: 4, intraOpSpinning: true })).toEqual({
+    intraOpThreads: 1,
+    loneIntraOpThreads: 4,
+    spinning: true
+  })
   expect(sessionThreads({ intraOpThreads: 2, loneIntraOpThreads: 2, intraOpSpinning: false }).loneIntraOpThreads).toBe(0)
   expect(sessionThreads({ intraOpThreads: 1, loneIntraOpThreads: 1, intraOpSpinning: false }).loneIntraOpThreads).toBe(0)
 })

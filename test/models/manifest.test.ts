@@ -74,7 +74,11 @@ describe('discoverModels', () => {
   const failures: Array<[string, (dir: string) => void, RegExp]> = [
     ['bad JSON', (d) => writeFileSync(join(d, 'mobilenetv2/model.json'), '{ nope'), /mobilenetv2\/model\.json: /],
     ['name differs from folder', (d) => editManifest(d, 'mobilenetv2', (m) => (m.name = 'other')), /field "name"/],
-    ['labels count differs', (d) => editManifest(d, 'mobilenetv2', (m) => (m.output.classes = 10)), /field "output.classes": 10 but .* 1000 labels/],
+    [
+      'labels count differs',
+      (d) => editManifest(d, 'mobilenetv2', (m) => (m.output.classes = 10)),
+      /field "output.classes": 10 but .* 1000 labels/
+    ],
     ['labels file missing', (d) => editManifest(d, 'mobilenetv2', (m) => (m.labels = 'gone.txt')), /field "labels"/],
     ['pinned version missing', (d) => editManifest(d, 'mobilenetv2', (m) => (m.version = 7)), /field "version"/],
     ['model.onnx missing', (d) => rmSync(join(d, 'mobilenetv2/1/model.onnx')), /1\/model\.onnx: missing/]

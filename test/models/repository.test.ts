@@ -14,7 +14,8 @@ function setup(fail?: string) {
   const catalog = discoverModels(MODELS_DIR, overrides)
   const runner = new AnsweringRunner(1, () => 1000)
   const batcher = new Batcher(runner, { maxQueueImages: 16, clock: new FakeClock() })
-  for (const spec of catalog.specs()) batcher.addModel(spec.key, { maxBatchSize: 8, maxBatchDelayMs: 0, inputElements: spec.inputElements, outputElements: 1000 })
+  for (const spec of catalog.specs())
+    batcher.addModel(spec.key, { maxBatchSize: 8, maxBatchDelayMs: 0, inputElements: spec.inputElements, outputElements: 1000 })
   const calls: string[] = []
   const host: ModelHost = {
     async addModels(models: WorkerModel[]) {
@@ -23,7 +24,12 @@ function setup(fail?: string) {
     },
     removeModels: (keys) => void calls.push(`remove ${keys}`)
   }
-  const repository = new ModelRepository(catalog, batcher, host, { modelsDir: MODELS_DIR, overrides, defaultModel: 'mobilenetv2', drainTimeoutMs: 5000 })
+  const repository = new ModelRepository(catalog, batcher, host, {
+    modelsDir: MODELS_DIR,
+    overrides,
+    defaultModel: 'mobilenetv2',
+    drainTimeoutMs: 5000
+  })
   return { catalog, runner, batcher, calls, repository }
 }
 
@@ -41,7 +47,11 @@ describe('ModelRepository', () => {
     await unloading
     expect(calls).toEqual(['remove shufflenetv2:1'])
     expect(batcher.inUse('shufflenetv2:1')).toBe(0)
-    expect(repository.index().find((e) => e.name === 'shufflenetv2')).toEqual({ name: 'shufflenetv2', state: 'UNAVAILABLE', reason: 'unloaded' })
+    expect(repository.index().find((e) => e.name === 'shufflenetv2')).toEqual({
+      name: 'shufflenetv2',
+      state: 'UNAVAILABLE',
+      reason: 'unloaded'
+    })
 
     await repository.load('shufflenetv2')
     expect(calls.at(-1)).toBe('add shufflenetv2:1')
@@ -53,7 +63,11 @@ describe('ModelRepository', () => {
   test('a model the workers refuse is not served, and its queues are gone', async () => {
     const { catalog, batcher, repository } = setup('field "input.layout": no')
     await repository.unload('shufflenetv2').catch(() => {}) // host.removeModels does not fail
-    await expect(repository.load('shufflenetv2')).rejects.toMatchObject({ status: 400, code: 'repository_refused', message: expect.stringContaining('field "input.layout": no') })
+    await expect(repository.load('shufflenetv2')).rejects.toMatchObject({
+      status: 400,
+      code: 'repository_refused',
+      message: expect.stringContaining('field "input.layout": no')
+    })
     expect(catalog.has('shufflenetv2')).toBe(false)
     expect(() => batcher.submit('shufflenetv2:1', [new Uint8Array(1)])).toThrow('no queue')
   })
@@ -68,6 +82,10 @@ describe('ModelRepository', () => {
 
   test('index lists every folder with a model.json, one row per loaded version', () => {
     const { repository } = setup()
-    expect(repository.index().map((e) => `${e.name}:${e.version}:${e.state}`)).toEqual(['mobilenetv2:1:READY', 'mobilenetv2-uint8-nhwc:1:READY', 'shufflenetv2:1:READY'])
+    expect(repository.index().map((e) => `${e.name}:${e.version}:${e.state}`)).toEqual([
+      'mobilenetv2:1:READY',
+      'mobilenetv2-uint8-nhwc:1:READY',
+      'shufflenetv2:1:READY'
+    ])
   })
 })

@@ -26,7 +26,17 @@ describe('readJpegHeader agrees with sharp', () => {
     ['no metadata', () => photo.clone().jpeg().toBuffer()],
     ['progressive', () => photo.clone().jpeg({ progressive: true }).toBuffer()],
     ['CMYK', () => photo.clone().toColourspace('cmyk').jpeg().toBuffer()],
-    ['EXIF + ICC + XMP', () => photo.clone().withMetadata({ orientation: 6 }).withIccProfile('p3').withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>').jpeg().toBuffer()]
+    [
+      'EXIF + ICC + XMP',
+      () =>
+        photo
+          .clone()
+          .withMetadata({ orientation: 6 })
+          .withIccProfile('p3')
+          .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+          .jpeg()
+          .toBuffer()
+    ]
   ]
   for (const [name, make] of variants)
     test(name, async () => {

@@ -9,13 +9,33 @@ const norm = { scale: 1, mean: [1, 2, 3], std: [1, 2, 4] }
 describe('TensorBuilder', () => {
   const cases: Array<[string, InputLayout, number[]]> = [
     ['uint8 NHWC RGB is the queued bytes', { ...base, datatype: 'uint8', layout: 'NHWC', channelOrder: 'RGB' }, [...rgb]],
-    ['uint8 NHWC BGR swaps R and B', { ...base, datatype: 'uint8', layout: 'NHWC', channelOrder: 'BGR' }, [3, 2, 1, 6, 5, 4, 13, 12, 11, 16, 15, 14]],
-    ['uint8 NCHW RGB is planar', { ...base, datatype: 'uint8', layout: 'NCHW', channelOrder: 'RGB' }, [1, 4, 2, 5, 3, 6, 11, 14, 12, 15, 13, 16]],
-    ['float32 NCHW BGR raw', { ...base, datatype: 'float32', layout: 'NCHW', channelOrder: 'BGR' }, [3, 6, 2, 5, 1, 4, 13, 16, 12, 15, 11, 14]],
+    [
+      'uint8 NHWC BGR swaps R and B',
+      { ...base, datatype: 'uint8', layout: 'NHWC', channelOrder: 'BGR' },
+      [3, 2, 1, 6, 5, 4, 13, 12, 11, 16, 15, 14]
+    ],
+    [
+      'uint8 NCHW RGB is planar',
+      { ...base, datatype: 'uint8', layout: 'NCHW', channelOrder: 'RGB' },
+      [1, 4, 2, 5, 3, 6, 11, 14, 12, 15, 13, 16]
+    ],
+    [
+      'float32 NCHW BGR raw',
+      { ...base, datatype: 'float32', layout: 'NCHW', channelOrder: 'BGR' },
+      [3, 6, 2, 5, 1, 4, 13, 16, 12, 15, 11, 14]
+    ],
     ['float32 NHWC RGB raw', { ...base, datatype: 'float32', layout: 'NHWC', channelOrder: 'RGB' }, [...rgb]],
     // (x − mean)/std with mean and std given in RGB order, whatever order the graph wants.
-    ['float32 NCHW RGB normalised', { ...base, datatype: 'float32', layout: 'NCHW', channelOrder: 'RGB', normalise: norm }, [0, 3, 0, 1.5, 0, 0.75, 10, 13, 5, 6.5, 2.5, 3.25]],
-    ['float32 NHWC BGR normalised', { ...base, datatype: 'float32', layout: 'NHWC', channelOrder: 'BGR', normalise: norm }, [0, 0, 0, 0.75, 1.5, 3, 2.5, 5, 10, 3.25, 6.5, 13]]
+    [
+      'float32 NCHW RGB normalised',
+      { ...base, datatype: 'float32', layout: 'NCHW', channelOrder: 'RGB', normalise: norm },
+      [0, 3, 0, 1.5, 0, 0.75, 10, 13, 5, 6.5, 2.5, 3.25]
+    ],
+    [
+      'float32 NHWC BGR normalised',
+      { ...base, datatype: 'float32', layout: 'NHWC', channelOrder: 'BGR', normalise: norm },
+      [0, 0, 0, 0.75, 1.5, 3, 2.5, 5, 10, 3.25, 6.5, 13]
+    ]
   ]
   for (const [name, layout, want] of cases)
     test(name, () => {

@@ -25,7 +25,12 @@ const variants: Array<[string, () => Promise<Buffer>, string | undefined, number
   ['16-bit PNG', () => base.clone().toColourspace('rgb16').png().toBuffer(), 'png', 0.1],
   ['PNG with alpha', () => base.clone().ensureAlpha().png().toBuffer(), 'png', 0.1],
   ['CMYK JPEG', () => base.clone().toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer(), 'jpeg', 0.2],
-  ['EXIF orientation 6 (stored rotated)', () => base.clone().rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer(), 'jpeg', 0.1]
+  [
+    'EXIF orientation 6 (stored rotated)',
+    () => base.clone().rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toBuffer(),
+    'jpeg',
+    0.1
+  ]
 ]
 
 describe('accepted formats decode to the same tensor as a plain JPEG', () => {
@@ -44,7 +49,9 @@ describe('accepted formats decode to the same tensor as a plain JPEG', () => {
   })
 
   test('a 1×10000 strip still yields a 224×224 crop', async () => {
-    const strip = await sharp({ create: { width: 1, height: 10_000, channels: 3, background: '#808080' } }).png().toBuffer()
+    const strip = await sharp({ create: { width: 1, height: 10_000, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer()
     expect((await preprocessor.run(new Uint8Array(strip))).length).toBe(3 * 224 * 224)
   })
 })

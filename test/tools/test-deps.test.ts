@@ -18,4 +18,3 @@ test('with the tools out of reach and no apt-get, it names the Debian packages a
   for (const pkg of ['redis-server', 'prometheus', 'python3-requests']) expect(stdout).toContain(`test-deps: missing ${pkg} (`)
   expect(stderr).toMatch(/sudo apt-get install --no-install-recommends .*redis-server prometheus.*python3-requests/)
 })
-

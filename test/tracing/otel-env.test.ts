@@ -18,7 +18,10 @@ beforeAll(async () => {
     OTEL_SERVICE_NAME: 'front-door-classifier'
   }
   const config = loadConfig(env, [], { port: 0, host: '127.0.0.1', workers: 1, logLevel: 'info' })
-  server = await startServer(config, createLogger('info', (line) => logs.push(line)))
+  server = await startServer(
+    config,
+    createLogger('info', (line) => logs.push(line))
+  )
 })
 afterAll(() => {
   collector?.stop(true)

@@ -23,7 +23,10 @@ describe('OTLP/HTTP export (BUN_INFER_OTLP_ENDPOINT)', () => {
     const traceId = response.headers.get('traceparent')!.split('-')[1]!
     await app.afterResponses()
     await app.tracing!.shutdown() // flushes the batch span processor, as the server's stop() does
-    const exported = received.filter((r) => r.path === '/v1/traces').map((r) => r.body).join('\n')
+    const exported = received
+      .filter((r) => r.path === '/v1/traces')
+      .map((r) => r.body)
+      .join('\n')
     expect(exported).toContain('POST /v1/predict')
     for (const stage of ['preprocess', 'queue', 'inference']) expect(exported).toContain(`"${stage}"`)
     expect(exported).toContain('bun-infer') // service.name

@@ -7,7 +7,10 @@ import { createTracing, parseOtlpHeaders } from '../../src/tracing/tracing'
 /** Spans exported for one request with the named sampler, and its service.name. */
 async function traceOneRequest(sampler: Config['tracesSampler'], ratio: number, headers: Record<string, string> = {}) {
   const exporter = new InMemorySpanExporter()
-  const tracing = createTracing(new SimpleSpanProcessor({ exporter }), '0.0.0', { serviceName: 'classifier', sampler: samplerFrom(sampler, ratio) })
+  const tracing = createTracing(new SimpleSpanProcessor({ exporter }), '0.0.0', {
+    serviceName: 'classifier',
+    sampler: samplerFrom(sampler, ratio)
+  })
   const request = new Request('http://localhost/v1/predict', { headers })
   const traceparent = tracing.start(request, '/v1/predict')
   const traceId = tracing.traceId(request)
@@ -26,7 +29,10 @@ describe('OTEL_TRACES_SAMPLER', () => {
   })
 
   test('always_off and traceidratio 0 record nothing, but the request still has a trace id', async () => {
-    for (const [name, ratio] of [['always_off', 1], ['traceidratio', 0]] as const) {
+    for (const [name, ratio] of [
+      ['always_off', 1],
+      ['traceidratio', 0]
+    ] as const) {
       const { spans, traceId } = await traceOneRequest(name, ratio)
       expect(spans, name).toHaveLength(0)
       expect(traceId).toMatch(/^[0-9a-f]{32}$/)
@@ -42,7 +48,10 @@ describe('OTEL_TRACES_SAMPLER', () => {
 
 describe('OTEL_EXPORTER_OTLP_HEADERS', () => {
   test('key=value pairs, comma-separated, values percent-decoded', () => {
-    expect(parseOtlpHeaders('x-token=abc, authorization=Basic%20dXNlcg==,broken')).toEqual({ 'x-token': 'abc', authorization: 'Basic dXNlcg==' })
+    expect(parseOtlpHeaders('x-token=abc, authorization=Basic%20dXNlcg==,broken')).toEqual({
+      'x-token': 'abc',
+      authorization: 'Basic dXNlcg=='
+    })
     expect(parseOtlpHeaders('')).toEqual({})
   })
 })

@@ -50,7 +50,12 @@ describe('OpenTelemetry tracing', () => {
 
   test('tracing shutdown ends a request span still open, so it is exported', async () => {
     const ended: string[] = []
-    const recorder = { onStart() {}, onEnd: (span: { name: string }) => void ended.push(span.name), forceFlush: async () => {}, shutdown: async () => {} }
+    const recorder = {
+      onStart() {},
+      onEnd: (span: { name: string }) => void ended.push(span.name),
+      forceFlush: async () => {},
+      shutdown: async () => {}
+    }
     const own = testApp({ spanProcessor: recorder })
     own.tracing!.start(new Request('http://localhost/v1/models'), '/v1/models')
     await own.tracing!.shutdown()
@@ -65,7 +70,10 @@ describe('OpenTelemetry tracing on /v2', () => {
     const response = await app.request('/v2/models/mobilenetv2/infer', {
       method: 'POST',
       headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
-      body: JSON.stringify({ inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: [image] }], outputs: [{ name: 'output', parameters: { classification: 1 } }] })
+      body: JSON.stringify({
+        inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: [image] }],
+        outputs: [{ name: 'output', parameters: { classification: 1 } }]
+      })
     })
     expect(response.status).toBe(200)
     expect(response.headers.get('server-timing')).toMatch(/preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+/)

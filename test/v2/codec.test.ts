@@ -27,24 +27,44 @@ describe('BYTES elements (4-byte little-endian length, then the bytes)', () => {
   })
 
   test('a truncated length or element is a 400 naming the input', () => {
-    expect(() => decodeBytesTensor(Uint8Array.from([2, 0]), 'image')).toThrow('input "image": BYTES data ends inside a 4-byte length prefix')
+    expect(() => decodeBytesTensor(Uint8Array.from([2, 0]), 'image')).toThrow(
+      'input "image": BYTES data ends inside a 4-byte length prefix'
+    )
     expect(() => decodeBytesTensor(Uint8Array.from([9, 0, 0, 0, 1]), 'image')).toThrow('claims 9 bytes, only 1 remain')
   })
 })
 
 describe('parseInferRequest', () => {
   test('JSON: FP32 nested data, BYTES strings, outputs with classification, id', () => {
-    const body = utf8.encode(JSON.stringify({
-      id: 'r1',
-      inputs: [
-        { name: 'input', shape: [1, 2, 2], datatype: 'FP32', data: [[[1, 2], [3, 4.5]]] },
-        { name: 'image', shape: [2], datatype: 'BYTES', data: ['aGk=', 'data:image/png;base64,AA=='] }
-      ],
-      outputs: [{ name: 'output', parameters: { classification: 3, binary_data: false } }]
-    }))
+    const body = utf8.encode(
+      JSON.stringify({
+        id: 'r1',
+        inputs: [
+          {
+            name: 'input',
+            shape: [1, 2, 2],
+            datatype: 'FP32',
+            data: [
+              [
+                [1, 2],
+                [3, 4.5]
+              ]
+            ]
+          },
+          { name: 'image', shape: [2], datatype: 'BYTES', data: ['aGk=', 'data:image/png;base64,AA=='] }
+        ],
+        outputs: [{ name: 'output', parameters: { classification: 3, binary_data: false } }]
+      })
+    )
     const request = parseInferRequest(body, null)
     expect(request.id).toBe('r1')
-    expect(request.inputs[0]).toEqual({ name: 'input', datatype: 'FP32', shape: [1, 2, 2], data: Float32Array.from([1, 2, 3, 4.5]), binary: false })
+    expect(request.inputs[0]).toEqual({
+      name: 'input',
+      datatype: 'FP32',
+      shape: [1, 2, 2],
+      data: Float32Array.from([1, 2, 3, 4.5]),
+      binary: false
+    })
     expect(new TextDecoder().decode((request.inputs[1]!.data as Uint8Array[])[1])).toBe('data:image/png;base64,AA==')
     expect(request.outputs).toEqual([{ name: 'output', binaryData: false, classification: 3 }])
     expect(request.binaryDataOutput).toBe(false)
@@ -53,13 +73,15 @@ describe('parseInferRequest', () => {
   test('binary: FP32 and BYTES after the JSON, split by binary_data_size in input order', () => {
     const image = Uint8Array.from([0xff, 0xd8, 0xff, 1, 2])
     const bytesInput = join(le32(image.length), image)
-    const header = utf8.encode(JSON.stringify({
-      inputs: [
-        { name: 'input', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 } },
-        { name: 'image', shape: [1], datatype: 'BYTES', parameters: { binary_data_size: bytesInput.length } }
-      ],
-      parameters: { binary_data_output: true }
-    }))
+    const header = utf8.encode(
+      JSON.stringify({
+        inputs: [
+          { name: 'input', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 } },
+          { name: 'image', shape: [1], datatype: 'BYTES', parameters: { binary_data_size: bytesInput.length } }
+        ],
+        parameters: { binary_data_output: true }
+      })
+    )
     const request = parseInferRequest(join(header, f32(0.5, -1, 2), bytesInput), String(header.length))
     expect(request.inputs[0]!.data).toEqual(Float32Array.from([0.5, -1, 2]))
     expect((request.inputs[1]!.data as Uint8Array[]).map((e) => [...e])).toEqual([[...image]])
@@ -73,16 +95,58 @@ describe('parseInferRequest', () => {
   const bad: Array<[string, string, Uint8Array | undefined, string | null, string]> = [
     ['not JSON', '{"inputs": [', undefined, null, 'not valid UTF-8 JSON'],
     ['no inputs', '{"inputs": []}', undefined, null, 'inference request /inputs'],
-    ['unknown datatype', x('"shape":[1],"datatype":"FP16","data":[1]') + '}', undefined, null, 'input "x": datatype "FP16" is not supported'],
-    ['count mismatch', x('"shape":[2,2],"datatype":"FP32","data":[1,2,3]') + '}', undefined, null, 'input "x": shape [2,2] holds 4 elements, data has 3'],
+    [
+      'unknown datatype',
+      x('"shape":[1],"datatype":"FP16","data":[1]') + '}',
+      undefined,
+      null,
+      'input "x": datatype "FP16" is not supported'
+    ],
+    [
+      'count mismatch',
+      x('"shape":[2,2],"datatype":"FP32","data":[1,2,3]') + '}',
+      undefined,
+      null,
+      'input "x": shape [2,2] holds 4 elements, data has 3'
+    ],
     ['string in FP32', x('"shape":[1],"datatype":"FP32","data":["1"]') + '}', undefined, null, 'every FP32 element must be a number'],
-    ['UINT8 out of range', x('"shape":[1],"datatype":"UINT8","data":[256]') + '}', undefined, null, 'every UINT8 element must be an integer 0–255'],
+    [
+      'UINT8 out of range',
+      x('"shape":[1],"datatype":"UINT8","data":[256]') + '}',
+      undefined,
+      null,
+      'every UINT8 element must be an integer 0–255'
+    ],
     ['no data at all', x('"shape":[1],"datatype":"FP32"') + '}', undefined, null, 'input "x": no data and no parameters.binary_data_size'],
     ['header length past the body', '{}', undefined, '99', 'Inference-Header-Content-Length "99"'],
-    ['binary size past the data', x('"shape":[1],"datatype":"FP32","parameters":{"binary_data_size":4}') + '}', undefined, 'json', 'binary_data_size 4 does not fit'],
-    ['binary size not the shape', x('"shape":[2],"datatype":"FP32","parameters":{"binary_data_size":4}') + '}', f32(1), 'json', 'shape [2] of FP32 is 8 bytes, binary_data_size is 4'],
-    ['bytes left over', x('"shape":[1],"datatype":"FP32","parameters":{"binary_data_size":4}') + '}', f32(1, 2), 'json', '4 bytes of binary data after the last input'],
-    ['bad classification', x('"shape":[1],"datatype":"FP32","data":[1]') + ',"outputs":[{"name":"y","parameters":{"classification":"3"}}]}', undefined, null, 'output "y": parameters.classification must be a non-negative integer']
+    [
+      'binary size past the data',
+      x('"shape":[1],"datatype":"FP32","parameters":{"binary_data_size":4}') + '}',
+      undefined,
+      'json',
+      'binary_data_size 4 does not fit'
+    ],
+    [
+      'binary size not the shape',
+      x('"shape":[2],"datatype":"FP32","parameters":{"binary_data_size":4}') + '}',
+      f32(1),
+      'json',
+      'shape [2] of FP32 is 8 bytes, binary_data_size is 4'
+    ],
+    [
+      'bytes left over',
+      x('"shape":[1],"datatype":"FP32","parameters":{"binary_data_size":4}') + '}',
+      f32(1, 2),
+      'json',
+      '4 bytes of binary data after the last input'
+    ],
+    [
+      'bad classification',
+      x('"shape":[1],"datatype":"FP32","data":[1]') + ',"outputs":[{"name":"y","parameters":{"classification":"3"}}]}',
+      undefined,
+      null,
+      'output "y": parameters.classification must be a non-negative integer'
+    ]
   ]
   for (const [name, json, binary, length, message] of bad)
     test(`400 with a message naming what is wrong: ${name}`, () => {
@@ -121,9 +185,14 @@ describe('encodeInferResponse', () => {
   const head = { model_name: 'm', model_version: '1', id: 'r1' }
 
   test('JSON only: data inline, application/json, no header length', () => {
-    const { body, headers } = encodeInferResponse(head, [{ name: 'output', datatype: 'FP32', shape: [1, 2], data: Float32Array.from([0.5, 2]), binary: false }])
+    const { body, headers } = encodeInferResponse(head, [
+      { name: 'output', datatype: 'FP32', shape: [1, 2], data: Float32Array.from([0.5, 2]), binary: false }
+    ])
     expect(headers).toEqual({ 'content-type': 'application/json' })
-    expect(JSON.parse(new TextDecoder().decode(body))).toEqual({ ...head, outputs: [{ name: 'output', datatype: 'FP32', shape: [1, 2], data: [0.5, 2] }] })
+    expect(JSON.parse(new TextDecoder().decode(body))).toEqual({
+      ...head,
+      outputs: [{ name: 'output', datatype: 'FP32', shape: [1, 2], data: [0.5, 2] }]
+    })
   })
 
   test('binary: JSON then each binary output in order, found by summing binary_data_size (as _infer_result.py does)', () => {

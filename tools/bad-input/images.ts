@@ -124,14 +124,19 @@ export async function catWithOrientation(cat: Uint8Array, o: number, format: 'jp
 export async function manyFrameGif(frames: number): Promise<Uint8Array> {
   const side = 32
   const data = Buffer.alloc(side * side * frames * 3)
-  for (let f = 0; f < frames; f++) data.fill(Buffer.from([f % 256, (f * 7) % 256, (f * 13) % 256]), f * side * side * 3, (f + 1) * side * side * 3)
+  for (let f = 0; f < frames; f++)
+    data.fill(Buffer.from([f % 256, (f * 7) % 256, (f * 13) % 256]), f * side * side * 3, (f + 1) * side * side * 3)
   const raw = { width: side, height: side * frames, channels: 3 as const, pageHeight: side }
   return u8(await sharp(data, { raw }).gif({ loop: 0 }).toBuffer())
 }
 
 /** A plain image of width × height in `format`, one flat colour (cheap to encode, compresses to bytes). */
 export async function solid(width: number, height: number, format: 'png' | 'jpeg' | 'webp', channels: 3 | 4 = 3) {
-  return u8(await sharp({ create: { width, height, channels, background: { r: 120, g: 90, b: 60, alpha: 0.5 } } })[format]().toBuffer())
+  return u8(
+    await sharp({ create: { width, height, channels, background: { r: 120, g: 90, b: 60, alpha: 0.5 } } })
+      [format]()
+      .toBuffer()
+  )
 }
 
 export const SVG_EXTERNAL = text(
@@ -140,7 +145,9 @@ export const SVG_EXTERNAL = text(
 )
 export const SVG_LOCAL = text('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><image href="file:///etc/passwd"/></svg>')
 export const SVG_PLAIN = text('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>')
-export const PDF = text('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
+export const PDF = text(
+  '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'
+)
 export const TEXT = text('this is not a photo, just text pretending to be one.\n')
 /** The first bytes of an x86-64 ELF executable header, padded: what a renamed binary starts with. */
 export const ELF = Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(56).fill(0)])

@@ -108,7 +108,8 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
   let stopping = false
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      if (options.warnIfGone && !stopping) process.stderr.write(`warning: ${cmd.join(' ')} had already exited (code ${proc.exitCode}, signal ${proc.signalCode})\n${tail()}\n`)
+      if (options.warnIfGone && !stopping)
+        process.stderr.write(`warning: ${cmd.join(' ')} had already exited (code ${proc.exitCode}, signal ${proc.signalCode})\n${tail()}\n`)
       live.delete(proc)
       return proc.exitCode
     }
@@ -124,7 +125,8 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
   const timeoutMs = options.timeoutMs ?? 60_000
   try {
     for (;;) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`exited (code ${proc.exitCode}, signal ${proc.signalCode}) before it was ready`)
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`exited (code ${proc.exitCode}, signal ${proc.signalCode}) before it was ready`)
       if (performance.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms`)
       port ||= listeningPorts(proc.pid)[0] ?? 0
       if (port && (await answers(`http://127.0.0.1:${port}`, probe))) break
@@ -135,12 +137,27 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
     await Bun.sleep(0)
     throw new Error(`${cmd.join(' ')}: ${(error as Error).message}\n${tail()}`)
   }
-  return { pid: proc.pid, port, url: `http://127.0.0.1:${port}`, proc, logs, startupMs: Math.round(performance.now() - started), tail, stop }
+  return {
+    pid: proc.pid,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    proc,
+    logs,
+    startupMs: Math.round(performance.now() - started),
+    tail,
+    stop
+  }
 }
 
 /** Runs the command to its exit (a startup that must fail, say) and returns its exit code and output. */
 export async function runToExit(options: Pick<LaunchOptions, 'cmd' | 'env' | 'cwd'> & { timeoutMs?: number } = {}) {
-  const proc = Bun.spawn(options.cmd ?? SERVER_CMD, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  const proc = Bun.spawn(options.cmd ?? SERVER_CMD, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe'
+  })
   const killer = setTimeout(() => proc.kill('SIGKILL'), options.timeoutMs ?? 60_000)
   try {
     const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])

@@ -29,9 +29,7 @@ export interface NginxProcess {
 
 /** The template with the upstream list and listen address filled in, as for a replica set. */
 export async function renderNginxConfig(upstreams: readonly Upstream[], listen: string, accessLog: string): Promise<string> {
-  const servers = upstreams
-    .map(({ port, down }) => `server 127.0.0.1:${port} max_fails=0${down ? ' down' : ''};`)
-    .join('\n    ')
+  const servers = upstreams.map(({ port, down }) => `server 127.0.0.1:${port} max_fails=0${down ? ' down' : ''};`).join('\n    ')
   return (await Bun.file(TEMPLATE).text())
     .replaceAll('${BUN_INFER_UPSTREAM_SERVERS}', servers)
     .replaceAll('${BUN_INFER_NGINX_LISTEN}', listen)
@@ -54,7 +52,8 @@ export async function startNginx(upstreams: readonly Upstream[]): Promise<NginxP
   }
   const site = join(prefix, 'bun-infer.conf')
   const main = join(prefix, 'nginx.conf')
-  const writeSite = async (list: readonly Upstream[]) => Bun.write(site, await renderNginxConfig(list, `127.0.0.1:${port}`, join(prefix, 'access.log')))
+  const writeSite = async (list: readonly Upstream[]) =>
+    Bun.write(site, await renderNginxConfig(list, `127.0.0.1:${port}`, join(prefix, 'access.log')))
   await writeSite(upstreams)
   await Bun.write(
     main,
@@ -92,7 +91,10 @@ export async function startNginx(upstreams: readonly Upstream[]): Promise<NginxP
     async accessLog() {
       const file = Bun.file(join(prefix, 'access.log'))
       if (!(await file.exists())) return []
-      return (await file.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line))
+      return (await file.text())
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
     },
     async reload(list) {
       await writeSite(list)

@@ -6,8 +6,7 @@ import type { BenchReport, LimitFloor, LimitPoint, PointResult } from '../types'
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v))
 const f1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1))
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`
-const table = (head: string[], rows: (string | number)[][]) =>
-  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n')
+const table = (head: string[], rows: (string | number)[][]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n')
 const lat = (p: PointResult, ms: number) => (censored(p, ms) ? `≥ ${f1(ms)}` : f1(ms))
 const meanBatch = (p: PointResult) => (p.metrics && p.metrics.batches > 0 ? p.metrics.meanBatchSize.toFixed(1) : '–')
 const stage = (p: PointResult, name: string) => f1(p.metrics?.stageMeanMs[name])
@@ -15,7 +14,16 @@ const stage = (p: PointResult, name: string) => f1(p.metrics?.stageMeanMs[name])
 function limitSection(report: BenchReport): string {
   const limit = report.limit
   if (!limit) return ''
-  const cell = (p: LimitPoint) => [p.batchSize, p.concurrency, p.imgPerS, p.cpuMsPerImage, f1(p.latencyMs.p50), f1(p.latencyMs.p99), f1(p.preprocessMeanMs), f1(p.inferenceMeanMs)]
+  const cell = (p: LimitPoint) => [
+    p.batchSize,
+    p.concurrency,
+    p.imgPerS,
+    p.cpuMsPerImage,
+    f1(p.latencyMs.p50),
+    f1(p.latencyMs.p99),
+    f1(p.preprocessMeanMs),
+    f1(p.inferenceMeanMs)
+  ]
   const head = ['batch', 'loops', 'img/s', 'CPU ms/img', 'p50 ms', 'p99 ms', 'preprocess ms', 'inference ms']
   const payloads = Object.entries(limit.byPayload).map(([name, p]) => [name, ...cell(p)])
   const lone = limit.loneIntraOpThreads ? ` + a ${limit.loneIntraOpThreads}-thread session for lone batches` : ''
@@ -40,7 +48,15 @@ function limitSection(report: BenchReport): string {
 /** The single-image floor: one image at a time on a one-worker pool, per thread setting. */
 function floorSection(floor: LimitFloor | undefined): string {
   if (!floor) return ''
-  const rows = floor.points.map((p) => [p.intraOpThreads, p.spinning ? 'on' : 'off', f1(p.latencyMs.p50), f1(p.latencyMs.p99), p.cpuMsPerImage, f1(p.preprocessMeanMs), f1(p.inferenceMeanMs)])
+  const rows = floor.points.map((p) => [
+    p.intraOpThreads,
+    p.spinning ? 'on' : 'off',
+    f1(p.latencyMs.p50),
+    f1(p.latencyMs.p99),
+    p.cpuMsPerImage,
+    f1(p.preprocessMeanMs),
+    f1(p.inferenceMeanMs)
+  ])
   return [
     '',
     `Single-image floor (1 worker, one image at a time; better of the first run and the re-run): **p50 ${floor.best.latencyMs.p50} ms** ` +
@@ -53,10 +69,37 @@ function floorSection(floor: LimitFloor | undefined): string {
 function sweepSection(report: BenchReport): string {
   const points = report.contenders.flatMap((c) => c.points.filter((p) => p.scenario === 'sweep'))
   if (points.length === 0) return ''
-  const head = ['contender', 'conn', 'req/s', 'img/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU ms/img', 'peak RSS MB', 'mean batch', 'queue ms']
+  const head = [
+    'contender',
+    'conn',
+    'req/s',
+    'img/s',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'max ms',
+    'non-2xx',
+    'errors',
+    'CPU ms/img',
+    'peak RSS MB',
+    'mean batch',
+    'queue ms'
+  ]
   const rows = points.map((p) => [
-    p.contender, p.connections, p.reqPerS, p.imgPerS, lat(p, p.latencyMs.p50), lat(p, p.latencyMs.p90), lat(p, p.latencyMs.p99), lat(p, p.latencyMs.max),
-    p.non2xx, p.errors + p.timeouts, n(p.serverCpuMsPerImage), f1(p.serverPeakRssMb), meanBatch(p), stage(p, 'queue')
+    p.contender,
+    p.connections,
+    p.reqPerS,
+    p.imgPerS,
+    lat(p, p.latencyMs.p50),
+    lat(p, p.latencyMs.p90),
+    lat(p, p.latencyMs.p99),
+    lat(p, p.latencyMs.max),
+    p.non2xx,
+    p.errors + p.timeouts,
+    n(p.serverCpuMsPerImage),
+    f1(p.serverPeakRssMb),
+    meanBatch(p),
+    stage(p, 'queue')
   ])
   return ['### Concurrency sweep (chelsea.jpg, multipart)', '', table(head, rows)].join('\n')
 }
@@ -68,10 +111,41 @@ function payloadSection(report: BenchReport): string {
     const image = p.payload === 'multi4' ? 'jpeg' : p.payload.replace('b64-', '')
     return n(report.limit?.byPayload[image]?.imgPerS)
   }
-  const head = ['contender', 'payload', 'conn', 'req/s', 'img/s', 'limit img/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/img', 'peak RSS MB', 'mean batch', 'preprocess ms', 'queue ms', 'inference ms']
+  const head = [
+    'contender',
+    'payload',
+    'conn',
+    'req/s',
+    'img/s',
+    'limit img/s',
+    'p50 ms',
+    'p99 ms',
+    'non-2xx',
+    'errors',
+    'CPU ms/img',
+    'peak RSS MB',
+    'mean batch',
+    'preprocess ms',
+    'queue ms',
+    'inference ms'
+  ]
   const rows = points.map((p) => [
-    p.contender, p.payload, p.connections, p.reqPerS, p.imgPerS, limitOf(p), lat(p, p.latencyMs.p50), lat(p, p.latencyMs.p99), p.non2xx,
-    p.errors + p.timeouts, n(p.serverCpuMsPerImage), f1(p.serverPeakRssMb), meanBatch(p), stage(p, 'preprocess'), stage(p, 'queue'), stage(p, 'inference')
+    p.contender,
+    p.payload,
+    p.connections,
+    p.reqPerS,
+    p.imgPerS,
+    limitOf(p),
+    lat(p, p.latencyMs.p50),
+    lat(p, p.latencyMs.p99),
+    p.non2xx,
+    p.errors + p.timeouts,
+    n(p.serverCpuMsPerImage),
+    f1(p.serverPeakRssMb),
+    meanBatch(p),
+    stage(p, 'preprocess'),
+    stage(p, 'queue'),
+    stage(p, 'inference')
   ])
   return ['### Payloads', '', table(head, rows)].join('\n')
 }
@@ -79,10 +153,31 @@ function payloadSection(report: BenchReport): string {
 function openLoopSection(report: BenchReport): string {
   const points = report.contenders.flatMap((c) => c.points.filter((p) => p.scenario.startsWith('open-loop')))
   if (points.length === 0) return ''
-  const head = ['contender', 'load', 'target req/s', 'achieved req/s', 'p50 ms', 'p99 ms', 'autocannon p99 ms (1 ms res.)', 'non-2xx', 'errors', 'mean batch', 'queue ms']
+  const head = [
+    'contender',
+    'load',
+    'target req/s',
+    'achieved req/s',
+    'p50 ms',
+    'p99 ms',
+    'autocannon p99 ms (1 ms res.)',
+    'non-2xx',
+    'errors',
+    'mean batch',
+    'queue ms'
+  ]
   const rows = points.map((p) => [
-    p.contender, p.scenario.replace('open-loop ', ''), n(p.targetRate), p.reqPerS, lat(p, p.latencyMs.p50), lat(p, p.latencyMs.p99), p.autocannonLatencyMs.p99,
-    p.non2xx, p.errors + p.timeouts, meanBatch(p), stage(p, 'queue')
+    p.contender,
+    p.scenario.replace('open-loop ', ''),
+    n(p.targetRate),
+    p.reqPerS,
+    lat(p, p.latencyMs.p50),
+    lat(p, p.latencyMs.p99),
+    p.autocannonLatencyMs.p99,
+    p.non2xx,
+    p.errors + p.timeouts,
+    meanBatch(p),
+    stage(p, 'queue')
   ])
   return ['### Open loop (fixed rate, chelsea.jpg multipart, % of measured capacity)', '', table(head, rows)].join('\n')
 }

@@ -6,8 +6,7 @@ const SHADES = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c', '#08306b'
 const W = 1000
 const H = 440
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-const text = (x: number, y: number, s: string, attrs = '') =>
-  `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`
+const text = (x: number, y: number, s: string, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`
 
 interface Box {
   x: number
@@ -41,8 +40,22 @@ function latencyPanel(report: BenchReport, box: Box): string[] {
     out.push(text(box.x - 6, sy(10 ** e) + 4, `${10 ** e}`, 'text-anchor="end"'))
   }
   for (const t of linearTicks(xMax)) out.push(text(sx(t), box.y + box.h + 16, String(t), 'text-anchor="middle"'))
-  out.push(text(box.x + box.w / 2, box.y + box.h + 34, 'throughput, images/s (chelsea.jpg, multipart; labels = connections)', 'text-anchor="middle"'))
-  out.push(text(box.x - 40, box.y + box.h / 2, 'latency, ms (log)', `transform="rotate(-90 ${box.x - 40} ${box.y + box.h / 2})" text-anchor="middle"`))
+  out.push(
+    text(
+      box.x + box.w / 2,
+      box.y + box.h + 34,
+      'throughput, images/s (chelsea.jpg, multipart; labels = connections)',
+      'text-anchor="middle"'
+    )
+  )
+  out.push(
+    text(
+      box.x - 40,
+      box.y + box.h / 2,
+      'latency, ms (log)',
+      `transform="rotate(-90 ${box.x - 40} ${box.y + box.h / 2})" text-anchor="middle"`
+    )
+  )
   if (limit) {
     const x = sx(limit.best.imgPerS)
     out.push(`<line x1="${x}" x2="${x}" y1="${box.y}" y2="${box.y + box.h}" stroke="${COLORS.limit}" stroke-dasharray="2 3"/>`)
@@ -65,7 +78,9 @@ function latencyPanel(report: BenchReport, box: Box): string[] {
   }
   series.forEach((s, i) => {
     const y = box.y + 16 + i * 16
-    out.push(`<line x1="${box.x + 10}" x2="${box.x + 34}" y1="${y - 4}" y2="${y - 4}" stroke="${COLORS[s.name] ?? '#000'}" stroke-width="2"/>`)
+    out.push(
+      `<line x1="${box.x + 10}" x2="${box.x + 34}" y1="${y - 4}" y2="${y - 4}" stroke="${COLORS[s.name] ?? '#000'}" stroke-width="2"/>`
+    )
     out.push(text(box.x + 40, y, s.name))
   })
   out.push(text(box.x + 10, box.y + 16 + series.length * 16, '— p50   - - p99', 'fill="#666"'))
@@ -81,7 +96,9 @@ function bucketLabel(buckets: string[], index: number): string {
 }
 
 function batchPanel(report: BenchReport, box: Box): string[] {
-  const points = (report.contenders.find((c) => c.name === 'server')?.points ?? []).filter((p) => p.scenario === 'sweep' && p.metrics && p.metrics.batches > 0)
+  const points = (report.contenders.find((c) => c.name === 'server')?.points ?? []).filter(
+    (p) => p.scenario === 'sweep' && p.metrics && p.metrics.batches > 0
+  )
   const out = [`<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="#999"/>`]
   out.push(text(box.x + box.w / 2, box.y + box.h + 34, 'images per batch (server), share of batches', 'text-anchor="middle"'))
   if (points.length === 0) return [...out, text(box.x + 10, box.y + 20, 'no batch metrics')]
@@ -98,7 +115,9 @@ function batchPanel(report: BenchReport, box: Box): string[] {
     points.forEach((p, i) => {
       const share = (p.metrics!.batchSizeHistogram[le] ?? 0) / p.metrics!.batches
       const x = box.x + group * b + group * 0.1 + i * bar
-      out.push(`<rect x="${x.toFixed(1)}" y="${sy(share).toFixed(1)}" width="${(bar - 1).toFixed(1)}" height="${(share * box.h).toFixed(1)}" fill="${SHADES[i % SHADES.length]}"/>`)
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${sy(share).toFixed(1)}" width="${(bar - 1).toFixed(1)}" height="${(share * box.h).toFixed(1)}" fill="${SHADES[i % SHADES.length]}"/>`
+      )
     })
   })
   points.forEach((p, i) => {

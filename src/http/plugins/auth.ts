@@ -56,7 +56,11 @@ export function authPlugin(keys: readonly string[], exemptPrefixes: readonly str
     if (request.method === 'OPTIONS') return // CORS preflights carry no credentials
     if (isExempt(new URL(request.url).pathname, exemptPrefixes)) return
     const key = presentedKey(request)
-    if (!key) throw new AppError('unauthorized', 'an API key is required (Authorization: Bearer <key> or x-api-key)', { headers: challenge })
-    if (!matches(key)) throw new AppError('unauthorized', 'the API key is not valid', { headers: { 'www-authenticate': 'Bearer realm="bun-infer", error="invalid_token"' } })
+    if (!key)
+      throw new AppError('unauthorized', 'an API key is required (Authorization: Bearer <key> or x-api-key)', { headers: challenge })
+    if (!matches(key))
+      throw new AppError('unauthorized', 'the API key is not valid', {
+        headers: { 'www-authenticate': 'Bearer realm="bun-infer", error="invalid_token"' }
+      })
   })
 }

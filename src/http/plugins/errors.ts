@@ -12,7 +12,9 @@ function toAppError(code: string | number, error: unknown, allowed: readonly str
   switch (code) {
     case 'NOT_FOUND':
       if (allowed.length > 0)
-        return new AppError('method_not_allowed', `this path answers ${allowed.join(', ')} only`, { headers: { allow: allowed.join(', ') } })
+        return new AppError('method_not_allowed', `this path answers ${allowed.join(', ')} only`, {
+          headers: { allow: allowed.join(', ') }
+        })
       return new AppError('not_found', 'no such route')
     case 'VALIDATION':
       return new AppError('validation_failed', firstValidationMessage(error))
@@ -38,7 +40,11 @@ export function errorPlugin(log: Logger, allowedMethods?: AllowedMethods, traceI
     const requestId = requestIdOf(request)
     const appError = toAppError(code, error, code === 'NOT_FOUND' ? (allowedMethods?.for(path) ?? []) : [])
     if (appError.status >= 500 && appError.code === 'internal_error')
-      log.error('unhandled error', { request_id: requestId, trace_id: traceIdOf?.(request), error: String((error as Error)?.stack ?? error) })
+      log.error('unhandled error', {
+        request_id: requestId,
+        trace_id: traceIdOf?.(request),
+        error: String((error as Error)?.stack ?? error)
+      })
     const headers: Record<string, string> = { ...appError.headers, 'content-type': 'application/json', 'x-request-id': requestId }
     if (appError.retryAfterSeconds !== undefined) headers['retry-after'] = String(appError.retryAfterSeconds)
     recordErrorStatus(request, appError.status)

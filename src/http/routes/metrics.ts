@@ -5,8 +5,7 @@ import type { Metrics } from '../../metrics/registry'
 export function metricsRoute(metrics: Metrics) {
   return new Elysia({ name: 'routes.metrics' }).get(
     '/metrics',
-    async () =>
-      new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+    async () => new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
     { detail: { tags: ['health'], summary: 'Prometheus metrics' } }
   )
 }

@@ -47,7 +47,10 @@ export function predictRoutes({ config, predictor, lifecycle, tracing, metrics }
     const controller = new AbortController()
     const timer = setTimeout(
       // Connection: close, as RFC 9110 asks after a 408: a stalled client must not keep its socket.
-      () => controller.abort(new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`, { headers: { connection: 'close' } })),
+      () =>
+        controller.abort(
+          new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`, { headers: { connection: 'close' } })
+        ),
       config.bodyTimeoutMs
     )
     const signal = AbortSignal.any([controller.signal, deadlineSignal])
@@ -63,7 +66,13 @@ export function predictRoutes({ config, predictor, lifecycle, tracing, metrics }
   const bodyBudget = createBodyBudget(config)
   if (metrics) registerBodyBudgetMetrics(metrics.registry, bodyBudget)
 
-  async function handle(request: Request, ip: string | undefined, name: string, version: string | undefined, set: { headers: Record<string, string | number> }) {
+  async function handle(
+    request: Request,
+    ip: string | undefined,
+    name: string,
+    version: string | undefined,
+    set: { headers: Record<string, string | number> }
+  ) {
     if (lifecycle.state === 'draining')
       throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
@@ -111,38 +120,48 @@ export function predictRoutes({ config, predictor, lifecycle, tracing, metrics }
   }
 
   return new Elysia({ name: 'routes.predict' })
-    .post('/v1/predict', ({ request, server, set }) => handle(request, server?.requestIP(request)?.address, config.defaultModel, undefined, set), {
-      parse: 'none',
-      response: responses,
-      detail: {
-        tags: ['predict'],
-        summary: `Classify images with the default model (${config.defaultModel})`,
-        description: description(`the default model (${config.defaultModel})`),
-        requestBody: predictRequestBodyDoc as never
+    .post(
+      '/v1/predict',
+      ({ request, server, set }) => handle(request, server?.requestIP(request)?.address, config.defaultModel, undefined, set),
+      {
+        parse: 'none',
+        response: responses,
+        detail: {
+          tags: ['predict'],
+          summary: `Classify images with the default model (${config.defaultModel})`,
+          description: description(`the default model (${config.defaultModel})`),
+          requestBody: predictRequestBodyDoc as never
+        }
       }
-    })
-    .post('/v1/models/:name/predict', ({ request, server, params, set }) =>
-      handle(request, server?.requestIP(request)?.address, params.name, undefined, set), {
-      parse: 'none',
-      params: t.Object({ name: ModelName }),
-      response: responses,
-      detail: {
-        tags: ['predict'],
-        summary: 'Classify images with a named model (its default version)',
-        description: description('the named model at its default version (the highest unless its manifest pins one)'),
-        requestBody: predictRequestBodyDoc as never
+    )
+    .post(
+      '/v1/models/:name/predict',
+      ({ request, server, params, set }) => handle(request, server?.requestIP(request)?.address, params.name, undefined, set),
+      {
+        parse: 'none',
+        params: t.Object({ name: ModelName }),
+        response: responses,
+        detail: {
+          tags: ['predict'],
+          summary: 'Classify images with a named model (its default version)',
+          description: description('the named model at its default version (the highest unless its manifest pins one)'),
+          requestBody: predictRequestBodyDoc as never
+        }
       }
-    })
-    .post('/v1/models/:name/versions/:version/predict', ({ request, server, params, set }) =>
-      handle(request, server?.requestIP(request)?.address, params.name, params.version, set), {
-      parse: 'none',
-      params: t.Object({ name: ModelName, version: t.String({ description: 'A version folder number.', examples: ['1'] }) }),
-      response: responses,
-      detail: {
-        tags: ['predict'],
-        summary: 'Classify images with one pinned version of a model',
-        description: description('one pinned version of the named model'),
-        requestBody: predictRequestBodyDoc as never
+    )
+    .post(
+      '/v1/models/:name/versions/:version/predict',
+      ({ request, server, params, set }) => handle(request, server?.requestIP(request)?.address, params.name, params.version, set),
+      {
+        parse: 'none',
+        params: t.Object({ name: ModelName, version: t.String({ description: 'A version folder number.', examples: ['1'] }) }),
+        response: responses,
+        detail: {
+          tags: ['predict'],
+          summary: 'Classify images with one pinned version of a model',
+          description: description('one pinned version of the named model'),
+          requestBody: predictRequestBodyDoc as never
+        }
       }
-    })
+    )
 }

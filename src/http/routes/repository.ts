@@ -11,7 +11,12 @@ const tags = ['v2 repository extension']
 const Name = t.Object({ name: t.String({ examples: ['shufflenetv2'] }) })
 const errors = Object.fromEntries([400, 401, 404].map((status) => [status, V2ErrorSchema]))
 const Index = t.Array(
-  t.Object({ name: t.String(), version: t.Optional(t.String()), state: t.Union([t.Literal('READY'), t.Literal('UNAVAILABLE')]), reason: t.String() })
+  t.Object({
+    name: t.String(),
+    version: t.Optional(t.String()),
+    state: t.Union([t.Literal('READY'), t.Literal('UNAVAILABLE')]),
+    reason: t.String()
+  })
 )
 
 /**
@@ -21,12 +26,15 @@ const Index = t.Array(
 export function repositoryRoutes(repository: ModelRepository | undefined, adminKeys: readonly string[]) {
   const plugin = new Elysia({ name: 'routes.repository' })
   if (!repository) return plugin
-  if (adminKeys.length === 0) throw new Error('BUN_INFER_REPOSITORY_API needs BUN_INFER_ADMIN_KEYS: the repository extension is never open without a key')
+  if (adminKeys.length === 0)
+    throw new Error('BUN_INFER_REPOSITORY_API needs BUN_INFER_ADMIN_KEYS: the repository extension is never open without a key')
   const isAdmin = keyMatcher(adminKeys)
   const requireAdmin = ({ request }: { request: Request }) => {
     const key = presentedKey(request)
     if (!key || !isAdmin(key))
-      throw new AppError('unauthorized', 'the repository extension needs an admin key', { headers: { 'www-authenticate': 'Bearer realm="bun-infer-admin"' } })
+      throw new AppError('unauthorized', 'the repository extension needs an admin key', {
+        headers: { 'www-authenticate': 'Bearer realm="bun-infer-admin"' }
+      })
   }
   return plugin.group(REPOSITORY_PREFIX, (group) =>
     group

@@ -18,14 +18,26 @@ const CACHE = { 'cache-control': 'public, max-age=300' }
 export function tryItRoutes() {
   const detail = { hide: true }
   return new Elysia({ name: 'routes.try-it' })
-    .get('/', () => new Response(Bun.file(join(STATIC_DIR, 'index.html')), { headers: { 'content-type': 'text/html; charset=utf-8', ...CACHE } }), { detail })
-    .get('/try-it/:file', ({ params }) => {
-      const type = ASSETS.get(params.file)
-      if (!type) throw new AppError('not_found', 'no such page asset')
-      return new Response(Bun.file(join(STATIC_DIR, params.file)), { headers: { 'content-type': type, ...CACHE } })
-    }, { detail })
-    .get('/samples/:file', ({ params }) => {
-      if (!SAMPLES.has(params.file)) throw new AppError('not_found', 'no such sample')
-      return new Response(Bun.file(join(STATIC_DIR, 'samples', params.file)), { headers: { 'content-type': 'image/jpeg', ...CACHE } })
-    }, { detail })
+    .get(
+      '/',
+      () => new Response(Bun.file(join(STATIC_DIR, 'index.html')), { headers: { 'content-type': 'text/html; charset=utf-8', ...CACHE } }),
+      { detail }
+    )
+    .get(
+      '/try-it/:file',
+      ({ params }) => {
+        const type = ASSETS.get(params.file)
+        if (!type) throw new AppError('not_found', 'no such page asset')
+        return new Response(Bun.file(join(STATIC_DIR, params.file)), { headers: { 'content-type': type, ...CACHE } })
+      },
+      { detail }
+    )
+    .get(
+      '/samples/:file',
+      ({ params }) => {
+        if (!SAMPLES.has(params.file)) throw new AppError('not_found', 'no such sample')
+        return new Response(Bun.file(join(STATIC_DIR, 'samples', params.file)), { headers: { 'content-type': 'image/jpeg', ...CACHE } })
+      },
+      { detail }
+    )
 }

@@ -12,7 +12,10 @@ export function v2Docs(defaultModel: string) {
         'length then the bytes) and classification (top-k "score:index:label" strings, scores printed as Triton prints them).'
     },
     live: { tags, summary: 'Liveness: 200 while the process answers (empty body)' },
-    ready: { tags, summary: 'Readiness: 200 when every model is loaded and every worker alive; 400 otherwise (empty body, as the spec says)' },
+    ready: {
+      tags,
+      summary: 'Readiness: 200 when every model is loaded and every worker alive; 400 otherwise (empty body, as the spec says)'
+    },
     model: {
       tags,
       summary: 'Model metadata: versions, platform, inputs and outputs (-1: dynamic dimension)',

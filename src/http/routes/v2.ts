@@ -56,7 +56,10 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
   async function readBody(request: Request, deadline: AbortSignal, reservation: Reservation): Promise<Uint8Array> {
     const timeout = AbortSignal.timeout(config.bodyTimeoutMs)
     const bodyTimeout = new AbortController()
-    const onTimeout = () => bodyTimeout.abort(new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`, { headers: { connection: 'close' } }))
+    const onTimeout = () =>
+      bodyTimeout.abort(
+        new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`, { headers: { connection: 'close' } })
+      )
     timeout.addEventListener('abort', onTimeout, { once: true })
     const signal = AbortSignal.any([bodyTimeout.signal, deadline])
     try {
@@ -67,7 +70,8 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
   }
 
   async function infer(request: Request, ip: string | undefined, name: string, versionParam: string | undefined): Promise<Response> {
-    if (lifecycle.state === 'draining') throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
+    if (lifecycle.state === 'draining')
+      throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     const spec = catalog.resolve(name, versionParam)
     const cache = cacheMode(request)
@@ -89,8 +93,16 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       const head = { model_name: spec.name, model_version: String(spec.version), ...(parsed.id !== undefined && { id: parsed.id }) }
       const encoded = encodeInferResponse(head, toOutputTensors(spec, answer, outputs, parsed.binaryDataOutput))
       const images = input.kind === 'images' ? input.images.length : input.tensors.length
-      tracing?.stages(request, runStarted, answer.timings, { 'bun_infer.model': spec.name, 'bun_infer.model_version': String(spec.version), 'bun_infer.request_id': requestIdOf(request), 'bun_infer.images': images })
-      const headers = { ...encoded.headers, 'server-timing': serverTiming({ ...answer.timings, batchSizes: [] }, performance.now() - handlerStarted) }
+      tracing?.stages(request, runStarted, answer.timings, {
+        'bun_infer.model': spec.name,
+        'bun_infer.model_version': String(spec.version),
+        'bun_infer.request_id': requestIdOf(request),
+        'bun_infer.images': images
+      })
+      const headers = {
+        ...encoded.headers,
+        'server-timing': serverTiming({ ...answer.timings, batchSizes: [] }, performance.now() - handlerStarted)
+      }
       return new Response(encoded.body as unknown as BodyInit, { headers })
     } finally {
       reservation?.release()
@@ -110,26 +122,45 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       response: { 200: ModelMetadataSchema, ...errors(404) },
       detail: docs.model
     })
-    .get('/v2/models/:name/versions/:version', ({ params }) => modelMetadata(catalog.resolve(params.name, params.version), catalog.versionsOf(params.name)), {
-      params: VersionParams,
-      response: { 200: ModelMetadataSchema, ...errors(404) },
-      detail: docs.model
-    })
-    .get('/v2/models/:name/ready', ({ params, set }) => health(Boolean(catalog.resolve(params.name)) && healthy(), set), { params: ModelParams, detail: docs.modelReady })
-    .get('/v2/models/:name/versions/:version/ready', ({ params, set }) => health(Boolean(catalog.resolve(params.name, params.version)) && healthy(), set), {
-      params: VersionParams,
+    .get(
+      '/v2/models/:name/versions/:version',
+      ({ params }) => modelMetadata(catalog.resolve(params.name, params.version), catalog.versionsOf(params.name)),
+      {
+        params: VersionParams,
+        response: { 200: ModelMetadataSchema, ...errors(404) },
+        detail: docs.model
+      }
+    )
+    .get('/v2/models/:name/ready', ({ params, set }) => health(Boolean(catalog.resolve(params.name)) && healthy(), set), {
+      params: ModelParams,
       detail: docs.modelReady
     })
-    .post('/v2/models/:name/infer', ({ request, server, params }) => infer(request, server?.requestIP(request)?.address, params.name, undefined), {
-      parse: 'none',
-      params: ModelParams,
-      response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 429, 503, 504) },
-      detail: docs.infer
-    })
-    .post('/v2/models/:name/versions/:version/infer', ({ request, server, params }) => infer(request, server?.requestIP(request)?.address, params.name, params.version), {
-      parse: 'none',
-      params: VersionParams,
-      response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 429, 503, 504) },
-      detail: docs.infer
-    })
+    .get(
+      '/v2/models/:name/versions/:version/ready',
+      ({ params, set }) => health(Boolean(catalog.resolve(params.name, params.version)) && healthy(), set),
+      {
+        params: VersionParams,
+        detail: docs.modelReady
+      }
+    )
+    .post(
+      '/v2/models/:name/infer',
+      ({ request, server, params }) => infer(request, server?.requestIP(request)?.address, params.name, undefined),
+      {
+        parse: 'none',
+        params: ModelParams,
+        response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 429, 503, 504) },
+        detail: docs.infer
+      }
+    )
+    .post(
+      '/v2/models/:name/versions/:version/infer',
+      ({ request, server, params }) => infer(request, server?.requestIP(request)?.address, params.name, params.version),
+      {
+        parse: 'none',
+        params: VersionParams,
+        response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 429, 503, 504) },
+        detail: docs.infer
+      }
+    )
 }

@@ -79,7 +79,10 @@ describe('every metric the dashboard, the alerts and the autoscalers read exists
       BUN_INFER_REDIS_URL: `redis://127.0.0.1:${await freePort()}`
     })
     // One prediction, so the histograms have series.
-    const response = await fetch(`${server.url}/v1/predict`, { method: 'POST', body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })
+    const response = await fetch(`${server.url}/v1/predict`, {
+      method: 'POST',
+      body: multipart([{ bytes: await imageBytes('chelsea.jpg') }])
+    })
     expect(response.status).toBe(200)
     samples = parsePrometheus(await (await fetch(`${server.url}/metrics`)).text())
   }, 30_000)

@@ -5,7 +5,9 @@ import { testApp } from '../../helpers/test-app'
 describe('GET /metrics', () => {
   test('Prometheus text on our own registry: requests, stages, batches, models, queue gauges', async () => {
     const app = testApp()
-    expect((await app.request('/v1/predict', { method: 'POST', body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })).status).toBe(200)
+    expect(
+      (await app.request('/v1/predict', { method: 'POST', body: multipart([{ bytes: await imageBytes('chelsea.jpg') }]) })).status
+    ).toBe(200)
     await app.afterResponses()
     const response = await app.request('/metrics')
     expect(response.headers.get('content-type')).toContain('text/plain')

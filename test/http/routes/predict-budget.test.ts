@@ -16,7 +16,11 @@ function heldUpload() {
       finish = () => controller.close()
     }
   })
-  const response = app.request('/v1/predict', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(2 * MiB) }, body })
+  const response = app.request('/v1/predict', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(2 * MiB) },
+    body
+  })
   return { response, finish: () => finish() }
 }
 
@@ -62,7 +66,9 @@ describe('Predictor.predict drops the encoded bytes once decoded', () => {
   test('a bad image fails before onDecoded: the route releases the budget itself', async () => {
     let decodedCalls = 0
     const bad = new TextEncoder().encode('not an image at all')
-    await expect(app.pipeline.predictor.predict('mobilenetv2', undefined, [bad], { topK: 1, onDecoded: () => decodedCalls++ })).rejects.toMatchObject({ code: 'unsupported_image_format' })
+    await expect(
+      app.pipeline.predictor.predict('mobilenetv2', undefined, [bad], { topK: 1, onDecoded: () => decodedCalls++ })
+    ).rejects.toMatchObject({ code: 'unsupported_image_format' })
     expect(decodedCalls).toBe(0)
   })
 })

@@ -51,16 +51,46 @@ const cases: Array<[string, () => Promise<Response>, number, string]> = [
   ['zero-byte file', () => send({ body: multipart([{ bytes: new Uint8Array(0) }]) }), 400, 'invalid_image'],
   ['unknown route', () => app.request('/v1/nothing-here'), 404, 'not_found'],
   ['unknown model', () => send({ body: multipart([{ bytes: cat }]) }, '/v1/models/nope/predict'), 404, 'model_not_found'],
-  ['traversal in the model name', () => send({ body: multipart([{ bytes: cat }]) }, '/v1/models/..%2F..%2Fetc/predict'), 404, 'model_not_found'],
-  ['body over the limit', () => send({ headers: { 'content-type': 'application/json' }, body: 'x'.repeat(3 * 1024 * 1024) }), 413, 'payload_too_large'],
-  ['chunked body over the limit (no Content-Length)', () => send({ headers: { 'content-type': 'application/json' }, body: chunked(3 * 1024 * 1024), duplex: 'half' } as RequestInit), 413, 'payload_too_large'],
+  [
+    'traversal in the model name',
+    () => send({ body: multipart([{ bytes: cat }]) }, '/v1/models/..%2F..%2Fetc/predict'),
+    404,
+    'model_not_found'
+  ],
+  [
+    'body over the limit',
+    () => send({ headers: { 'content-type': 'application/json' }, body: 'x'.repeat(3 * 1024 * 1024) }),
+    413,
+    'payload_too_large'
+  ],
+  [
+    'chunked body over the limit (no Content-Length)',
+    () => send({ headers: { 'content-type': 'application/json' }, body: chunked(3 * 1024 * 1024), duplex: 'half' } as RequestInit),
+    413,
+    'payload_too_large'
+  ],
   ['image over the byte limit', () => postJson({ image: base64(new Uint8Array(1024 * 1024 + 100)) }), 413, 'image_too_large'],
-  ['decompression bomb (50,000² PNG header)', () => send({ body: multipart([{ bytes: pngWithDimensions(png, 50_000, 50_000) }]) }), 413, 'image_too_large'],
+  [
+    'decompression bomb (50,000² PNG header)',
+    () => send({ body: multipart([{ bytes: pngWithDimensions(png, 50_000, 50_000) }]) }),
+    413,
+    'image_too_large'
+  ],
   ['too many images', () => send({ body: multipart(Array(5).fill({ bytes: cat })) }), 413, 'too_many_images'],
   ['text/plain body', () => send({ headers: { 'content-type': 'text/plain' }, body: 'hello' }), 415, 'unsupported_media_type'],
   ['no content type', () => send({ body: new Uint8Array([1, 2, 3]) }), 415, 'unsupported_media_type'],
-  ['SVG referencing a local file', () => send({ body: multipart([{ bytes: SVG, name: 'x.svg', type: 'image/svg+xml' }]) }), 415, 'unsupported_image_format'],
-  ['text named .jpg', () => send({ body: multipart([{ bytes: TEXT_AS_JPG, name: 'cat.jpg', type: 'image/jpeg' }]) }), 415, 'unsupported_image_format'],
+  [
+    'SVG referencing a local file',
+    () => send({ body: multipart([{ bytes: SVG, name: 'x.svg', type: 'image/svg+xml' }]) }),
+    415,
+    'unsupported_image_format'
+  ],
+  [
+    'text named .jpg',
+    () => send({ body: multipart([{ bytes: TEXT_AS_JPG, name: 'cat.jpg', type: 'image/jpeg' }]) }),
+    415,
+    'unsupported_image_format'
+  ],
   ['data: URL of the wrong type', () => postJson({ image: `data:text/plain;base64,${base64(cat)}` }), 415, 'unsupported_image_format'],
   ['no image at all', () => postJson({ top_k: 3 }), 422, 'validation_failed'],
   ['both image and images', () => postJson({ image: base64(cat), images: [base64(cat)] }), 422, 'validation_failed'],
@@ -69,15 +99,43 @@ const cases: Array<[string, () => Promise<Response>, number, string]> = [
   ['top_k a numeric string in JSON', () => postJson({ image: base64(cat), top_k: '5' }), 422, 'validation_failed'],
   ['top_k a string', () => postJson({ image: base64(cat), top_k: 'five' }), 422, 'validation_failed'],
   ['top_k 10,000 (multipart)', () => send({ body: multipart([{ bytes: cat }], { top_k: '10000' }) }), 422, 'validation_failed'],
-  ['image as a text field', () => send({ body: (() => { const f = new FormData(); f.append('image', 'abc'); return f })() }), 422, 'validation_failed'],
+  [
+    'image as a text field',
+    () =>
+      send({
+        body: (() => {
+          const f = new FormData()
+          f.append('image', 'abc')
+          return f
+        })()
+      }),
+    422,
+    'validation_failed'
+  ],
   ['unknown JSON field', () => postJson({ image: base64(cat), colour: 'red' }), 422, 'validation_failed'],
-  ['bad timeout header', () => send({ headers: { 'x-request-timeout-ms': 'soon' }, body: multipart([{ bytes: cat }]) }), 422, 'validation_failed'],
-  ['deadline shorter than the work', () => send({ headers: { 'x-request-timeout-ms': '1' }, body: multipart([{ bytes: cat }]) }), 504, 'deadline_exceeded'],
-  ['internal error (test fault hook)', () => send({ headers: { 'x-bun-infer-fault': 'internal' }, body: multipart([{ bytes: cat }]) }), 500, 'internal_error']
+  [
+    'bad timeout header',
+    () => send({ headers: { 'x-request-timeout-ms': 'soon' }, body: multipart([{ bytes: cat }]) }),
+    422,
+    'validation_failed'
+  ],
+  [
+    'deadline shorter than the work',
+    () => send({ headers: { 'x-request-timeout-ms': '1' }, body: multipart([{ bytes: cat }]) }),
+    504,
+    'deadline_exceeded'
+  ],
+  [
+    'internal error (test fault hook)',
+    () => send({ headers: { 'x-bun-infer-fault': 'internal' }, body: multipart([{ bytes: cat }]) }),
+    500,
+    'internal_error'
+  ]
 ]
 
 describe('every error code from a request, and the app stays healthy', () => {
-  for (const [name, request, status, code] of cases) test(`${status} ${code}: ${name}`, async () => expectError(await request(), status, code))
+  for (const [name, request, status, code] of cases)
+    test(`${status} ${code}: ${name}`, async () => expectError(await request(), status, code))
 
   test('one bad image fails only its own request, not its neighbours', async () => {
     const mixed = await Promise.all([
@@ -107,7 +165,9 @@ describe('a prediction: shape, ids, timings, order', () => {
     const response = await predict({ headers: { 'x-request-id': 'test-cat-1' }, body: multipart([{ bytes: cat, type: 'image/jpeg' }]) })
     expect(response.status).toBe(200)
     expect(response.headers.get('x-request-id')).toBe('test-cat-1')
-    expect(response.headers.get('server-timing')).toMatch(/^preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+$/)
+    expect(response.headers.get('server-timing')).toMatch(
+      /^preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+$/
+    )
     const body = (await response.json()) as PredictBody & { metadata: { cached: boolean; cached_images: number } }
     expect(body.model).toBe('mobilenetv2')
     expect(body.model_version).toBe('1')
@@ -116,7 +176,14 @@ describe('a prediction: shape, ids, timings, order', () => {
     for (let i = 1; i < 5; i++) expect(top5[i - 1]!.score).toBeGreaterThanOrEqual(top5[i]!.score)
     expect(top5.reduce((sum, p) => sum + p.score, 0)).toBeLessThanOrEqual(1.0001) // softmaxed logits
     expect(top5[0]!.label.length).toBeGreaterThan(0)
-    expect(body.metadata).toMatchObject({ request_id: 'test-cat-1', batch_size: 1, batch_sizes: [1], inference_ms: 1, cached: false, cached_images: 0 })
+    expect(body.metadata).toMatchObject({
+      request_id: 'test-cat-1',
+      batch_size: 1,
+      batch_sizes: [1],
+      inference_ms: 1,
+      cached: false,
+      cached_images: 0
+    })
     expect(body.metadata.preprocess_ms).toBeGreaterThan(0)
   })
 
@@ -133,7 +200,9 @@ describe('a prediction: shape, ids, timings, order', () => {
 
   test('a 3-image request keeps its order (multipart and JSON)', async () => {
     const images = await Promise.all(['coffee.png', 'chelsea.jpg', 'rocket.jpg'].map(imageBytes))
-    const alone = await Promise.all(images.map(async (bytes) => top1((await (await predict({ body: multipart([{ bytes }]) })).json()) as PredictBody)))
+    const alone = await Promise.all(
+      images.map(async (bytes) => top1((await (await predict({ body: multipart([{ bytes }]) })).json()) as PredictBody))
+    )
     expect(new Set(alone).size).toBe(3) // the stand-in model tells these three apart
     const viaMultipart = (await (await predict({ body: multipart(images.map((bytes) => ({ bytes }))) })).json()) as PredictBody
     const viaJson = (await (await json({ images: images.map(base64) })).json()) as PredictBody
@@ -187,7 +256,11 @@ describe('admission, deadlines and readiness', () => {
     app.runner.hold()
     const first = app.request('/v1/predict', { method: 'POST', body: multipart([{ bytes: cat }]) })
     while (app.runner.batches.length === 0) await Bun.sleep(1)
-    const late = await app.request('/v1/predict', { method: 'POST', headers: { 'x-request-timeout-ms': '200' }, body: multipart([{ bytes: cat }]) })
+    const late = await app.request('/v1/predict', {
+      method: 'POST',
+      headers: { 'x-request-timeout-ms': '200' },
+      body: multipart([{ bytes: cat }])
+    })
     expect(late.status).toBe(504)
     expect(((await late.json()) as ErrorJson).error.code).toBe('deadline_exceeded')
     app.runner.release()
@@ -220,7 +293,8 @@ describe('admission, deadlines and readiness', () => {
 describe('the fault hook (tests only)', () => {
   test('enabled: crash and hang arm the next batch, gc collects, anything else is 422', async () => {
     const app = testApp({ env: { BUN_INFER_ENABLE_FAULT_INJECTION: 'true' } })
-    const send = (fault: string) => app.request('/v1/predict', { method: 'POST', headers: { 'x-bun-infer-fault': fault }, body: multipart([{ bytes: cat }]) })
+    const send = (fault: string) =>
+      app.request('/v1/predict', { method: 'POST', headers: { 'x-bun-infer-fault': fault }, body: multipart([{ bytes: cat }]) })
     expect((await send('crash')).status).toBe(200) // the stand-in runner ignores what a pool would do with it
     expect((await send('hang')).status).toBe(200)
     expect((await send('gc')).status).toBe(200)
@@ -231,7 +305,11 @@ describe('the fault hook (tests only)', () => {
 
   test('off (the default): the header means nothing', async () => {
     const app = testApp()
-    const response = await app.request('/v1/predict', { method: 'POST', headers: { 'x-bun-infer-fault': 'internal' }, body: multipart([{ bytes: cat }]) })
+    const response = await app.request('/v1/predict', {
+      method: 'POST',
+      headers: { 'x-bun-infer-fault': 'internal' },
+      body: multipart([{ bytes: cat }])
+    })
     expect(response.status).toBe(200)
     expect(app.faults).toEqual([])
   })

@@ -19,7 +19,9 @@ const repository = {
 } as unknown as ModelRepository
 const app = new Elysia().use(errorPlugin(createLogger('error', () => {}))).use(repositoryRoutes(repository, [ADMIN]))
 const post = (path: string, key?: string) =>
-  app.handle(new Request(`http://localhost/v2/repository${path}`, { method: 'POST', headers: key ? { authorization: `Bearer ${key}` } : {} }))
+  app.handle(
+    new Request(`http://localhost/v2/repository${path}`, { method: 'POST', headers: key ? { authorization: `Bearer ${key}` } : {} })
+  )
 
 describe('repository routes', () => {
   test('an admin key is required: none or another key is 401 {"error"} with a challenge', async () => {

@@ -27,7 +27,13 @@ describe('the try-it page at /', () => {
   })
 
   test('only the listed files: anything else under /try-it or /samples is 404', async () => {
-    for (const path of ['/try-it/constructor', '/try-it/index.html', '/samples/coffee.png', '/samples/..%2F..%2F..%2Fpackage.json', '/try-it/..%2Froutes%2Ftry-it.ts'])
+    for (const path of [
+      '/try-it/constructor',
+      '/try-it/index.html',
+      '/samples/coffee.png',
+      '/samples/..%2F..%2F..%2Fpackage.json',
+      '/try-it/..%2Froutes%2Ftry-it.ts'
+    ])
       expect((await app.request(path)).status, path).toBe(404)
   })
 
@@ -36,7 +42,11 @@ describe('the try-it page at /', () => {
     expect((await app.request('/v1/models')).status).toBe(401)
     const sample = new Uint8Array(await (await app.request('/samples/chelsea.jpg')).arrayBuffer())
     expect(Buffer.from(sample).equals(Buffer.from(await imageBytes('chelsea.jpg')))).toBe(true)
-    const response = await app.request('/v1/predict', { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: multipart([{ bytes: sample }]) })
+    const response = await app.request('/v1/predict', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}` },
+      body: multipart([{ bytes: sample }])
+    })
     expect(response.status).toBe(200)
   })
 

@@ -13,7 +13,13 @@ function post(path: string, inputs: ClientInput[], outputs?: ClientOutput[], id?
   return target.request(path, { method: 'POST', body: body as unknown as BodyInit, headers })
 }
 const postJson = (path: string, body: unknown) => app.request(path, { method: 'POST', body: JSON.stringify(body) })
-const catInput = (binary = true): ClientInput => ({ name: 'image', shape: [1], datatype: 'BYTES', data: binary ? [cat] : [base64(cat)], binary })
+const catInput = (binary = true): ClientInput => ({
+  name: 'image',
+  shape: [1],
+  datatype: 'BYTES',
+  data: binary ? [cat] : [base64(cat)],
+  binary
+})
 
 /** Every /v2 error is {"error": "<message>"}: exactly that one field, a string (tritonclient reads ["error"]). */
 async function expectV2Error(response: Response, status: number, message: string | RegExp) {
@@ -25,7 +31,11 @@ async function expectV2Error(response: Response, status: number, message: string
 
 describe('server and model endpoints', () => {
   test('GET /v2: name, version and the extensions served', async () => {
-    expect(await (await app.request('/v2')).json()).toEqual({ name: 'bun-infer', version: '0.0.0-test', extensions: ['binary_tensor_data', 'classification'] })
+    expect(await (await app.request('/v2')).json()).toEqual({
+      name: 'bun-infer',
+      version: '0.0.0-test',
+      extensions: ['binary_tensor_data', 'classification']
+    })
   })
 
   test('health: 200 with an empty body when live and ready; ready is 400 while loading or draining', async () => {
@@ -70,7 +80,12 @@ describe('server and model endpoints', () => {
 
 describe('POST …/infer', () => {
   test('JSON in, JSON out: the id is echoed, classification is BYTES [N,k] of "score:index:label"', async () => {
-    const response = await post('/v2/models/mobilenetv2/versions/1/infer', [catInput(false)], [{ name: 'output', binary: false, classCount: 3 }], 'req-7')
+    const response = await post(
+      '/v2/models/mobilenetv2/versions/1/infer',
+      [catInput(false)],
+      [{ name: 'output', binary: false, classCount: 3 }],
+      'req-7'
+    )
     expect(response.status).toBe(200)
     expect(response.headers.get('x-request-id')).toBeTruthy()
     expect(response.headers.get('content-type')).toStartWith('application/json')
@@ -85,14 +100,23 @@ describe('POST …/infer', () => {
     const response = await post('/v2/models/mobilenetv2/infer', [catInput()])
     expect(response.headers.get('content-type')).toBe('application/octet-stream')
     const result = await readInferResult(response)
-    expect(result.json.outputs[0]).toMatchObject({ name: 'output', datatype: 'FP32', shape: [1, 1000], parameters: { binary_data_size: 4000 } })
+    expect(result.json.outputs[0]).toMatchObject({
+      name: 'output',
+      datatype: 'FP32',
+      shape: [1, 1000],
+      parameters: { binary_data_size: 4000 }
+    })
     expect((result.asArray('output') as Float32Array).length).toBe(1000)
   })
 
   test('a float tensor input goes straight to the batcher; a uint8 one to its model', async () => {
-    const floats = await post('/v2/models/mobilenetv2/infer', [{ name: 'input', shape: [2, 3, 224, 224], datatype: 'FP32', data: new Float32Array(2 * 3 * 224 * 224), binary: true }])
+    const floats = await post('/v2/models/mobilenetv2/infer', [
+      { name: 'input', shape: [2, 3, 224, 224], datatype: 'FP32', data: new Float32Array(2 * 3 * 224 * 224), binary: true }
+    ])
     expect((await readInferResult(floats)).json.outputs[0]!.shape).toEqual([2, 1000])
-    const bytes = await post('/v2/models/mobilenetv2-uint8-nhwc/infer', [{ name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: new Uint8Array(192 * 192 * 3), binary: true }])
+    const bytes = await post('/v2/models/mobilenetv2-uint8-nhwc/infer', [
+      { name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: new Uint8Array(192 * 192 * 3), binary: true }
+    ])
     expect((await readInferResult(bytes)).json.outputs[0]!.shape).toEqual([1, 1000])
   })
 
@@ -104,15 +128,44 @@ describe('POST …/infer', () => {
     binary: true
   })
   const wrong: Array<[string, () => Promise<Response>, string]> = [
-    ['an unknown input', () => post('/v2/models/mobilenetv2/infer', [tensor([1, 3], 'FP32', 'pixels')]), 'model mobilenetv2 has no input "pixels" (inputs: "input", "image")'],
-    ['a wrong datatype', () => post('/v2/models/mobilenetv2-uint8-nhwc/infer', [tensor([1, 192, 192, 3], 'FP32', 'pixels')]), 'input "pixels": expected UINT8 [N,192,192,3] with N ≥ 1, got FP32 [1,192,192,3]'],
-    ['a wrong shape', () => post('/v2/models/mobilenetv2/infer', [tensor([1, 224, 224, 3])]), 'input "input": expected FP32 [N,3,224,224] with N ≥ 1, got FP32 [1,224,224,3]'],
-    ['an image input that is not BYTES [N]', () => post('/v2/models/mobilenetv2/infer', [{ ...catInput(), shape: [1, 1], data: [cat] }]), 'input "image": expected BYTES [N]'],
+    [
+      'an unknown input',
+      () => post('/v2/models/mobilenetv2/infer', [tensor([1, 3], 'FP32', 'pixels')]),
+      'model mobilenetv2 has no input "pixels" (inputs: "input", "image")'
+    ],
+    [
+      'a wrong datatype',
+      () => post('/v2/models/mobilenetv2-uint8-nhwc/infer', [tensor([1, 192, 192, 3], 'FP32', 'pixels')]),
+      'input "pixels": expected UINT8 [N,192,192,3] with N ≥ 1, got FP32 [1,192,192,3]'
+    ],
+    [
+      'a wrong shape',
+      () => post('/v2/models/mobilenetv2/infer', [tensor([1, 224, 224, 3])]),
+      'input "input": expected FP32 [N,3,224,224] with N ≥ 1, got FP32 [1,224,224,3]'
+    ],
+    [
+      'an image input that is not BYTES [N]',
+      () => post('/v2/models/mobilenetv2/infer', [{ ...catInput(), shape: [1, 1], data: [cat] }]),
+      'input "image": expected BYTES [N]'
+    ],
     ['two inputs', () => post('/v2/models/mobilenetv2/infer', [catInput(), tensor([1, 3, 224, 224])]), 'takes exactly one input'],
-    ['an unknown output', () => post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'logits', binary: true }]), 'model mobilenetv2 has no output "logits" (outputs: "output")'],
+    [
+      'an unknown output',
+      () => post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'logits', binary: true }]),
+      'model mobilenetv2 has no output "logits" (outputs: "output")'
+    ],
     ['not JSON', () => app.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: '{"inputs": [' }), 'not valid UTF-8 JSON'],
-    ['bad base64', () => postJson('/v2/models/mobilenetv2/infer', { inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: ['%%%'] }] }), 'not valid base64'],
-    ['a header length past the body', () => app.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: '{}', headers: { 'inference-header-content-length': '50' } }), 'Inference-Header-Content-Length "50"']
+    [
+      'bad base64',
+      () => postJson('/v2/models/mobilenetv2/infer', { inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', data: ['%%%'] }] }),
+      'not valid base64'
+    ],
+    [
+      'a header length past the body',
+      () =>
+        app.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: '{}', headers: { 'inference-header-content-length': '50' } }),
+      'Inference-Header-Content-Length "50"'
+    ]
   ]
   for (const [name, send, message] of wrong)
     test(`400 {"error"} naming the input and what was expected: ${name}`, async () => {
@@ -120,8 +173,16 @@ describe('POST …/infer', () => {
     })
 
   test('too many images is 413, an image that is not an image 415, both as {"error"}', async () => {
-    await expectV2Error(await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), shape: [5], data: Array(5).fill(cat) }]), 413, 'holds 5 images; the limit is 4')
-    await expectV2Error(await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), data: [new TextEncoder().encode('definitely not an image')] }]), 415, 'not a supported image')
+    await expectV2Error(
+      await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), shape: [5], data: Array(5).fill(cat) }]),
+      413,
+      'holds 5 images; the limit is 4'
+    )
+    await expectV2Error(
+      await post('/v2/models/mobilenetv2/infer', [{ ...catInput(), data: [new TextEncoder().encode('definitely not an image')] }]),
+      415,
+      'not a supported image'
+    )
   })
 
   test('a full queue is 429 {"error"} with Retry-After before the body is read', async () => {
@@ -141,11 +202,21 @@ describe('POST …/infer', () => {
   test('a deadline shorter than the work is 504 {"error"}, and the queued image never runs', async () => {
     const slow = testApp({ workers: 1 })
     slow.runner.hold()
-    const tensorOf = (n: number): ClientInput => ({ name: 'input', shape: [n, 3, 224, 224], datatype: 'FP32', data: new Float32Array(n * 3 * 224 * 224), binary: true })
+    const tensorOf = (n: number): ClientInput => ({
+      name: 'input',
+      shape: [n, 3, 224, 224],
+      datatype: 'FP32',
+      data: new Float32Array(n * 3 * 224 * 224),
+      binary: true
+    })
     const busy = post('/v2/models/mobilenetv2/infer', [tensorOf(1)], undefined, undefined, slow)
     while (slow.runner.batches.length === 0) await Bun.sleep(1)
     const { body, headers } = inferRequest([tensorOf(1)])
-    const late = slow.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: body as unknown as BodyInit, headers: { ...headers, 'x-request-timeout-ms': '50' } })
+    const late = slow.request('/v2/models/mobilenetv2/infer', {
+      method: 'POST',
+      body: body as unknown as BodyInit,
+      headers: { ...headers, 'x-request-timeout-ms': '50' }
+    })
     await expectV2Error(await late, 504, 'deadline')
     slow.runner.release()
     expect((await busy).status).toBe(200)
@@ -153,13 +224,19 @@ describe('POST …/infer', () => {
   })
 
   test('UINT8 data may come in JSON too', async () => {
-    const response = await postJson('/v2/models/mobilenetv2-uint8-nhwc/infer', { inputs: [{ name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: Array(192 * 192 * 3).fill(7) }] })
+    const response = await postJson('/v2/models/mobilenetv2-uint8-nhwc/infer', {
+      inputs: [{ name: 'pixels', shape: [1, 192, 192, 3], datatype: 'UINT8', data: Array(192 * 192 * 3).fill(7) }]
+    })
     expect(response.status).toBe(200)
     expect((await readInferResult(response)).json.outputs[0]!.shape).toEqual([1, 1000])
   })
 
   test('while loading, 503 {"error"}; with API keys on, 401 {"error"} without one', async () => {
-    await expectV2Error(await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, testApp({ state: 'starting' })), 503, 'still loading')
+    await expectV2Error(
+      await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, testApp({ state: 'starting' })),
+      503,
+      'still loading'
+    )
     const secured = testApp({ env: { BUN_INFER_API_KEYS: 'k'.repeat(24) } })
     await expectV2Error(await post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, secured), 401, /key/i)
   })
@@ -168,7 +245,15 @@ describe('POST …/infer', () => {
 describe('OpenAPI', () => {
   test('describes every /v2 route, the infer body in JSON and binary, and its errors', async () => {
     const spec = (await (await app.request('/openapi.json')).json()) as any
-    for (const path of ['/v2', '/v2/health/live', '/v2/health/ready', '/v2/models/{name}', '/v2/models/{name}/versions/{version}', '/v2/models/{name}/ready', '/v2/models/{name}/versions/{version}/ready'])
+    for (const path of [
+      '/v2',
+      '/v2/health/live',
+      '/v2/health/ready',
+      '/v2/models/{name}',
+      '/v2/models/{name}/versions/{version}',
+      '/v2/models/{name}/ready',
+      '/v2/models/{name}/versions/{version}/ready'
+    ])
       expect({ path, get: Boolean(spec.paths[path]?.get) }).toEqual({ path, get: true })
     for (const path of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
       const infer = spec.paths[path].post
@@ -181,24 +266,38 @@ describe('OpenAPI', () => {
 describe('the same path as /v1', () => {
   test('classification answers come from the result cache the second time; raw scores are a different key', async () => {
     const cached = testApp({ env: { BUN_INFER_MAX_CACHE_ENTRIES: '100' } })
-    const classify = () => post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'output', binary: false, classCount: 3 }], undefined, cached)
+    const classify = () =>
+      post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'output', binary: false, classCount: 3 }], undefined, cached)
     const first = (await readInferResult(await classify())).asArray('output')
     expect(cached.runner.batches.length).toBe(1)
     expect((await readInferResult(await classify())).asArray('output')).toEqual(first)
     expect(cached.runner.batches.length).toBe(1) // no second inference
     // /v1's softmaxed top 3 of the same photo is another answer, so another key.
-    await cached.request('/v1/predict', { method: 'POST', body: JSON.stringify({ image: base64(cat), top_k: 3 }), headers: { 'content-type': 'application/json' } })
+    await cached.request('/v1/predict', {
+      method: 'POST',
+      body: JSON.stringify({ image: base64(cat), top_k: 3 }),
+      headers: { 'content-type': 'application/json' }
+    })
     expect(cached.runner.batches.length).toBe(2)
     // Cache-Control: no-cache recomputes, as on /v1.
     const { body, headers } = inferRequest([catInput()], [{ name: 'output', binary: false, classCount: 3 }])
-    await cached.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: body as unknown as BodyInit, headers: { ...headers, 'cache-control': 'no-cache' } })
+    await cached.request('/v2/models/mobilenetv2/infer', {
+      method: 'POST',
+      body: body as unknown as BodyInit,
+      headers: { ...headers, 'cache-control': 'no-cache' }
+    })
     expect(cached.runner.batches.length).toBe(3)
   })
 
   test('a /v1 and a /v2 request for the same photo share a batch', async () => {
     const shared = testApp({ workers: 1 })
     shared.runner.hold()
-    const v1 = () => shared.request('/v1/predict', { method: 'POST', body: JSON.stringify({ image: base64(cat) }), headers: { 'content-type': 'application/json' } })
+    const v1 = () =>
+      shared.request('/v1/predict', {
+        method: 'POST',
+        body: JSON.stringify({ image: base64(cat) }),
+        headers: { 'content-type': 'application/json' }
+      })
     const first = v1()
     while (shared.runner.batches.length === 0) await Bun.sleep(1) // the worker is busy with the first
     const pair = [v1(), post('/v2/models/mobilenetv2/infer', [catInput()], undefined, undefined, shared)]
@@ -217,7 +316,11 @@ describe('body budget', () => {
     const slow = new ReadableStream<Uint8Array>({ start: (c) => void (c.enqueue(new Uint8Array(1024)), (finish = () => c.close())) })
     const declared = { 'content-length': String(2 * MiB) }
     const held = budgeted.request('/v2/models/mobilenetv2/infer', { method: 'POST', headers: declared, body: slow })
-    const refused = await budgeted.request('/v2/models/mobilenetv2/infer', { method: 'POST', headers: declared, body: new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(64 * 1024)) }) })
+    const refused = await budgeted.request('/v2/models/mobilenetv2/infer', {
+      method: 'POST',
+      headers: declared,
+      body: new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(64 * 1024)) })
+    })
     expect(refused.headers.get('retry-after')).toBe('1')
     await expectV2Error(refused, 429, 'too many bytes at once')
     finish()
