@@ -15,7 +15,7 @@ interface Client {
   name: string
   get(key: string): Promise<string | null>
   setPx(key: string, value: string, ms: number): Promise<unknown>
-  close(): undefined | Promise<unknown>
+  close(): unknown
 }
 
 const VALUE = JSON.stringify({
