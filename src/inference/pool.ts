@@ -116,8 +116,10 @@ export class WorkerPool implements BatchRunner {
   run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult> {
     const slot = this.slots.find((s) => s.ready && !s.job)
     if (!slot) throw new Error('WorkerPool.run called with no idle worker (batcher bug)')
-    // A batch that starts while every other worker is idle has the cores to itself (a lone request).
-    const lone = this.busy === 0
+    // A lone image (a batch of one that starts while every other worker is idle) has the cores to itself.
+    // Only batches of one: a lone session that also ran whole batches grew an activation arena as large
+    // as the main session's (+110 MB RSS after 64 concurrent requests, measured), for no gain under load.
+    const lone = this.busy === 0 && batchSize === 1
     return new Promise<RunResult>((resolve, reject) => {
       const job: Job = { id: this.nextJobId++, resolve, reject }
       const message: ToWorker = { type: 'run', jobId: job.id, model, batchSize, input, lone, fault }

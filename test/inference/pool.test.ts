@@ -62,7 +62,7 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
     }
   }, 30_000)
 
-  test('a batch that starts while no other worker is busy runs on the lone session; one beside it on the narrow one; same scores', async () => {
+  test('a lone image (a batch of one while no other worker is busy) runs on the lone session; one beside it, or a bigger batch, on the narrow one; same scores', async () => {
     // Spinning off as well, so the extra option reaches onnxruntime (a bad key or value would fail the load).
     const pool = new WorkerPool({ size: 2, intraOpThreads: 1, loneIntraOpThreads: 2, spinning: false, models: [toWorkerModel(mobilenet)] })
     await pool.start()
@@ -74,6 +74,11 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
       const [first, second] = await Promise.all([pool.run(mobilenet.key, photo(), 1), pool.run(mobilenet.key, photo(), 1)])
       expect([first.intraOpThreads, second.intraOpThreads]).toEqual([2, 1])
       for (let i = 0; i < 1000; i++) expect(second.output[i]!).toBeCloseTo(lone.output[i]!, 3)
+      // A batch of two on an idle pool is not a lone image: the narrow session runs it (no second big arena).
+      const pair = new Uint8Array(2 * mobilenet.inputElements)
+      pair.set(photo())
+      pair.set(photo(), mobilenet.inputElements)
+      expect((await pool.run(mobilenet.key, pair, 2)).intraOpThreads).toBe(1)
     } finally {
       await pool.close()
     }
