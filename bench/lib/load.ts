@@ -28,7 +28,11 @@ export interface LoadOutcome {
  * Every request is sent with `Cache-Control: no-store`: the same bytes go out thousands of times, and
  * the server's result cache would otherwise turn the benchmark into a cache benchmark.
  */
-export const requestHeaders = (payload: Payload) => ({ 'content-type': payload.contentType, 'cache-control': 'no-store' })
+export const requestHeaders = (payload: Payload) => ({
+  'content-type': payload.contentType,
+  'cache-control': 'no-store',
+  ...payload.headers
+})
 
 /** Prints a plain progress line on stderr when it is not a terminal (CI logs), one per few seconds. */
 function plainProgress(label: string, durationS: number, count: () => number): () => void {
@@ -50,7 +54,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadOutcome> {
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: `${spec.url}/v1/predict`,
+        url: `${spec.url}${spec.payload.path}`,
         method: 'POST',
         headers: requestHeaders(spec.payload),
         body: spec.payload.body,

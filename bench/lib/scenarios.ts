@@ -11,17 +11,22 @@ const CAT_CLASSES = [281, 282, 283, 284, 285]
 /** One request per payload before any load: a contender that answers wrongly is reported, not timed blindly. */
 async function sanityCheck(target: Target, payloads: Payload[]): Promise<void> {
   for (const payload of payloads) {
-    const response = await fetch(`${target.url}/v1/predict`, {
+    const response = await fetch(`${target.url}${payload.path}`, {
       method: 'POST',
       headers: requestHeaders(payload),
       body: new Uint8Array(payload.body)
     })
     const text = await response.text()
     if (!response.ok) throw new Error(`${target.contender}: ${payload.name} → HTTP ${response.status}: ${text.slice(0, 300)}`)
-    const body = JSON.parse(text) as { predictions: { class_index: number }[][]; metadata?: { cached?: boolean } }
+    const body = JSON.parse(text) as {
+      predictions?: { class_index: number }[][]
+      metadata?: { cached?: boolean }
+      outputs?: { data: string[] }[]
+    }
     if (body.metadata?.cached)
       throw new Error(`${target.contender}: ${payload.name} was answered from the result cache despite Cache-Control: no-store`)
-    const top = body.predictions[0]?.[0]?.class_index
+    // /v1: predictions[0][0]; /v2 classification extension: "score:index:label" strings, best first.
+    const top = body.predictions?.[0]?.[0]?.class_index ?? Number(body.outputs?.[0]?.data[0]?.split(':')[1])
     if (payload.image === 'jpeg' && !CAT_CLASSES.includes(top ?? -1))
       throw new Error(`${target.contender}: ${payload.name} → top-1 class ${top}, expected a domestic cat (281–285)`)
   }
