@@ -11,9 +11,9 @@ import { startServerProcess } from '../helpers/server-process'
 // reliability.test.ts; the in-process contract of each state is in test/http.
 describe('startup', () => {
   test('503 not_ready (predict and readiness) while models load, then 200', async () => {
-    // Twelve copies of the model make loading take seconds, so "loading" is observable without races.
+    // Six copies of the model make loading take a second or more, so "loading" is observable without races.
     const repo = tempModelRepo((dir) => {
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 6; i++) {
         cpSync(join(dir, 'mobilenetv2'), join(dir, `copy${i}`), { recursive: true })
         editManifest(dir, `copy${i}`, (m) => (m.name = `copy${i}`))
       }
