@@ -41,7 +41,14 @@ function floodPayloads(bytes: number): Payload[] {
   const base64 = Buffer.from(JSON.stringify({ image: image(Math.floor(((bytes - 16) * 3) / 4)).toString('base64') }))
   // `name` only labels a payload; these two are sent as the small JPEG's multipart and base64 shapes.
   return [
-    { name: 'jpeg', image: 'jpeg', imagesPerRequest: 1, contentType: `multipart/form-data; boundary=${boundary}`, body: multipart, path: '/v1/predict' },
+    {
+      name: 'jpeg',
+      image: 'jpeg',
+      imagesPerRequest: 1,
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      body: multipart,
+      path: '/v1/predict'
+    },
     { name: 'b64-jpeg', image: 'jpeg', imagesPerRequest: 1, contentType: 'application/json', body: base64, path: '/v1/predict' }
   ]
 }
