@@ -1,8 +1,7 @@
 /**
- * bun-infer as a KServe serving runtime speaking the Open Inference Protocol (v2).
- * PENDING: the server's /v2 routes are being built in another branch; until they land, KServe's v2
- * health checks and requests (/v2/health/ready, /v2/models/{name}/infer) find no route. These objects
- * are written against that protocol and are rendered and type-checked now so they are ready with it.
+ * bun-infer as a KServe serving runtime speaking the Open Inference Protocol (v2): KServe probes
+ * /v2/health/live and /v2/health/ready and sends /v2/models/{name}/infer, all served by src/http/routes/v2.ts
+ * (test/deploy/manifests.test.ts checks every probed path against the app).
  */
 import { IMAGE, PORT, RESOURCES } from '../k8s/settings'
 import type { InferenceService, ServingRuntime } from './types'
@@ -15,7 +14,7 @@ export function servingRuntime(): ServingRuntime {
   return {
     apiVersion: 'serving.kserve.io/v1alpha1',
     kind: 'ServingRuntime',
-    metadata: { name: RUNTIME, annotations: { 'bun-infer/status': 'pending: needs the /v2 (Open Inference Protocol) routes' } },
+    metadata: { name: RUNTIME },
     spec: {
       supportedModelFormats: [{ name: 'onnx', version: '1', autoSelect: true, priority: 1 }],
       protocolVersions: ['v2'],
@@ -43,7 +42,7 @@ export function inferenceService(): InferenceService {
   return {
     apiVersion: 'serving.kserve.io/v1beta1',
     kind: 'InferenceService',
-    metadata: { name: 'mobilenetv2', annotations: { 'bun-infer/status': 'pending: needs the /v2 (Open Inference Protocol) routes' } },
+    metadata: { name: 'mobilenetv2' },
     spec: {
       predictor: {
         minReplicas: 1,

@@ -68,3 +68,17 @@ describe('compose', () => {
     }
   })
 })
+
+describe('KServe serving runtime against the app', () => {
+  test('every path KServe probes answers 200 on a ready server, and the infer route of the InferenceService exists', async () => {
+    const { servingRuntime, inferenceService } = await import('../../deploy/kserve/manifests')
+    const { testApp } = await import('../helpers/test-app')
+    const app = testApp()
+    const container = servingRuntime().spec.containers[0]!
+    for (const path of [container.readinessProbe!.httpGet!.path!, container.livenessProbe!.httpGet!.path!])
+      expect({ path, status: (await app.request(path)).status }).toEqual({ path, status: 200 })
+    const name = inferenceService().metadata.name
+    expect((await app.request(`/v2/models/${name}/ready`)).status).toBe(200)
+    expect(servingRuntime().spec.protocolVersions).toEqual(['v2'])
+  })
+})
