@@ -5,7 +5,7 @@ import type { WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
 import type { ModelSpec } from '../../src/models/registry'
 import type { Preprocessor } from '../../src/preprocessing/preprocess'
-import { round, summarise } from './stats'
+import { round, roundLatency, summarise } from './stats'
 import type { LimitPoint } from './types'
 
 export interface CellSpec {
@@ -94,13 +94,7 @@ export async function runCell(
     durationS: round(elapsedS),
     imgPerS: round(images / elapsedS),
     cpuMsPerImage: round(cpuMs / Math.max(1, images)),
-    latencyMs: {
-      p50: round(latency.p50),
-      p90: round(latency.p90),
-      p99: round(latency.p99),
-      max: round(latency.max),
-      mean: round(latency.mean)
-    },
+    latencyMs: roundLatency(latency),
     preprocessMeanMs: round(preprocessSum / Math.max(1, latencies.length)),
     inferenceMeanMs: round(inferenceSum / Math.max(1, latencies.length))
   }

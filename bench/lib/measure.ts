@@ -2,7 +2,7 @@
 import { runLoad, type LoadSpec } from './load'
 import { cpuSeconds, peakRssBytes, resetPeakRss } from '../../tools/process/procfs'
 import { diffMetrics, scrape } from './promtext'
-import { round, summarise } from './stats'
+import { round, roundLatency, summarise } from './stats'
 import type { PointResult } from './types'
 
 export interface Target {
@@ -61,13 +61,7 @@ export async function measurePoint(target: Target, scenario: string, spec: Omit<
     requests2xx: ok,
     reqPerS: round(ok / load.elapsedS),
     imgPerS: round(images / load.elapsedS),
-    latencyMs: {
-      p50: round(latency.p50),
-      p90: round(latency.p90),
-      p99: round(latency.p99),
-      max: round(latency.max),
-      mean: round(latency.mean)
-    },
+    latencyMs: roundLatency(latency),
     autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     non2xx: result.non2xx,
     errors: result.errors,

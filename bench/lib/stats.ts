@@ -24,3 +24,8 @@ export function summarise(samples: ArrayLike<number>): LatencyMs {
 /** Rounds for display and JSON: 3 significant decimals below 10, 1 above. */
 export const round = (n: number, digits = n !== 0 && Math.abs(n) < 10 ? 3 : 1) =>
   Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n
+
+/** Every latency figure rounded for the report. */
+export function roundLatency(latency: LatencyMs): LatencyMs {
+  return { p50: round(latency.p50), p90: round(latency.p90), p99: round(latency.p99), max: round(latency.max), mean: round(latency.mean) }
+}
