@@ -85,8 +85,13 @@ async function crashes(payload: Payload): Promise<void> {
       ['span', `${round((lastCrashAnswered - firstCrashSent) / 1000)} s`]
     ])
     checks.push(
-      ['every crash request got 503 worker_lost', crashed.every((o) => o.status === 503 && o.code === 'worker_lost')],
-      ['crash 503 within 2 s', crashed.every((o) => o.ms < 2000)],
+      // The hook (a test-only runner around the pool) crashes the next batch dispatched after the crash request
+      // arrives: its own, or under load a neighbour's. Either way only that batch fails, promptly.
+      ['crash requests: only 200 or 503 worker_lost', crashed.every((o) => o.status === 200 || o.code === 'worker_lost')],
+      [
+        'every 503 worker_lost within 2 s',
+        [...crashed, ...load.outcomes].filter((o) => o.code === 'worker_lost').every((o) => o.ms < 2000)
+      ],
       ['normal requests: only 200 or 503 worker_lost', load.outcomes.every((o) => o.status === 200 || o.code === 'worker_lost')],
       ['every request sent after a crash answer succeeded', after.every((o) => o.status === 200)],
       [
