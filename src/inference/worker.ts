@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node'
 import { imageShape, TensorBuilder } from '../preprocessing/layout'
 import { checkInterface } from './interface-check'
+import { fullCollection } from '../memory/reclaimer'
 import type { FromWorker, SessionThreads, ToWorker, WorkerModel } from './protocol'
 
 declare const self: Worker
@@ -87,13 +88,15 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       () => reply({ type: 'models-added' }),
       (error: Error) => reply({ type: 'models-failed', message: error.message })
     )
-  else if (message.type === 'remove-models') for (const key of message.keys) removeSession(key)
+  else if (message.type === 'remove-models') for (const key of message.keys) void removeSession(key)
 }
 
 /** Frees a model version's session (the pool only asks once no batch of it is queued or running). */
-function removeSession(key: string): void {
+async function removeSession(key: string): Promise<void> {
   const entry = sessions.get(key)
   sessions.delete(key)
-  void entry?.session.release()
-  void entry?.lone?.release()
+  await Promise.all([entry?.session.release(), entry?.lone?.release()])
+  // The released weights and arenas are glibc memory it keeps for reuse: give them back, so model reloads do not
+  // add up (bench/reload-cycles.ts: +28 % RSS over 20 reloads without this).
+  fullCollection()
 }

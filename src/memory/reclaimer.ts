@@ -106,7 +106,8 @@ function glibcTrim(): (() => void) | undefined {
 
 let trim: (() => void) | undefined | null = null
 
-function fullCollection(): void {
+/** A full collection of this thread's heap, then malloc_trim: freed native memory goes back to the OS. */
+export function fullCollection(): void {
   Bun.gc(true)
   if (trim === null) trim = glibcTrim()
   trim?.()

@@ -41,6 +41,12 @@ export class ModelCatalog {
     this.entries.set(name, entry)
   }
 
+  /** Swaps a loaded model's versions and default at once (a reload); requests that resolved a spec keep it. */
+  replace(name: string, entry: ModelEntry): void {
+    if (!this.entries.has(name)) throw new Error(`model ${name} is not in the catalog`)
+    this.entries.set(name, entry)
+  }
+
   /** Stops resolving a model (new requests get 404); requests that resolved it already keep their spec. */
   remove(name: string): ModelEntry | undefined {
     const entry = this.entries.get(name)

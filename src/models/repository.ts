@@ -2,6 +2,7 @@ import type { Batcher } from '../batching/batcher'
 import { AppError } from '../errors'
 import { toWorkerModel } from '../inference/pool'
 import type { WorkerModel } from '../inference/protocol'
+import { fullCollection } from '../memory/reclaimer'
 import { addTensorQueues, hasTensorQueue, tensorQueueKey } from '../v2/tensor-queue'
 import { loadModelFolder, modelFolders, type BatchingOverrides, type ModelCatalog, type ModelSpec } from './registry'
 
@@ -55,20 +56,27 @@ export class ModelRepository {
     )
   }
 
-  /** Loads `<modelsDir>/<name>`; a model already loaded stays as it is (no reload). */
+  /**
+   * Loads `<modelsDir>/<name>`. For a model already loaded it is a reload: new version folders get sessions
+   * and queues first, then the catalog switches to the folder's versions and default in one step (no request
+   * sees a version that cannot run), then versions whose folders are gone drain and are freed. A version
+   * already loaded keeps its sessions.
+   */
   load(name: string): Promise<void> {
     return this.serially(async () => {
-      if (this.catalog.has(name)) return
-      const entry = loadModelFolder(this.options.modelsDir, name, this.options.overrides)
-      for (const spec of entry.versions) this.batcher.addModel(spec.key, queueConfig(spec))
-      addTensorQueues(this.batcher, entry.versions)
-      try {
-        await this.host.addModels(entry.versions.map(toWorkerModel))
-      } catch (error) {
-        for (const key of queueKeys(entry.versions)) this.batcher.removeModel(key)
-        throw new AppError('repository_refused', `model ${name} did not load: ${(error as Error).message}`)
-      }
-      this.catalog.add(name, entry)
+      const entry = readFolder(this.options.modelsDir, name, this.options.overrides)
+      const loaded = this.catalog.has(name) ? this.catalog.versionsOf(name) : []
+      const loadedKeys = new Set(loaded.map((spec) => spec.key))
+      const added = entry.versions.filter((spec) => !loadedKeys.has(spec.key))
+      await this.start(name, added)
+      if (loaded.length === 0) return this.catalog.add(name, entry)
+      const wanted = new Set(entry.versions.map((spec) => spec.key))
+      const kept = loaded.filter((spec) => wanted.has(spec.key))
+      this.catalog.replace(name, {
+        defaultVersion: entry.defaultVersion,
+        versions: [...kept, ...added].sort((a, b) => a.version - b.version)
+      })
+      await this.drainAndFree(loaded.filter((spec) => !wanted.has(spec.key)))
     })
   }
 
@@ -78,19 +86,49 @@ export class ModelRepository {
       if (name === this.options.defaultModel)
         throw new AppError('repository_refused', `${name} is the default model (BUN_INFER_DEFAULT_MODEL); it stays loaded`)
       this.catalog.resolve(name) // 404 for an unknown name
-      const entry = this.catalog.remove(name)!
-      const keys = queueKeys(entry.versions)
-      const deadline = performance.now() + this.options.drainTimeoutMs
-      while (keys.some((key) => this.batcher.inUse(key) > 0) && performance.now() < deadline) await Bun.sleep(DRAIN_CHECK_MS)
-      for (const key of keys) if (this.batcher.inUse(key) === 0) this.batcher.removeModel(key)
-      this.host.removeModels(entry.versions.map((spec) => spec.key))
+      await this.drainAndFree(this.catalog.remove(name)!.versions)
     })
+  }
+
+  /** Queues in the batcher and sessions on every worker for these versions; all or none. */
+  private async start(name: string, specs: ModelSpec[]): Promise<void> {
+    if (specs.length === 0) return
+    for (const spec of specs) this.batcher.addModel(spec.key, queueConfig(spec))
+    addTensorQueues(this.batcher, specs)
+    try {
+      await this.host.addModels(specs.map(toWorkerModel))
+    } catch (error) {
+      for (const key of queueKeys(specs)) this.batcher.removeModel(key)
+      throw new AppError('repository_refused', `model ${name} did not load: ${(error as Error).message}`)
+    }
+  }
+
+  /** Waits (up to the drain timeout) for the versions' queued and running images, then frees queues and sessions. */
+  private async drainAndFree(specs: readonly ModelSpec[]): Promise<void> {
+    if (specs.length === 0) return
+    const keys = queueKeys(specs)
+    const deadline = performance.now() + this.options.drainTimeoutMs
+    while (keys.some((key) => this.batcher.inUse(key) > 0) && performance.now() < deadline) await Bun.sleep(DRAIN_CHECK_MS)
+    for (const key of keys) if (this.batcher.inUse(key) === 0) this.batcher.removeModel(key)
+    this.host.removeModels(specs.map((spec) => spec.key))
+    // The versions' specs, preprocessors and queues are garbage now: collect and trim here as the workers do.
+    fullCollection()
   }
 
   private serially<T>(operation: () => Promise<T>): Promise<T> {
     const result = this.chain.then(operation, operation)
     this.chain = result.catch(() => {})
     return result
+  }
+}
+
+/** The model folder as it is now; a broken one (manifest, labels, versions) is refused with the file's own message. */
+function readFolder(modelsDir: string, name: string, overrides: BatchingOverrides) {
+  try {
+    return loadModelFolder(modelsDir, name, overrides)
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw new AppError('repository_refused', `model ${name} did not load: ${(error as Error).message.replace(modelsDir, '<models>')}`)
   }
 }
 

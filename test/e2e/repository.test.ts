@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { cpSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempModelRepo } from '../../tools/model-repo'
 import { CAT_CLASSES, imageBytes, multipart, type PredictBody } from '../helpers/requests'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 import { testApp } from '../helpers/test-app'
@@ -6,14 +9,22 @@ import { testApp } from '../helpers/test-app'
 // The repository extension on the real server: real sessions loaded and freed on real workers.
 const ADMIN = 'admin-key-0123456789abcdef'
 const INFERENCE = 'inference-key-0123456789'
+// A copy of the repository, so a test can add and remove version folders while the server runs.
+const repo = tempModelRepo()
 let server: ServerProcess
 let cat: Uint8Array
 beforeAll(async () => {
-  server = await startServerProcess({ BUN_INFER_REPOSITORY_API: 'true', BUN_INFER_ADMIN_KEYS: ADMIN, BUN_INFER_API_KEYS: INFERENCE })
+  server = await startServerProcess({
+    BUN_INFER_MODELS_DIR: repo.dir,
+    BUN_INFER_REPOSITORY_API: 'true',
+    BUN_INFER_ADMIN_KEYS: ADMIN,
+    BUN_INFER_API_KEYS: INFERENCE
+  })
   cat = await imageBytes('chelsea.jpg')
 })
 afterAll(async () => {
   expect(await server?.stop()).toBe(0)
+  repo.dispose()
 })
 
 const admin = (path: string, key = ADMIN) =>
@@ -74,6 +85,41 @@ describe('repository extension', () => {
     expect((await predict('mobilenetv2')).status).toBe(200)
   })
 })
+
+test('hot reload under traffic: a new version folder becomes the default, a removed one drains; no request fails', async () => {
+  const answers: Array<{ version: string; sentAt: number }> = []
+  const failures: number[] = []
+  let running = true
+  const loops = Array.from({ length: 4 }, async () => {
+    while (running) {
+      const sentAt = performance.now()
+      const response = await predict('shufflenetv2')
+      if (response.status !== 200) failures.push(response.status)
+      else answers.push({ version: ((await response.json()) as PredictBody).model_version, sentAt })
+    }
+  })
+  /** Waits (a condition) for an answer from `version` to a request sent after `since`. */
+  const seen = async (version: string, since: number) => {
+    while (!answers.some((a) => a.version === version && a.sentAt > since)) await Bun.sleep(5)
+  }
+  await seen('1', 0)
+  cpSync(join(repo.dir, 'shufflenetv2/1'), join(repo.dir, 'shufflenetv2/2'), { recursive: true })
+  expect((await admin('/models/shufflenetv2/load')).status).toBe(200)
+  const switched = performance.now()
+  await seen('2', switched)
+  rmSync(join(repo.dir, 'shufflenetv2/1'), { recursive: true })
+  expect((await admin('/models/shufflenetv2/load')).status).toBe(200)
+  const removed = performance.now()
+  await seen('2', removed)
+  running = false
+  await Promise.all(loops)
+  expect(failures).toEqual([])
+  // Every request sent after a reload returned was answered by the folder's newest version.
+  expect(answers.filter((a) => a.sentAt > switched).every((a) => a.version === '2')).toBe(true)
+  expect((await index()).filter((e) => e.name === 'shufflenetv2')).toEqual([
+    { name: 'shufflenetv2', version: '2', state: 'READY', reason: '' }
+  ])
+}, 60_000)
 
 test('off by default: the repository routes do not exist', async () => {
   expect((await testApp().request('/v2/repository/index', { method: 'POST' })).status).toBe(404)

@@ -89,3 +89,52 @@ describe('ModelRepository', () => {
     ])
   })
 })
+
+describe('ModelRepository reload (a new version folder while serving)', () => {
+  test('load on a loaded model adds the new version first, switches the default in one step, then drains and frees the removed one', async () => {
+    const { cpSync, rmSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { tempModelRepo } = await import('../../tools/model-repo')
+    const repo = tempModelRepo()
+    try {
+      const catalog = discoverModels(repo.dir, overrides)
+      const runner = new AnsweringRunner(1, () => 1000)
+      const batcher = new Batcher(runner, { maxQueueImages: 16, clock: new FakeClock() })
+      for (const spec of catalog.specs())
+        batcher.addModel(spec.key, { maxBatchSize: 8, maxBatchDelayMs: 0, inputElements: spec.inputElements, outputElements: 1000 })
+      const calls: string[] = []
+      const host: ModelHost = {
+        addModels: async (models) => void calls.push(`add ${models.map((m) => m.key)}`),
+        removeModels: (keys) => void calls.push(`remove ${keys}`)
+      }
+      const repository = new ModelRepository(catalog, batcher, host, {
+        modelsDir: repo.dir,
+        overrides,
+        defaultModel: 'mobilenetv2',
+        drainTimeoutMs: 5000
+      })
+      const v1 = catalog.resolve('shufflenetv2')
+      // An image of version 1 is running when version 2 arrives and version 1's folder goes.
+      runner.hold()
+      const accepted = batcher.submit(v1.key, [new Uint8Array(v1.inputElements)])
+      cpSync(join(repo.dir, 'shufflenetv2/1'), join(repo.dir, 'shufflenetv2/2'), { recursive: true })
+      await repository.load('shufflenetv2')
+      expect(calls).toEqual(['add shufflenetv2:2'])
+      expect(catalog.resolve('shufflenetv2').version).toBe(2) // the new default
+      expect(catalog.versionsOf('shufflenetv2').map((s) => s.version)).toEqual([1, 2])
+
+      rmSync(join(repo.dir, 'shufflenetv2/1'), { recursive: true })
+      const reloading = repository.load('shufflenetv2')
+      while (catalog.versionsOf('shufflenetv2').length > 1) await Bun.sleep(1) // the switch (a condition)
+      expect(catalog.versionsOf('shufflenetv2').map((s) => s.version)).toEqual([2]) // version 1 no longer resolves
+      expect(calls).toEqual(['add shufflenetv2:2']) // but its session stays while its image runs
+      runner.release()
+      await accepted
+      await reloading
+      expect(calls).toEqual(['add shufflenetv2:2', 'remove shufflenetv2:1'])
+      expect(batcher.inUse(v1.key)).toBe(0)
+    } finally {
+      repo.dispose()
+    }
+  })
+})
