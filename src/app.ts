@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps) {
     .use(tryItRoutes())
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
-    .use(modelRoutes(config, deps.catalog))
+    .use(modelRoutes(config, deps.catalog, () => deps.lifecycle.state === 'ready' && deps.workersHealthy()))
     .use(predictRoutes(deps))
     .use(v2Routes(deps))
     .use(repositoryRoutes(deps.repository, config.adminKeys))

@@ -357,6 +357,8 @@ export interface components {
             platform: string;
             /** @description Whether POST /v1/predict uses this model. */
             default: boolean;
+            /** @description Whether it can run now (as GET /v2/models/{name}/ready): the server is ready and every worker alive. */
+            ready: boolean;
             inputs: components["schemas"]["Tensor"][];
             outputs: {
                 name: string;

@@ -20,6 +20,9 @@ export const ModelInfo = t.Object(
     description: t.Optional(t.String()),
     platform: t.String({ examples: ['onnxruntime_onnx'] }),
     default: t.Boolean({ description: 'Whether POST /v1/predict uses this model.' }),
+    ready: t.Boolean({
+      description: 'Whether it can run now (as GET /v2/models/{name}/ready): the server is ready and every worker alive.'
+    }),
     inputs: t.Array(Tensor),
     outputs: t.Array(t.Object({ ...Tensor.properties, kind: t.Union([t.Literal('logits'), t.Literal('probabilities')]) })),
     preprocessing: t.Object({

@@ -7,7 +7,7 @@ import { imageShape } from '../../preprocessing/layout'
 import { errorResponses } from '../../schemas/errors'
 import { ModelInfo, ModelList } from '../../schemas/models'
 
-function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Config>): Static<typeof ModelInfo> {
+function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Config>, ready: boolean): Static<typeof ModelInfo> {
   const { manifest } = model
   const { input, output, preprocessing: pre } = manifest
   const normalise = normalisationOf(manifest)
@@ -18,6 +18,7 @@ function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Co
     description: manifest.description,
     platform: manifest.platform,
     default: model.name === config.defaultModel,
+    ready,
     inputs: [{ name: input.name, datatype: input.datatype === 'uint8' ? 'UINT8' : 'FP32', shape: [-1, ...imageShape(input)] }],
     outputs: [{ name: output.name, datatype: 'FP32', shape: [-1, output.classes], kind: output.kind }],
     preprocessing: {
@@ -38,19 +39,24 @@ function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Co
   }
 }
 
-/** GET /v1/models, GET /v1/models/:name and GET /v1/models/:name/versions/:version. */
-export function modelRoutes(config: Readonly<Config>, catalog: ModelCatalogue) {
+/**
+ * GET /v1/models, GET /v1/models/:name and GET /v1/models/:name/versions/:version. `ready()` is what
+ * /v2/models/{m}/ready answers for a listed model: the server is ready and every worker alive (a model is in the
+ * catalogue only once its sessions are loaded, and leaves it when it starts to unload).
+ */
+export function modelRoutes(config: Readonly<Config>, catalog: ModelCatalogue, ready: () => boolean = () => true) {
+  const info = (model: ModelSpec) => describe(model, catalog, config, ready())
   return new Elysia({ name: 'routes.models' })
-    .get('/v1/models', () => ({ models: catalog.names().map((name) => describe(catalog.resolve(name), catalog, config)) }), {
+    .get('/v1/models', () => ({ models: catalog.names().map((name) => info(catalog.resolve(name))) }), {
       response: ModelList,
       detail: { tags: ['models'], summary: 'List the loaded models (each at its default version)' }
     })
-    .get('/v1/models/:name', ({ params }) => describe(catalog.resolve(params.name), catalog, config), {
+    .get('/v1/models/:name', ({ params }) => info(catalog.resolve(params.name)), {
       params: t.Object({ name: t.String({ examples: ['mobilenetv2'] }) }),
       response: { 200: ModelInfo, ...errorResponses(404) },
       detail: { tags: ['models'], summary: 'Describe one model at its default version: versions, tensors, preprocessing, batching' }
     })
-    .get('/v1/models/:name/versions/:version', ({ params }) => describe(catalog.resolve(params.name, params.version), catalog, config), {
+    .get('/v1/models/:name/versions/:version', ({ params }) => info(catalog.resolve(params.name, params.version)), {
       params: t.Object({ name: t.String({ examples: ['mobilenetv2'] }), version: t.String({ examples: ['1'] }) }),
       response: { 200: ModelInfo, ...errorResponses(404) },
       detail: { tags: ['models'], summary: 'Describe one version of a model' }

@@ -29,6 +29,18 @@ describe('GET /v1/models', () => {
     expect(((await missing.json()) as ErrorJson).error.code).toBe('model_not_found')
   })
 
+  test('each model says whether it can run now, as /v2/models/{name}/ready does', async () => {
+    const app = testApp()
+    const readiness = async () =>
+      ((await (await app.request('/v1/models')).json()) as { models: Array<{ ready: boolean }> }).models.map((m) => m.ready)
+    expect(await readiness()).toEqual([true, true, true])
+    app.health.workers = false // a worker lost and not yet replaced
+    expect(await readiness()).toEqual([false, false, false])
+    expect((await app.request('/v2/models/mobilenetv2/ready')).status).not.toBe(200)
+    app.health.workers = true
+    await expect((await app.request('/v1/models/shufflenetv2')).json()).resolves.toMatchObject({ ready: true })
+  })
+
   test('config caps batching for every model', async () => {
     const capped = testApp({ env: { BUN_INFER_MAX_BATCH_SIZE: '4', BUN_INFER_MAX_BATCH_DELAY_MS: '3' } })
     const model = (await (await capped.request('/v1/models/mobilenetv2')).json()) as Record<string, any>
