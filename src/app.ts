@@ -13,7 +13,6 @@ import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
 import { rateLimitPlugin } from './http/plugins/rate-limit'
 import { AllowedMethods } from './http/allowed-methods'
-import { TrustedProxies } from './http/trusted-proxies'
 import { requestIdOf } from './http/request-id'
 import { requestLogLevel } from './http/request-log'
 import { responseStatus } from './http/response-status'
@@ -22,6 +21,7 @@ import { healthRoutes } from './http/routes/health'
 import { metricsRoute } from './http/routes/metrics'
 import { modelRoutes } from './http/routes/models'
 import { predictRoutes } from './http/routes/predict'
+import { RequestGate } from './http/request-gate'
 import { tryItRoutes } from './http/routes/try-it'
 import { v2Routes, type V2Service } from './http/routes/v2'
 import { REPOSITORY_PREFIX, repositoryRoutes } from './http/routes/repository'
@@ -95,17 +95,19 @@ export function createApp(deps: AppDeps) {
   if (config.corsOrigins.length > 0)
     app.use(cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false }))
   if (deps.armFault) app.use(faultPlugin(deps.armFault))
+  // One admission for /v1 and /v2: one body budget, one per-client share, one reading of X-Forwarded-For.
+  const gate = new RequestGate(config, deps.lifecycle, metrics.registry)
   const routed = app
     // The repository extension takes admin keys only (checked by its routes), never inference keys.
     .use(authPlugin(deps.apiKeys, deps.repository ? [...config.exemptPaths, REPOSITORY_PREFIX] : config.exemptPaths))
-    .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths, new TrustedProxies(config.trustedProxies)))
+    .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths, gate.proxies))
     .use(docsRoutes(deps.version))
     .use(tryItRoutes())
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
     .use(modelRoutes(config, deps.catalog, () => deps.lifecycle.state === 'ready' && deps.workersHealthy()))
-    .use(predictRoutes(deps))
-    .use(v2Routes(deps))
+    .use(predictRoutes({ ...deps, gate }))
+    .use(v2Routes({ ...deps, gate }))
     .use(repositoryRoutes(deps.repository, config.adminKeys))
   allowedMethods.index(routed.routes)
   return routed

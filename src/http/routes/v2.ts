@@ -1,14 +1,11 @@
 import { Elysia, t } from 'elysia'
 import type { Config } from '../../config/schema'
-import { AppError } from '../../errors'
 import type { Lifecycle } from '../../lifecycle'
 import type { ModelCatalogue } from '../../app'
-import { admitBody, readBodyLimited } from '../read-body'
-import { createBodyBudget, type Reservation } from '../byte-budget'
-import { clientId } from '../client-id'
-import { ClientShare } from '../client-share'
-import { TrustedProxies } from '../trusted-proxies'
-import { requestDeadline, unlessAborted } from '../deadline'
+import { unlessAborted } from '../deadline'
+import { readBodyLimited } from '../read-body'
+import type { RequestGate } from '../request-gate'
+import type { ModelSpec } from '../../models/registry'
 import { cacheMode, serverTiming } from '../predict-response'
 import { requestIdOf } from '../request-id'
 import type { Tracing } from '../../tracing/tracing'
@@ -28,6 +25,8 @@ export interface V2Deps {
   catalog: ModelCatalogue
   lifecycle: Lifecycle
   workersHealthy: () => boolean
+  /** Admission shared with /v1: readiness, deadline, client share, in-flight count, body budget. */
+  gate: RequestGate
   version: string
   /** Present only when tracing is configured. */
   tracing?: Tracing
@@ -41,11 +40,7 @@ const VersionParams = t.Object({ name: t.String({ examples: ['mobilenetv2'] }), 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, V2ErrorSchema]))
 
 /** The Open Inference Protocol (KServe v2 REST) at /v2: health, metadata and inference. Errors are {"error": "…"}. */
-export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, version, tracing }: V2Deps) {
-  const share = new ClientShare(config.maxInFlightPerClient)
-  const proxies = new TrustedProxies(config.trustedProxies)
-  // /v2 bodies are bounded like /v1's, by a budget of the same size (its own: /v1's lives in its routes).
-  const bodyBudget = createBodyBudget(config)
+export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, gate, version, tracing }: V2Deps) {
   // The spec: "A 200 status code indicates true and a 4xx status code indicates false", with an empty body.
   const healthy = () => lifecycle.state === 'ready' && workersHealthy()
   const health = (ok: boolean, set: { status?: number | string }) => {
@@ -53,43 +48,20 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     return ''
   }
 
-  async function readBody(request: Request, deadline: AbortSignal, reservation: Reservation): Promise<Uint8Array> {
-    const timeout = AbortSignal.timeout(config.bodyTimeoutMs)
-    const bodyTimeout = new AbortController()
-    const onTimeout = () =>
-      bodyTimeout.abort(
-        new AppError('body_timeout', `the body did not arrive within ${config.bodyTimeoutMs} ms`, { headers: { connection: 'close' } })
-      )
-    timeout.addEventListener('abort', onTimeout, { once: true })
-    const signal = AbortSignal.any([bodyTimeout.signal, deadline])
-    try {
-      return await unlessAborted(readBodyLimited(request, config.maxBodyBytes, signal, reservation), signal)
-    } finally {
-      timeout.removeEventListener('abort', onTimeout)
-    }
-  }
-
-  async function infer(request: Request, ip: string | undefined, name: string, versionParam: string | undefined): Promise<Response> {
-    if (lifecycle.state === 'draining')
-      throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
-    if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
-    const spec = catalog.resolve(name, versionParam)
+  function infer(request: Request, ip: string | undefined, name: string, versionParam: string | undefined): Promise<Response> {
     const cache = cacheMode(request)
-    predictor.checkBeforeBody(name, versionParam, cache) // 404 and 429 before the body is read, as on /v1
-    const deadline = requestDeadline(request, config.requestTimeoutMs)
-    let leave: () => void = () => {}
-    let reservation: Reservation | undefined
-    const handlerStarted = performance.now()
-    lifecycle.begin()
-    try {
-      leave = share.enter(clientId(request, ip, proxies))
-      reservation = admitBody(bodyBudget, request, config.maxBodyBytes) // 429 before a byte is read
-      const body = await readBody(request, deadline.signal, reservation)
+    let spec: ModelSpec
+    const earlyChecks = () => {
+      spec = catalog.resolve(name, versionParam)
+      predictor.checkBeforeBody(name, versionParam, cache) // 404 and 429 before the body is read, as on /v1
+    }
+    return gate.run(request, ip, earlyChecks, async ({ signal, body: reservation, startedAt, readBody }) => {
+      const body = await readBody((bodySignal) => readBodyLimited(request, config.maxBodyBytes, bodySignal, reservation))
       const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
       const runStarted = performance.now()
-      const answer = await unlessAborted(runModel(predictor, spec, input, outputs, { signal: deadline.signal, cache }), deadline.signal)
+      const answer = await unlessAborted(runModel(predictor, spec, input, outputs, { signal, cache }), signal)
       const head = { model_name: spec.name, model_version: String(spec.version), ...(parsed.id !== undefined && { id: parsed.id }) }
       const encoded = encodeInferResponse(head, toOutputTensors(spec, answer, outputs, parsed.binaryDataOutput))
       const images = input.kind === 'images' ? input.images.length : input.tensors.length
@@ -101,15 +73,10 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       })
       const headers = {
         ...encoded.headers,
-        'server-timing': serverTiming({ ...answer.timings, batchSizes: [] }, performance.now() - handlerStarted)
+        'server-timing': serverTiming({ ...answer.timings, batchSizes: [] }, performance.now() - startedAt)
       }
       return new Response(encoded.body as unknown as BodyInit, { headers })
-    } finally {
-      reservation?.release()
-      deadline.dispose()
-      leave()
-      lifecycle.end()
-    }
+    })
   }
 
   const docs = v2Docs(config.defaultModel)

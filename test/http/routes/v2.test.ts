@@ -326,4 +326,26 @@ describe('body budget', () => {
     finish()
     expect((await held).status).toBe(400) // cut short: not JSON; its bytes are given back
   })
+
+  test('one budget for /v1 and /v2: a /v1 upload holding it refuses a /v2 body, and the other way round', async () => {
+    const MiB = 1024 * 1024
+    const budgeted = testApp({ env: { BUN_INFER_MAX_BODY_BYTES: String(2 * MiB), BUN_INFER_BODY_BUDGET_BYTES: String(3 * MiB) } })
+    const declared = { 'content-type': 'application/json', 'content-length': String(2 * MiB) }
+    const holding = (path: string) => {
+      let finish!: () => void
+      const body = new ReadableStream<Uint8Array>({ start: (c) => void (c.enqueue(new Uint8Array(1024)), (finish = () => c.close())) })
+      return { response: budgeted.request(path, { method: 'POST', headers: declared, body }), finish: () => finish() }
+    }
+    const unread = () => new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(64 * 1024)) })
+    for (const [holder, other] of [
+      ['/v1/predict', '/v2/models/mobilenetv2/infer'],
+      ['/v2/models/mobilenetv2/infer', '/v1/predict']
+    ] as const) {
+      const held = holding(holder)
+      const refused = await budgeted.request(other, { method: 'POST', headers: declared, body: unread() })
+      expect({ holder, status: refused.status }).toEqual({ holder, status: 429 })
+      held.finish()
+      await (await held.response).arrayBuffer()
+    }
+  })
 })
