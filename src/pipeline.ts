@@ -6,7 +6,7 @@ import type { BatchRunner } from './inference/pool'
 import { createMetrics, type Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Predictor } from './predictor'
-import { addTensorQueues } from './v2/tensor-queue'
+import { addModelQueues, labelsOfQueue } from './models/queues'
 
 /** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
 export interface Pipeline {
@@ -23,22 +23,15 @@ export interface PipelineOptions {
   inFlight?: () => number
 }
 
-/** Metric labels of a queue key: `name:version`, or `name:version#tensor` (model names hold no ":" or "#"). */
-export function labelsOfQueue(key: string): { model: string; version: string } {
-  const [model = key, version = ''] = key.replace(/#tensor$/, '').split(':')
-  return { model, version }
-}
-
 /**
  * Builds metrics, result cache, batcher and predictor over `runner` (the worker pool in the server, a
  * recording runner in tests, the pool again in the CLI), so every caller gets the same wiring.
  */
 export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, runner: BatchRunner, options: PipelineOptions): Pipeline {
   const specs = catalog.specs()
-  const labelsOf = new Map(specs.map((s) => [s.key, { model: s.name, version: String(s.version) }]))
   // The gauges read the batcher and cache at scrape time; both are built just below.
   const metrics = createMetrics({
-    versions: specs.map((s) => ({ ...labelsOf.get(s.key)!, key: s.key })),
+    versions: specs.map((s) => ({ ...labelsOfQueue(s.key), key: s.key })),
     queueDepth: (key) => batcher.depth(key),
     running: (key) => batcher.running(key),
     inFlight: options.inFlight,
@@ -61,16 +54,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     onBatch: (key, size) => metrics.batchSize.observe(labelsOfQueue(key), size),
     onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key))
   })
-  for (const spec of specs) {
-    batcher.addModel(spec.key, {
-      maxBatchSize: spec.maxBatchSize,
-      maxBatchDelayMs: spec.maxBatchDelayMs,
-      inputElements: spec.inputElements,
-      outputElements: spec.manifest.output.classes
-    })
-    metrics.modelInfo.set(labelsOf.get(spec.key)!, 1)
-  }
-  addTensorQueues(batcher, specs)
+  addModelQueues(batcher, specs)
+  for (const spec of specs) metrics.modelInfo.set(labelsOfQueue(spec.key), 1)
   const predictor = new Predictor(catalog, batcher, config, metrics, cache)
   return { catalog, metrics, cache, batcher, predictor }
 }

@@ -8,7 +8,7 @@ import type { ResultCache } from './cache'
 import { cacheKey } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
-import { tensorQueueKey } from './v2/tensor-queue'
+import { tensorQueueKey } from './models/queues'
 
 export interface PredictResult {
   model: string

@@ -3,7 +3,7 @@ import { AppError } from '../errors'
 import { toWorkerModel } from '../inference/pool'
 import type { WorkerModel } from '../inference/protocol'
 import { fullCollection } from '../memory/reclaimer'
-import { addTensorQueues, hasTensorQueue, tensorQueueKey } from '../v2/tensor-queue'
+import { addModelQueues, modelQueueKeys } from './queues'
 import { loadModelFolder, modelFolders, type BatchingOverrides, type ModelCatalog, type ModelSpec } from './registry'
 
 /** What loads and frees sessions on the workers: the worker pool. */
@@ -93,12 +93,11 @@ export class ModelRepository {
   /** Queues in the batcher and sessions on every worker for these versions; all or none. */
   private async start(name: string, specs: ModelSpec[]): Promise<void> {
     if (specs.length === 0) return
-    for (const spec of specs) this.batcher.addModel(spec.key, queueConfig(spec))
-    addTensorQueues(this.batcher, specs)
+    addModelQueues(this.batcher, specs)
     try {
       await this.host.addModels(specs.map(toWorkerModel))
     } catch (error) {
-      for (const key of queueKeys(specs)) this.batcher.removeModel(key)
+      for (const key of modelQueueKeys(specs)) this.batcher.removeModel(key)
       throw new AppError('repository_refused', `model ${name} did not load: ${(error as Error).message}`)
     }
   }
@@ -106,7 +105,7 @@ export class ModelRepository {
   /** Waits (up to the drain timeout) for the versions' queued and running images, then frees queues and sessions. */
   private async drainAndFree(specs: readonly ModelSpec[]): Promise<void> {
     if (specs.length === 0) return
-    const keys = queueKeys(specs)
+    const keys = modelQueueKeys(specs)
     const deadline = performance.now() + this.options.drainTimeoutMs
     while (keys.some((key) => this.batcher.inUse(key) > 0) && performance.now() < deadline) await Bun.sleep(DRAIN_CHECK_MS)
     for (const key of keys) if (this.batcher.inUse(key) === 0) this.batcher.removeModel(key)
@@ -131,15 +130,3 @@ function readFolder(modelsDir: string, name: string, overrides: BatchingOverride
     throw new AppError('repository_refused', `model ${name} did not load: ${(error as Error).message.replace(modelsDir, '<models>')}`)
   }
 }
-
-function queueConfig(spec: ModelSpec) {
-  return {
-    maxBatchSize: spec.maxBatchSize,
-    maxBatchDelayMs: spec.maxBatchDelayMs,
-    inputElements: spec.inputElements,
-    outputElements: spec.manifest.output.classes
-  }
-}
-
-const queueKeys = (specs: readonly ModelSpec[]) =>
-  specs.flatMap((spec) => (hasTensorQueue(spec) ? [spec.key, tensorQueueKey(spec)] : [spec.key]))
