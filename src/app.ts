@@ -7,6 +7,7 @@ import type { Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import type { Predictor } from './predictor'
 import type { WorkerFault } from './inference/protocol'
+import type { ModelSessions } from './inference/pool'
 import { faultPlugin } from './faults/plugin'
 import type { Tracing } from './tracing/tracing'
 import { authPlugin } from './http/plugins/auth'
@@ -42,6 +43,8 @@ export interface AppDeps {
   metrics: Metrics
   log: Logger
   workersHealthy: () => boolean
+  /** Workers holding a model version's sessions and the RSS they added at load (the worker pool); absent in tests without one. */
+  sessionsOf?: (key: string) => ModelSessions | undefined
   version: string
   /** API keys (config + keys file); empty turns auth off. */
   apiKeys: readonly string[]
@@ -105,7 +108,7 @@ export function createApp(deps: AppDeps) {
     .use(tryItRoutes())
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
-    .use(modelRoutes(config, deps.catalog, () => deps.lifecycle.state === 'ready' && deps.workersHealthy()))
+    .use(modelRoutes(config, deps.catalog, () => deps.lifecycle.state === 'ready' && deps.workersHealthy(), deps.sessionsOf))
     .use(predictRoutes({ ...deps, gate }))
     .use(v2Routes({ ...deps, gate }))
     .use(repositoryRoutes(deps.repository, config.adminKeys))

@@ -2,7 +2,7 @@ import { Batcher } from './batching/batcher'
 import type { Clock } from './batching/clock'
 import { ResultCache } from './cache'
 import type { Config } from './config/schema'
-import type { BatchRunner } from './inference/pool'
+import type { BatchRunner, ModelSessions } from './inference/pool'
 import { createMetrics, type Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/registry'
 import { Predictor } from './predictor'
@@ -21,6 +21,8 @@ export interface PipelineOptions {
   clock: Clock
   /** Predict requests in flight, for the gauge (the lifecycle counts them). */
   inFlight?: () => number
+  /** Workers and load-time RSS of each model version's sessions (the worker pool), for the gauges. */
+  sessionsOf?: (key: string) => ModelSessions | undefined
 }
 
 /**
@@ -31,9 +33,11 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
   const specs = catalog.specs()
   // The gauges read the batcher and cache at scrape time; both are built just below.
   const metrics = createMetrics({
-    versions: specs.map((s) => ({ ...labelsOfQueue(s.key), key: s.key })),
+    versions: () => catalog.specs().map((s) => ({ ...labelsOfQueue(s.key), key: s.key })),
     queueDepth: (key) => batcher.depth(key),
     running: (key) => batcher.running(key),
+    instances: (key) => options.sessionsOf?.(key)?.instances ?? 0,
+    memoryBytes: (key) => options.sessionsOf?.(key)?.memoryBytes ?? 0,
     inFlight: options.inFlight,
     cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
   })
@@ -55,7 +59,6 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key))
   })
   addModelQueues(batcher, specs)
-  for (const spec of specs) metrics.modelInfo.set(labelsOfQueue(spec.key), 1)
   const predictor = new Predictor(catalog, batcher, config, metrics, cache)
   return { catalog, metrics, cache, batcher, predictor }
 }

@@ -41,7 +41,8 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   const faults = config.enableFaultInjection ? new FaultInjectingRunner(pool) : undefined
   const { metrics, cache, predictor, batcher } = buildPipeline(config, catalog, faults ?? pool, {
     clock: systemClock,
-    inFlight: () => lifecycle.active
+    inFlight: () => lifecycle.active,
+    sessionsOf: (key) => pool.sessionsOf(key)
   })
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
@@ -61,6 +62,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     metrics,
     log,
     workersHealthy: () => pool.healthy,
+    sessionsOf: (key) => pool.sessionsOf(key),
     version: pkg.version,
     apiKeys,
     tracing,
@@ -97,6 +99,8 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
   log.info('ready', {
     port: server.port,
     models: catalog.specs().map((s) => s.key),
+    // Per version: workers holding it and the RSS its sessions added at load (GET /v1/models says the same).
+    sessions: Object.fromEntries(catalog.specs().map((s) => [s.key, pool.sessionsOf(s.key)])),
     workers: config.workers,
     intra_op_threads: config.intraOpThreads,
     lone_intra_op_threads: sessionThreads(config).loneIntraOpThreads,

@@ -17,7 +17,7 @@ const { values } = parseArgs({
 const iterations = Number(values.iterations)
 const cpuMsPerImage = Number(values['cpu-ms-per-image'])
 
-const metrics = createMetrics({ versions: [{ model: 'mobilenetv2', version: '1', key: 'mobilenetv2:1' }], queueDepth: () => 3 })
+const metrics = createMetrics({ versions: () => [{ model: 'mobilenetv2', version: '1', key: 'mobilenetv2:1' }], queueDepth: () => 3 })
 const labels = { route: '/v1/predict', method: 'POST', status: '200' }
 const model = { model: 'mobilenetv2', version: '1' }
 

@@ -202,7 +202,8 @@ export class Batcher {
       for (;;) {
         const decision = decideBatch(
           { length: queue.entries.length, oldestEnqueuedAt: queue.entries[0]?.enqueuedAt ?? now },
-          { idle: this.runner.idle, busy: this.runner.busy },
+          // Idle workers that hold this queue's model: with instance counts, not every worker can run every model.
+          { idle: this.runner.idleFor(queue.config.floatTensorsFor ?? queue.name), busy: this.runner.busy },
           now,
           queue.config
         )

@@ -37,6 +37,11 @@ export const ConfigSchema = Type.Object({
   }),
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
+  modelInstances: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,4}$' }), {
+    default: [],
+    description:
+      "Per-model instance counts as name=count (comma-separated in the env var), overriding the manifests' instances: how many workers hold a session of that model; 0: every worker."
+  }),
   maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),
   batchWatchdogMs: Int(
     0,

@@ -15,8 +15,8 @@ export class FaultInjectingRunner implements BatchRunner {
     this.armed = fault
   }
 
-  get idle(): number {
-    return this.pool.idle
+  idleFor(model: string): number {
+    return this.pool.idleFor(model)
   }
 
   get busy(): number {

@@ -1,7 +1,7 @@
 import { AppError } from '../errors'
 import { normalisationOf } from '../models/manifest'
 import type { ModelSpec } from '../models/registry'
-import type { FromWorker, ToWorker, WorkerFault, WorkerModel } from './protocol'
+import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerFault, WorkerModel } from './protocol'
 
 /** What a worker needs to load one model version; its sessions are keyed by the spec's key. */
 export function toWorkerModel(spec: ModelSpec): WorkerModel {
@@ -13,7 +13,27 @@ export function toWorkerModel(spec: ModelSpec): WorkerModel {
     modelPath: spec.modelPath,
     inputName: input.name,
     outputName: output.name,
-    classes: output.classes
+    classes: output.classes,
+    instances: spec.instances
+  }
+}
+
+/** What a pool holds of one model version: its sessions' workers and the RSS their loads added. */
+export interface ModelSessions {
+  instances: number
+  memoryBytes: number
+}
+
+/**
+ * Adds each model to `instances` of the workers (every worker when unset or more than the pool), the workers
+ * holding fewest models first (then the lowest index), so rarely used models spread instead of piling up.
+ * `placement[i]` is the set of model keys worker i holds.
+ */
+export function placeModels(placement: Array<Set<string>>, models: ReadonlyArray<Pick<WorkerModel, 'key' | 'instances'>>): void {
+  for (const model of models) {
+    const count = Math.min(model.instances ?? placement.length, placement.length)
+    const order = placement.map((keys, index) => ({ keys, index })).sort((a, b) => a.keys.size - b.keys.size || a.index - b.index)
+    for (const { keys } of order.slice(0, count)) keys.add(model.key)
   }
 }
 
@@ -27,7 +47,9 @@ export interface RunResult {
 
 /** What the batcher needs from the pool. */
 export interface BatchRunner {
-  readonly idle: number
+  /** Free workers that hold a session of this model version (key), i.e. could run its batch now. */
+  idleFor(model: string): number
+  /** Workers running a batch of any model. */
   readonly busy: number
   run(model: string, input: Uint8Array | Float32Array, batchSize: number): Promise<RunResult>
   /** Called whenever a worker becomes free (after a batch, or when a replacement is ready). */
@@ -44,7 +66,12 @@ interface Job {
 
 interface Slot {
   worker: Worker
+  /** Its index in the placement: the models it holds, which a replacement worker loads again. */
+  position: number
   ready: boolean
+  /** Settles when its load message is answered (or it died first): the pool loads one worker at a time. */
+  loaded: Promise<void>
+  settleLoad: () => void
   job?: Job
   /** Waiting for this worker to load models added at run time. */
   adding?: { resolve: () => void; reject: (error: Error) => void }
@@ -57,6 +84,7 @@ export interface PoolOptions {
   loneIntraOpThreads?: number
   /** See SessionThreads; default true (onnxruntime's default). */
   spinning?: boolean
+  /** Each is loaded on `instances` workers (every one by default); see placeModels. */
   models: WorkerModel[]
   /** A batch running longer than this (ms) means a wedged worker: it is terminated and replaced. 0: no watchdog. */
   batchWatchdogMs?: number
@@ -68,22 +96,32 @@ const WORKER_URL = new URL('./worker.ts', import.meta.url)
 const RESPAWN_BACKOFF_MS = 1000
 
 /**
- * Inference workers (Bun Worker threads), one batch each at a time. A worker that dies fails only
- * its in-flight batch (503 worker_lost) and is replaced.
+ * Inference workers (Bun Worker threads), one batch each at a time, each holding sessions for the models placed
+ * on it. A worker that dies fails only its in-flight batch (503 worker_lost) and is replaced by one that loads
+ * the same models.
  */
 export class WorkerPool implements BatchRunner {
   private readonly slots: Slot[] = []
+  /** placement[i]: keys of the model versions worker i holds. */
+  private readonly placement: Array<Set<string>>
+  /** key → worker index → RSS that loading the model on that worker added. */
+  private readonly memory = new Map<string, Map<number, number>>()
   private readonly idleListeners: Array<() => void> = []
+  /** Loads run one worker at a time, so each model's RSS growth is measured alone (see the worker's load). */
+  private loading: Promise<unknown> = Promise.resolve()
   private nextJobId = 1
   private closed = false
 
-  constructor(private readonly options: PoolOptions) {}
+  constructor(private readonly options: PoolOptions) {
+    this.placement = Array.from({ length: options.size }, () => new Set<string>())
+    placeModels(this.placement, options.models)
+  }
 
-  /** Spawns every worker and waits until each has loaded every model. Rejects with the first load error. */
+  /** Spawns every worker and waits until each has loaded its models. Rejects with the first load error. */
   async start(): Promise<void> {
     // Wait for every worker to settle, not just the first failure: exiting while another worker is still
     // inside onnxruntime's native model load can make the runtime print noise after our one-line message.
-    const results = await Promise.allSettled(Array.from({ length: this.options.size }, () => this.spawn()))
+    const results = await Promise.allSettled(this.placement.map((_, position) => this.spawn(position)))
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
   }
@@ -92,6 +130,24 @@ export class WorkerPool implements BatchRunner {
     let n = 0
     for (const slot of this.slots) if (slot.ready && !slot.job) n++
     return n
+  }
+
+  idleFor(model: string): number {
+    let n = 0
+    for (const slot of this.slots) if (slot.ready && !slot.job && this.placement[slot.position]!.has(model)) n++
+    return n
+  }
+
+  /**
+   * Workers holding a model version and the RSS their loads of it added (sessions and a one-image warm-up, measured
+   * at load; activation arenas grow later with the batch size); undefined if not loaded.
+   */
+  sessionsOf(key: string): ModelSessions | undefined {
+    const instances = this.placement.filter((keys) => keys.has(key)).length
+    if (instances === 0) return undefined
+    let memoryBytes = 0
+    for (const bytes of this.memory.get(key)?.values() ?? []) memoryBytes += bytes
+    return { instances, memoryBytes }
   }
 
   get busy(): number {
@@ -114,8 +170,13 @@ export class WorkerPool implements BatchRunner {
    * `fault` is for src/faults only (a test build wraps the pool to crash or hang a worker mid-batch).
    */
   run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult> {
-    const slot = this.slots.find((s) => s.ready && !s.job)
-    if (!slot) throw new Error('WorkerPool.run called with no idle worker (batcher bug)')
+    // Of the free workers holding the model, the one holding fewest models, so a model with fewer instances
+    // finds its workers free more often.
+    let slot: Slot | undefined
+    for (const s of this.slots)
+      if (s.ready && !s.job && this.placement[s.position]!.has(model))
+        if (!slot || this.placement[s.position]!.size < this.placement[slot.position]!.size) slot = s
+    if (!slot) throw new Error(`WorkerPool.run called with no idle worker holding ${model} (batcher bug)`)
     // A lone image (a batch of one that starts while every other worker is idle) has the cores to itself.
     // Only batches of one: a lone session that also ran whole batches grew an activation arena as large
     // as the main session's (+110 MB RSS after 64 concurrent requests, measured), for no gain under load.
@@ -137,33 +198,40 @@ export class WorkerPool implements BatchRunner {
   }
 
   /**
-   * Loads more model versions on every worker (the repository extension); a replacement worker loads them
-   * too. If any worker cannot load them, none keeps them and the error says why.
+   * Loads more model versions (the repository extension) on the workers placed for them, one worker at a time; a
+   * replacement worker loads them too. If any worker cannot load them, none keeps them and the error says why.
    */
   async addModels(models: WorkerModel[]): Promise<void> {
     this.options.models.push(...models)
-    const { intraOpThreads, loneIntraOpThreads = 0, spinning = true } = this.options
-    const message: ToWorker = { type: 'add-models', models, threads: { intraOpThreads, loneIntraOpThreads, spinning } }
-    const loaded = this.slots.map(
-      (slot) =>
-        new Promise<void>((resolve, reject) => {
-          slot.adding = { resolve, reject }
-          slot.worker.postMessage(message)
-        })
-    )
-    const results = await Promise.allSettled(loaded)
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failed) {
-      this.removeModels(models.map((m) => m.key))
-      throw failed.reason
+    placeModels(this.placement, models)
+    const keys = new Set(models.map((m) => m.key))
+    const load = (slot: Slot) =>
+      new Promise<void>((resolve, reject) => {
+        const placed = models.filter((m) => this.placement[slot.position]!.has(m.key))
+        if (placed.length === 0 || !this.slots.includes(slot)) return resolve()
+        slot.adding = { resolve, reject }
+        slot.worker.postMessage({ type: 'add-models', models: placed, threads: this.threads() } satisfies ToWorker)
+      })
+    const loaded = this.exclusively(async () => {
+      for (const slot of [...this.slots]) await load(slot)
+    })
+    try {
+      await loaded
+    } catch (error) {
+      this.removeModels([...keys])
+      throw error
     }
   }
 
-  /** Frees model versions' sessions on every worker; call only once none of their batches is queued or running. */
+  /** Frees model versions' sessions on the workers holding them; call only once none of their batches is queued or running. */
   removeModels(keys: string[]): void {
     const gone = new Set(keys)
     this.options.models.splice(0, this.options.models.length, ...this.options.models.filter((m) => !gone.has(m.key)))
-    for (const slot of this.slots) slot.worker.postMessage({ type: 'remove-models', keys } satisfies ToWorker)
+    for (const slot of this.slots)
+      if (keys.some((key) => this.placement[slot.position]!.has(key)))
+        slot.worker.postMessage({ type: 'remove-models', keys } satisfies ToWorker)
+    for (const placed of this.placement) for (const key of keys) placed.delete(key)
+    for (const key of keys) this.memory.delete(key)
   }
 
   async close(): Promise<void> {
@@ -175,31 +243,63 @@ export class WorkerPool implements BatchRunner {
     this.slots.length = 0
   }
 
-  private spawn(): Promise<void> {
+  private threads(): SessionThreads {
+    const { intraOpThreads, loneIntraOpThreads = 0, spinning = true } = this.options
+    return { intraOpThreads, loneIntraOpThreads, spinning }
+  }
+
+  /** Runs `operation` after every load before it has settled. */
+  private exclusively<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.loading.then(operation, operation)
+    this.loading = result.catch(() => {})
+    return result
+  }
+
+  private record(position: number, loaded: LoadedMemory[]): void {
+    for (const { key, bytes } of loaded) {
+      if (!this.placement[position]!.has(key)) continue
+      const perWorker = this.memory.get(key) ?? new Map<number, number>()
+      perWorker.set(position, bytes)
+      this.memory.set(key, perWorker)
+    }
+  }
+
+  private spawn(position: number): Promise<void> {
     const worker = new Worker(WORKER_URL)
-    const slot: Slot = { worker, ready: false }
+    let settleLoad = () => {}
+    const loaded = new Promise<void>((resolve) => (settleLoad = resolve))
+    const slot: Slot = { worker, position, ready: false, loaded, settleLoad }
     this.slots.push(slot)
     return new Promise<void>((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const message = event.data
         if (message.type === 'ready') {
           slot.ready = true
+          this.record(position, message.memory)
+          slot.settleLoad()
           resolve()
           this.notifyIdle()
         } else if (message.type === 'load-failed') {
           this.remove(slot)
           worker.terminate()
+          slot.settleLoad()
           reject(new Error(message.message))
-        } else if (message.type === 'models-added') slot.adding?.resolve()
-        else if (message.type === 'models-failed') slot.adding?.reject(new Error(message.message))
+        } else if (message.type === 'models-added') {
+          this.record(position, message.memory)
+          slot.adding?.resolve()
+        } else if (message.type === 'models-failed') slot.adding?.reject(new Error(message.message))
         else this.settle(slot, message)
       }
       // 'error' is an uncaught exception in the worker, 'close' is its exit: either way it is gone.
       worker.addEventListener('error', (event) => this.lost(slot, (event as ErrorEvent).message ?? 'worker error'))
       worker.addEventListener('close', () => this.lost(slot, 'worker exited'))
-      const { intraOpThreads, loneIntraOpThreads = 0, spinning = true } = this.options
-      const load: ToWorker = { type: 'load', models: this.options.models, threads: { intraOpThreads, loneIntraOpThreads, spinning } }
-      worker.postMessage(load)
+      // The worker thread starts now; its models load when the workers before it have loaded theirs.
+      void this.exclusively(() => {
+        if (!this.slots.includes(slot)) return Promise.resolve()
+        const models = this.options.models.filter((m) => this.placement[position]!.has(m.key))
+        worker.postMessage({ type: 'load', models, threads: this.threads() } satisfies ToWorker)
+        return slot.loaded
+      })
     })
   }
 
@@ -218,13 +318,15 @@ export class WorkerPool implements BatchRunner {
     if (!this.remove(slot)) return
     // terminate() also stops a worker stuck in a loop (the watchdog's case); its batch fails alone.
     slot.worker.terminate()
+    slot.settleLoad()
+    slot.adding?.reject(new Error(`a worker died while loading models (${reason})`))
     clearTimeout(slot.job?.timer)
     slot.job?.reject(new AppError('worker_lost', 'the inference worker running this request died; it was replaced, retry'))
     if (this.closed) return
     this.options.onWorkerLost?.(reason)
     const respawn = () => {
       if (this.closed) return
-      this.spawn().catch(() => setTimeout(respawn, RESPAWN_BACKOFF_MS))
+      this.spawn(slot.position).catch(() => setTimeout(respawn, RESPAWN_BACKOFF_MS))
     }
     respawn()
   }

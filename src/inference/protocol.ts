@@ -10,6 +10,14 @@ export interface WorkerModel {
   inputName: string
   outputName: string
   classes: number
+  /** Workers that hold it (see placeModels); undefined: every worker. */
+  instances?: number
+}
+
+/** RSS a worker's load of one model version added: its sessions and a one-image warm-up run on each. */
+export interface LoadedMemory {
+  key: string
+  bytes: number
 }
 
 /** Test-only faults (refused unless BUN_INFER_ENABLE_FAULT_INJECTION): the worker exits, or never answers. */
@@ -37,9 +45,9 @@ export type ToWorker =
   | { type: 'remove-models'; keys: string[] }
 
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; memory: LoadedMemory[] }
   | { type: 'load-failed'; message: string }
   | { type: 'result'; jobId: number; output: Float32Array; inferenceMs: number; intraOpThreads: number }
   | { type: 'run-failed'; jobId: number; message: string }
-  | { type: 'models-added' }
+  | { type: 'models-added'; memory: LoadedMemory[] }
   | { type: 'models-failed'; message: string }

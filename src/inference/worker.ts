@@ -6,8 +6,9 @@
 import * as ort from 'onnxruntime-node'
 import { imageShape, TensorBuilder } from '../preprocessing/layout'
 import { checkInterface } from './interface-check'
+import { IDENTITY_MODEL } from './runtime-warmup'
 import { fullCollection } from '../memory/reclaimer'
-import type { FromWorker, SessionThreads, ToWorker, WorkerModel } from './protocol'
+import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerModel } from './protocol'
 
 declare const self: Worker
 
@@ -39,13 +40,48 @@ async function createSession(model: WorkerModel, intraOpThreads: number, spinnin
   }
 }
 
-async function load(models: WorkerModel[], threads: SessionThreads): Promise<void> {
+/**
+ * Creates each model's sessions and runs one image through each, so the first request does not pay for the first
+ * run's set-up, and measures the RSS each model's load adds. The pool loads one worker at a time, so the
+ * process-wide RSS growth during a model's load is that model's. (A warm-up at the largest batch would measure the
+ * activation arena too, but would grow it for models that never see a batch: +80 MB idle RSS here.)
+ */
+async function load(models: WorkerModel[], threads: SessionThreads): Promise<LoadedMemory[]> {
+  runtime ??= warmUpRuntime()
+  await runtime
+  const memory: LoadedMemory[] = []
   for (const model of models) {
+    // Free heap pages go back to the OS first, or this load would reuse them and measure as less than it takes.
+    fullCollection()
+    const before = process.memoryUsage.rss()
     const session = await createSession(model, threads.intraOpThreads, threads.spinning)
     checkInterface(session, model)
     const lone = threads.loneIntraOpThreads > 0 ? await createSession(model, threads.loneIntraOpThreads, threads.spinning) : undefined
-    sessions.set(model.key, { session, lone, threads, model, tensors: new TensorBuilder(model.input) })
+    const entry: Loaded = { session, lone, threads, model, tensors: new TensorBuilder(model.input) }
+    await warmUp(entry, session)
+    if (lone) await warmUp(entry, lone)
+    sessions.set(model.key, entry)
+    memory.push({ key: model.key, bytes: Math.max(0, process.memoryUsage.rss() - before) })
   }
+  return memory
+}
+
+/** onnxruntime's one-off set-up, done before any model's memory is measured (see runtime-warmup.ts). */
+let runtime: Promise<void> | undefined
+async function warmUpRuntime(): Promise<void> {
+  const session = await ort.InferenceSession.create(IDENTITY_MODEL, { intraOpNumThreads: 1, interOpNumThreads: 1 })
+  await session.run({ x: new ort.Tensor('float32', new Float32Array(1), [1]) })
+  await session.release()
+}
+
+async function warmUp({ model, tensors }: Loaded, session: ort.InferenceSession): Promise<void> {
+  const rgb = new Uint8Array(model.input.height * model.input.width * 3)
+  await session.run({ [model.inputName]: tensorOf(tensors.build(rgb), 1, model) }, [model.outputName])
+}
+
+function tensorOf(data: Float32Array | Uint8Array, batchSize: number, model: WorkerModel): ort.Tensor {
+  const shape = [batchSize, ...imageShape(model.input)]
+  return data instanceof Float32Array ? new ort.Tensor('float32', data, shape) : new ort.Tensor('uint8', data, shape)
 }
 
 async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
@@ -60,11 +96,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const started = performance.now()
   // A float tensor arrives already in the graph's layout (the /v2 tensor input); RGB bytes are converted here.
   const data = message.input instanceof Float32Array ? message.input : tensors.build(message.input)
-  const shape = [message.batchSize, ...imageShape(model.input)]
-  const feeds = {
-    [model.inputName]: data instanceof Float32Array ? new ort.Tensor('float32', data, shape) : new ort.Tensor('uint8', data, shape)
-  }
-  const results = await session.run(feeds, [model.outputName])
+  const results = await session.run({ [model.inputName]: tensorOf(data, message.batchSize, model) }, [model.outputName])
   const scores = results[model.outputName]!.data as Float32Array
   if (scores.length !== message.batchSize * model.classes)
     throw new Error(`output "${model.outputName}" has ${scores.length} values, expected ${message.batchSize}×${model.classes}`)
@@ -78,14 +110,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
   if (message.type === 'load')
     load(message.models, message.threads).then(
-      () => reply({ type: 'ready' }),
+      (memory) => reply({ type: 'ready', memory }),
       (error: Error) => reply({ type: 'load-failed', message: error.message })
     )
   else if (message.type === 'run')
     run(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
   else if (message.type === 'add-models')
     load(message.models, message.threads).then(
-      () => reply({ type: 'models-added' }),
+      (memory) => reply({ type: 'models-added', memory }),
       (error: Error) => reply({ type: 'models-failed', message: error.message })
     )
   else if (message.type === 'remove-models') for (const key of message.keys) void removeSession(key)

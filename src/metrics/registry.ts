@@ -6,10 +6,13 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
 
 export interface MetricSources {
-  /** Every served model version, with the queue it feeds. */
-  versions?: ReadonlyArray<{ model: string; version: string; key: string }>
+  /** Every model version served now (read at each scrape: the repository extension loads and unloads them). */
+  versions?: () => ReadonlyArray<{ model: string; version: string; key: string }>
   queueDepth?: (key: string) => number
   running?: (key: string) => number
+  /** Workers holding a version's sessions, and the RSS they added at load (the worker pool). */
+  instances?: (key: string) => number
+  memoryBytes?: (key: string) => number
   inFlight?: () => number
   cacheSize?: () => { entries: number; bytes: number }
 }
@@ -25,7 +28,9 @@ export function createMetrics(sources: MetricSources = {}) {
       labelNames: ['model', 'version'] as const,
       registers: [registry],
       collect() {
-        for (const { model, version, key } of sources.versions ?? []) this.set({ model, version }, read?.(key) ?? 0)
+        // Reset first, so a version unloaded since the last scrape leaves the gauge.
+        this.reset()
+        for (const { model, version, key } of sources.versions?.() ?? []) this.set({ model, version }, read?.(key) ?? 0)
       }
     })
   // No prefix: process_* and nodejs_* keep their standard names, so stock dashboards find them.
@@ -106,12 +111,13 @@ export function createMetrics(sources: MetricSources = {}) {
       help: 'Inference workers that died and were replaced.',
       registers: [registry]
     }),
-    modelInfo: new Gauge({
-      name: `${PREFIX}model_info`,
-      help: 'Loaded models (value 1).',
-      labelNames: ['model', 'version'] as const,
-      registers: [registry]
-    })
+    modelInfo: perVersionGauge('model_info', 'Loaded model versions (value 1).', () => 1),
+    modelInstances: perVersionGauge('model_instances', 'Inference workers holding a session of the model version.', sources.instances),
+    modelMemory: perVersionGauge(
+      'model_memory_bytes',
+      "Resident memory the version's sessions added when loaded (weights, graph, a one-image warm-up), over its workers.",
+      sources.memoryBytes
+    )
   }
 }
 

@@ -57,6 +57,14 @@ export const ManifestSchema = Type.Object(
         description: 'Longest a partial batch waits for company, counted from its oldest request.'
       })
     }),
+    instances: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1024,
+        description:
+          "Workers that hold a session of this model (Triton's instance_group count): fewer than the pool for a rarely used model saves their memory. Default, or more than the pool: every worker."
+      })
+    ),
     license: Type.Optional(Type.String())
   },
   { additionalProperties: false }

@@ -16,6 +16,8 @@ export interface ModelSpec {
   readonly inputElements: number
   readonly maxBatchSize: number
   readonly maxBatchDelayMs: number
+  /** Workers that hold a session of it; undefined: every worker (the pool caps it at its size). */
+  readonly instances: number | undefined
 }
 
 export interface BatchingOverrides {
@@ -23,6 +25,16 @@ export interface BatchingOverrides {
   maxBatchSize: number
   /** -1 keeps the manifest value. */
   maxBatchDelayMs: number
+  /** `name=count` per model, overriding the manifest's instances; count 0: every worker. */
+  modelInstances?: readonly string[]
+}
+
+/** The instance count of a model: the config's `name=count` if it names the model, else the manifest's. */
+function instancesOf(manifest: Manifest, overrides: BatchingOverrides): number | undefined {
+  const override = overrides.modelInstances?.findLast((entry) => entry.slice(0, entry.lastIndexOf('=')) === manifest.name)
+  if (override === undefined) return manifest.instances
+  const count = Number(override.slice(override.lastIndexOf('=') + 1))
+  return count === 0 ? undefined : count
 }
 
 export interface ModelEntry {
@@ -142,7 +154,8 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
       labels,
       inputElements: manifest.input.channels * manifest.input.height * manifest.input.width,
       maxBatchSize: overrides.maxBatchSize > 0 ? Math.min(maxBatchSize, overrides.maxBatchSize) : maxBatchSize,
-      maxBatchDelayMs: overrides.maxBatchDelayMs >= 0 ? overrides.maxBatchDelayMs : maxBatchDelayMs
+      maxBatchDelayMs: overrides.maxBatchDelayMs >= 0 ? overrides.maxBatchDelayMs : maxBatchDelayMs,
+      instances: instancesOf(manifest, overrides)
     })
   )
   return [manifest.name, { defaultVersion, versions: specs }]

@@ -41,6 +41,18 @@ export const ModelInfo = t.Object(
       max_queue_images: t.Integer()
     }),
     labels: t.Integer({ description: 'Number of classes.' }),
+    instances: t.Optional(
+      t.Integer({
+        description:
+          "Inference workers holding a session of this version (the manifest's instances, or BUN_INFER_MODEL_INSTANCES; Triton's instance_group count)."
+      })
+    ),
+    memory_bytes: t.Optional(
+      t.Integer({
+        description:
+          'Resident memory its sessions added when they were loaded (weights, graph, a one-image warm-up run), summed over its workers. Activation buffers then grow with the batch size (README, "Memory").'
+      })
+    ),
     license: t.Optional(t.String())
   },
   { $id: '#/components/schemas/ModelInfo' }

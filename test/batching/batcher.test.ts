@@ -149,3 +149,41 @@ describe('Batcher admission', () => {
     expect(() => batcher.submit('m', [image(1)], { admission: held })).toThrow('admitted 2 images, submitted 1')
   })
 })
+
+describe('Batcher with instance counts (not every worker holds every model)', () => {
+  function twoModels() {
+    const clock = new FakeClock()
+    // Worker 0 holds both models, worker 1 only "big": "small" has one instance.
+    const runner = new RecordingRunner(2, [['big', 'small'], ['big']])
+    const batcher = new Batcher(runner, { maxQueueImages: 16, clock })
+    for (const model of ['big', 'small'])
+      batcher.addModel(model, { maxBatchSize: 4, maxBatchDelayMs: 10, inputElements: ELEMENTS, outputElements: 1 })
+    return { clock, runner, batcher }
+  }
+
+  test('a model whose only worker is busy waits for it, though another worker is idle', () => {
+    const { runner, batcher } = twoModels()
+    void batcher.submit('small', [image(1)])
+    void batcher.submit('small', [image(2)])
+    expect(runner.calls.map((c) => [c.model, c.worker])).toEqual([['small', 0]])
+    expect(batcher.depth('small')).toBe(1)
+    runner.finish(0, ELEMENTS)
+    expect(runner.calls.map((c) => [c.model, c.worker])).toEqual([
+      ['small', 0],
+      ['small', 0]
+    ])
+  })
+
+  test('the other model runs on the worker that does not hold the busy one', () => {
+    const { clock, runner, batcher } = twoModels()
+    void batcher.submit('small', [image(1)])
+    void batcher.submit('big', [image(2)])
+    // A batch is running, so "big" waits its window for company (the usual policy), then takes worker 1.
+    expect(runner.calls.length).toBe(1)
+    clock.advance(10)
+    expect(runner.calls.map((c) => [c.model, c.worker])).toEqual([
+      ['small', 0],
+      ['big', 1]
+    ])
+  })
+})

@@ -26,6 +26,11 @@ export class AnsweringRunner implements BatchRunner {
     return this.workers - this.running
   }
 
+  /** Every stand-in worker holds every model. */
+  idleFor(_model: string): number {
+    return this.idle
+  }
+
   onIdle(listener: () => void): void {
     this.listeners.push(listener)
   }

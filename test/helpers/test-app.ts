@@ -7,6 +7,7 @@ import type { WorkerFault } from '../../src/inference/protocol'
 import { Lifecycle } from '../../src/lifecycle'
 import { createLogger } from '../../src/log'
 import { discoverModels } from '../../src/models/registry'
+import { placeModels } from '../../src/inference/pool'
 import { buildPipeline } from '../../src/pipeline'
 import { createTracing } from '../../src/tracing/tracing'
 import { AnsweringRunner } from './answering-runner'
@@ -50,7 +51,14 @@ export function testApp(options: TestAppOptions = {}) {
   const lifecycle = new Lifecycle()
   lifecycle.state = options.state ?? 'ready'
   const faults: WorkerFault[] = []
-  const pipeline = buildPipeline(config, catalog, runner, { clock, inFlight: () => lifecycle.active })
+  // Where the worker pool would place each model's sessions (the real placement); 1 MB per session stands in for RSS.
+  const placement = Array.from({ length: options.workers ?? config.workers }, () => new Set<string>())
+  placeModels(placement, catalog.specs())
+  const sessionsOf = (key: string) => {
+    const instances = placement.filter((keys) => keys.has(key)).length
+    return instances === 0 ? undefined : { instances, memoryBytes: instances * 1_000_000 }
+  }
+  const pipeline = buildPipeline(config, catalog, runner, { clock, inFlight: () => lifecycle.active, sessionsOf })
   const health = { workers: true }
   const log = createLogger(config.logLevel, options.logs ? (line) => options.logs!.push(line) : () => {})
   const tracing = options.spanProcessor ? createTracing(options.spanProcessor, '0.0.0-test') : undefined
@@ -62,6 +70,7 @@ export function testApp(options: TestAppOptions = {}) {
     metrics: pipeline.metrics,
     log,
     workersHealthy: () => health.workers,
+    sessionsOf,
     version: '0.0.0-test',
     apiKeys: loadApiKeys(config.apiKeys, config.apiKeysFile),
     tracing,

@@ -33,7 +33,8 @@ describe('validateManifest', () => {
     ['unknown datatype', (m) => (m.input.datatype = 'float16'), 'input.datatype'],
     ['unknown channel order', (m) => (m.input.channelOrder = 'GBR'), 'input.channelOrder'],
     ['mean without std', (m) => delete m.preprocessing.std, 'preprocessing'],
-    ['normalising a uint8 input', (m) => (m.input.datatype = 'uint8'), 'preprocessing.scale']
+    ['normalising a uint8 input', (m) => (m.input.datatype = 'uint8'), 'preprocessing.scale'],
+    ['zero instances', (m) => (m.instances = 0), 'instances']
   ]
   for (const [name, mutate, field] of broken)
     test(`names the field: ${name}`, () => {
@@ -44,6 +45,16 @@ describe('validateManifest', () => {
 })
 
 describe('discoverModels', () => {
+  test('instances come from the manifest; BUN_INFER_MODEL_INSTANCES (name=count, 0: every worker) overrides it', () => {
+    const instances = (modelInstances?: string[]) => {
+      const models = discoverModels(MODELS_DIR, { ...noOverrides, modelInstances })
+      return models.names().map((name) => models.resolve(name).instances)
+    }
+    // The shipped manifests: the default model on every worker, the other two on one each.
+    expect(instances()).toEqual([undefined, 1, 1])
+    expect(instances(['shufflenetv2=0', 'mobilenetv2=1', 'mobilenetv2-uint8-nhwc=3', 'unknown=2'])).toEqual([1, 3, undefined])
+  })
+
   test('finds every shipped model with its labels and highest version', () => {
     const models = discoverModels(MODELS_DIR, noOverrides)
     expect(models.names()).toEqual(['mobilenetv2', 'mobilenetv2-uint8-nhwc', 'shufflenetv2'])

@@ -2,12 +2,19 @@ import { Elysia, t, type Static } from 'elysia'
 import type { Config } from '../../config/schema'
 import type { ModelSpec } from '../../models/registry'
 import type { ModelCatalogue } from '../../app'
+import type { ModelSessions } from '../../inference/pool'
 import { normalisationOf } from '../../models/manifest'
 import { imageShape } from '../../preprocessing/layout'
 import { errorResponses } from '../../schemas/errors'
 import { ModelInfo, ModelList } from '../../schemas/models'
 
-function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Config>, ready: boolean): Static<typeof ModelInfo> {
+function describe(
+  model: ModelSpec,
+  catalog: ModelCatalogue,
+  config: Readonly<Config>,
+  ready: boolean,
+  sessions: ModelSessions | undefined
+): Static<typeof ModelInfo> {
   const { manifest } = model
   const { input, output, preprocessing: pre } = manifest
   const normalise = normalisationOf(manifest)
@@ -35,6 +42,7 @@ function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Co
       max_queue_images: config.maxQueueImages
     },
     labels: model.labels.length,
+    ...(sessions && { instances: sessions.instances, memory_bytes: sessions.memoryBytes }),
     license: manifest.license
   }
 }
@@ -44,8 +52,13 @@ function describe(model: ModelSpec, catalog: ModelCatalogue, config: Readonly<Co
  * /v2/models/{m}/ready answers for a listed model: the server is ready and every worker alive (a model is in the
  * catalogue only once its sessions are loaded, and leaves it when it starts to unload).
  */
-export function modelRoutes(config: Readonly<Config>, catalog: ModelCatalogue, ready: () => boolean = () => true) {
-  const info = (model: ModelSpec) => describe(model, catalog, config, ready())
+export function modelRoutes(
+  config: Readonly<Config>,
+  catalog: ModelCatalogue,
+  ready: () => boolean = () => true,
+  sessionsOf: (key: string) => ModelSessions | undefined = () => undefined
+) {
+  const info = (model: ModelSpec) => describe(model, catalog, config, ready(), sessionsOf(model.key))
   return new Elysia({ name: 'routes.models' })
     .get('/v1/models', () => ({ models: catalog.names().map((name) => info(catalog.resolve(name))) }), {
       response: ModelList,

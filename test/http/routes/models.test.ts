@@ -20,6 +20,29 @@ describe('GET /v1/models', () => {
     expect(mobilenet.labels).toBe(1000)
   })
 
+  test('says how many workers hold each model and the memory their sessions took; /metrics says the same', async () => {
+    const body = (await (await app.request('/v1/models')).json()) as { models: Array<Record<string, any>> }
+    // The shipped manifests: the default model on both workers, the others on one (placed by the pool's rule).
+    expect(body.models.map((m) => [m.name, m.instances, m.memory_bytes])).toEqual([
+      ['mobilenetv2', 2, 2_000_000],
+      ['mobilenetv2-uint8-nhwc', 1, 1_000_000],
+      ['shufflenetv2', 1, 1_000_000]
+    ])
+    const scrape = await (await app.request('/metrics')).text()
+    expect(scrape).toContain('bun_infer_model_instances{model="shufflenetv2",version="1"} 1')
+    expect(scrape).toContain('bun_infer_model_memory_bytes{model="mobilenetv2",version="1"} 2000000')
+  })
+
+  test('the per-version gauges follow the models loaded now (the repository extension adds and removes them)', async () => {
+    const { pipeline, request } = testApp()
+    const gauges = async () => (await (await request('/metrics')).text()).split('\n').filter((l) => l.startsWith('bun_infer_queue_depth{'))
+    expect(await gauges()).toContain('bun_infer_queue_depth{model="shufflenetv2",version="1"} 0')
+    const entry = pipeline.catalog.remove('shufflenetv2')!
+    expect((await gauges()).join()).not.toContain('shufflenetv2')
+    pipeline.catalog.add('shufflenetv2', entry)
+    expect(await gauges()).toContain('bun_infer_queue_depth{model="shufflenetv2",version="1"} 0')
+  })
+
   test('GET /v1/models/:name describes one model; unknown is 404 model_not_found', async () => {
     const one = (await (await app.request('/v1/models/shufflenetv2')).json()) as Record<string, any>
     expect(one.name).toBe('shufflenetv2')
