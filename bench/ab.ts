@@ -3,9 +3,10 @@
  * rounds alternate between them (the order rotates each round), so a neighbour's burst lands on all of
  * them alike. Prints the median over rounds of each number, and each contender's ratio to the first.
  *
- *   bun bench/ab.ts [--rounds 3] [--duration 3] [--connections 1,64] LABEL=SPEC ...
+ *   bun bench/ab.ts [--rounds 3] [--duration 3] [--connections 1,64] [--payload jpeg] LABEL=SPEC ...
  *
  * SPEC is `server` (bun-infer, src/main.ts), `server:KEY=VAL,KEY=VAL` (with BUN_INFER_* settings),
+ * `server@DIR` or `server@DIR:KEY=VAL` (the bun-infer of another checkout, e.g. a worktree of main),
  * or a path to a baseline script that takes `--port 0` (e.g. bench/baselines/naive-server.ts).
  */
 import { parseArgs } from 'node:util'
@@ -13,7 +14,7 @@ import { resolve } from 'node:path'
 import { killAll, launch, type ServerProcess } from '../tools/process/launch'
 import { runLoad } from './lib/load'
 import { measurePoint } from './lib/measure'
-import { buildPayload } from './lib/payloads'
+import { buildPayload, type PayloadName } from './lib/payloads'
 import { round } from './lib/stats'
 import type { PointResult } from './lib/types'
 
@@ -24,22 +25,24 @@ const { values, positionals } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '1,64' }
+    connections: { type: 'string', default: '1,64' },
+    payload: { type: 'string', default: 'jpeg' }
   }
 })
 const SERVER_ENV = { BUN_INFER_HOST: '127.0.0.1', BUN_INFER_PORT: '0', BUN_INFER_LOG_LEVEL: 'warn' }
 
 function parseSpec(arg: string) {
   const [label, spec] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, arg]
-  if (spec === 'server' || spec.startsWith('server:')) {
-    const pairs = spec
-      .slice('server:'.length)
+  const server = /^server(?:@([^:]+))?(?::(.*))?$/.exec(spec!)
+  if (server) {
+    const [, checkout = ROOT, settings = ''] = server
+    const pairs = settings
       .split(',')
       .filter(Boolean)
       .map((kv) => kv.split('=') as [string, string])
-    return { label: label!, cmd: ['bun', 'src/main.ts'], env: { ...SERVER_ENV, ...Object.fromEntries(pairs) } }
+    return { label: label!, cmd: ['bun', 'src/main.ts'], cwd: resolve(checkout), env: { ...SERVER_ENV, ...Object.fromEntries(pairs) } }
   }
-  return { label: label!, cmd: ['bun', spec!, '--port', '0'], env: {} }
+  return { label: label!, cmd: ['bun', spec!, '--port', '0'], cwd: ROOT, env: {} }
 }
 
 const specs = positionals.map(parseSpec)
@@ -48,6 +51,7 @@ const connections = values.connections!.split(',').map(Number)
 const rounds = Number(values.rounds)
 const durationS = Number(values.duration)
 const jpeg = await buildPayload(ROOT, 'jpeg')
+const payload = values.payload === 'jpeg' ? jpeg : await buildPayload(ROOT, values.payload as PayloadName)
 const started: ServerProcess[] = []
 const points = new Map<string, PointResult[]>()
 
@@ -58,7 +62,7 @@ const median = (xs: number[]) => {
 }
 try {
   for (const spec of specs) {
-    const child = await launch({ cmd: spec.cmd, env: spec.env, cwd: ROOT, warnIfGone: true })
+    const child = await launch({ cmd: spec.cmd, env: spec.env, cwd: spec.cwd, warnIfGone: true })
     started.push(child)
     await runLoad({ url: child.url, payload: jpeg, connections: 16, durationS: 1, label: 'warm-up', quiet: true })
   }
@@ -67,16 +71,16 @@ try {
       const i = (k + r) % specs.length
       const target = { contender: specs[i]!.label, url: started[i]!.url, pid: started[i]!.pid }
       for (const c of connections) {
-        const point = await measurePoint(target, 'ab', { payload: jpeg, connections: c, durationS })
+        const point = await measurePoint(target, 'ab', { payload, connections: c, durationS })
         const key = `${specs[i]!.label}@${c}`
         points.set(key, [...(points.get(key) ?? []), point])
         process.stderr.write(
-          `  round ${r + 1} ${key}: ${point.reqPerS} req/s, p50 ${point.latencyMs.p50} ms, p99 ${point.latencyMs.p99} ms, ${point.serverCpuMsPerImage} CPU ms/img\n`
+          `  round ${r + 1} ${key}: ${point.reqPerS} req/s, p50 ${point.latencyMs.p50} ms, p99 ${point.latencyMs.p99} ms, ${point.serverCpuMsPerImage} CPU ms/img, peak RSS ${point.serverPeakRssMb} MB\n`
         )
       }
     }
-  console.log(`| contender | conn | req/s | p50 ms | p99 ms | CPU ms/img | req/s ÷ first | p50 ÷ first |`)
-  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`)
+  console.log(`| contender | conn | req/s | p50 ms | p99 ms | CPU ms/img | peak RSS MB | req/s ÷ first | p50 ÷ first |`)
+  console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`)
   for (const c of connections) {
     const summary = (label: string) => {
       const ps = points.get(`${label}@${c}`)!
@@ -84,14 +88,15 @@ try {
         rps: median(ps.map((p) => p.reqPerS)),
         p50: median(ps.map((p) => p.latencyMs.p50)),
         p99: median(ps.map((p) => p.latencyMs.p99)),
-        cpu: median(ps.map((p) => p.serverCpuMsPerImage ?? NaN))
+        cpu: median(ps.map((p) => p.serverCpuMsPerImage ?? NaN)),
+        rss: median(ps.map((p) => p.serverPeakRssMb ?? NaN))
       }
     }
     const first = summary(specs[0]!.label)
     for (const { label } of specs) {
       const s = summary(label)
       console.log(
-        `| ${label} | ${c} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.cpu} | ${round(s.rps / first.rps)} | ${round(s.p50 / first.p50)} |`
+        `| ${label} | ${c} | ${s.rps} | ${s.p50} | ${s.p99} | ${s.cpu} | ${s.rss} | ${round(s.rps / first.rps)} | ${round(s.p50 / first.p50)} |`
       )
     }
   }

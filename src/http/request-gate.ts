@@ -38,7 +38,7 @@ export class RequestGate {
     private readonly lifecycle: Lifecycle,
     registry?: Registry
   ) {
-    this.bodyBudget = createBodyBudget(config)
+    this.bodyBudget = createBodyBudget(config, () => lifecycle.active)
     this.proxies = new TrustedProxies(config.trustedProxies)
     this.share = new ClientShare(config.maxInFlightPerClient)
     if (registry) registerBodyBudgetMetrics(registry, this.bodyBudget)

@@ -6,13 +6,16 @@
  * after malloc_trim, against 169 MB warm.
  *
  * Two actions:
- * - a nudge each time `nudgeEveryBytes` of bodies were released: an asynchronous collection
- *   (`Bun.gc(false)`: no pause on the event loop), so garbage does not pile up between JSC's own
- *   collections; when at least half of those bytes came in huge bodies (over `hugeBodyBytes`), a full one
- *   instead (`Bun.gc(true)`, tens of ms of pause): under 64 clients sending 30 MB bodies it took peak RSS
- *   from 412–492 MB to 310–335 MB, at the cost of the good client's latency during the flood (p50 75–134
- *   → 147–156 ms on the shared machine). Camera photos (2–3 MB) never cause a full one: a pause per few
- *   photos would cost throughput;
+ * - a nudge each time `nudgeEveryBytes` of garbage were left: each released body counts its bytes plus
+ *   `requestGarbageBytes`, what a request leaves besides its body (its decoded crop and the crop's copy in a
+ *   batch buffer, ≈ 300 KB for a 224×224 model; without it, 34 KB photos at 256 connections nudged every
+ *   ~8 s and RSS peaked at 385–405 MB). The nudge is a full collection (`Bun.gc(true)`, 30–70 ms of pause
+ *   measured at 256 connections) when the server is busy (`busy()`: enough requests in flight that each
+ *   waits far longer than a pause anyway) or when at least half of those bytes came in huge bodies (over
+ *   `hugeBodyBytes`: under 64 clients sending 30 MB bodies it took peak RSS from 412–492 MB to 310–335 MB);
+ *   otherwise an asynchronous one (`Bun.gc(false)`, no pause), so a lone request's latency never meets a
+ *   pause. Asynchronous nudges alone barely moved the peaks (256 connections: 386 vs 405 MB; full: 327–336);
+ *   full ones under load cost no throughput measurable here (bench/ab.ts, 0.97–1.05×);
  * - after a large body (over `largeBodyBytes`) was released, an idle collection once less than
  *   `quietBelowBytes` has been in flight for `quietMs` (ordinary photos may keep arriving; a large body
  *   postpones it): a full collection, then glibc's malloc_trim. It blocks the event loop for tens of ms,
@@ -21,8 +24,12 @@
 import { dlopen, FFIType } from 'bun:ffi'
 
 export interface ReclaimerOptions {
-  /** Body bytes released between two nudges. */
+  /** Garbage (released bodies, plus `requestGarbageBytes` each) between two nudges. */
   nudgeEveryBytes: number
+  /** What one request leaves besides its body, counted at its release (see above). */
+  requestGarbageBytes: number
+  /** Whether a pause is cheap now (many requests in flight): the nudge is then a full collection. */
+  busy: () => boolean
   /** A body this large, once released, calls for the idle collection. */
   largeBodyBytes: number
   /** Bodies this large make a nudge a full collection (see above). */
@@ -67,11 +74,11 @@ export class Reclaimer {
 
   /** A body's bytes were released; `usedAfter` is what is still in flight. */
   readonly released = (bytes: number, usedAfter: number): void => {
-    this.sinceNudge += bytes
+    this.sinceNudge += bytes + this.options.requestGarbageBytes
     if (bytes > this.options.hugeBodyBytes) this.hugeSinceNudge += bytes
     if (bytes > this.options.largeBodyBytes) this.largeSinceCollection = true
     if (this.sinceNudge >= this.options.nudgeEveryBytes) {
-      const full = this.hugeSinceNudge * 2 >= this.sinceNudge
+      const full = this.options.busy() || this.hugeSinceNudge * 2 >= this.sinceNudge
       this.sinceNudge = this.hugeSinceNudge = 0
       this.nudges++
       if (full) this.fullNudges++

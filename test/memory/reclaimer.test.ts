@@ -6,10 +6,13 @@ import { Reclaimer } from '../../src/memory/reclaimer'
  * A reclaimer on a budget of 100 bytes with a hand-driven timer (`fire()` runs what is pending, as if
  * `quietMs` had passed): nudges every 50 bytes released, bodies over 20 bytes are large, over 40 huge, quiet under 10.
  */
-function harness() {
+function harness(requestGarbageBytes = 0) {
   let pending: (() => void) | undefined
+  const load = { busy: false }
   const reclaimer = new Reclaimer({
     nudgeEveryBytes: 50,
+    requestGarbageBytes,
+    busy: () => load.busy,
     largeBodyBytes: 20,
     hugeBodyBytes: 40,
     quietMs: 1000,
@@ -26,7 +29,7 @@ function harness() {
     pending = undefined
     fn?.()
   }
-  return { reclaimer, budget: new ByteBudget(100, 100, reclaimer), fire, armed: () => pending !== undefined }
+  return { reclaimer, budget: new ByteBudget(100, 100, reclaimer), fire, armed: () => pending !== undefined, load }
 }
 
 describe('Reclaimer', () => {
@@ -35,6 +38,16 @@ describe('Reclaimer', () => {
     for (let i = 0; i < 10; i++) budget.reserve(9)!.release()
     expect([reclaimer.nudges, reclaimer.fullNudges]).toEqual([1, 0]) // 90 bytes: one nudge at 50, the count starts again
     budget.reserve(45)!.release() // 40 + 45 ≥ 50, over half of it huge
+    expect([reclaimer.nudges, reclaimer.fullNudges]).toEqual([2, 1])
+  })
+
+  test("each request counts its garbage besides the body; a busy server's nudge is a full collection", () => {
+    const { reclaimer, budget, load } = harness(20)
+    // 1 + 20 each: a nudge at the third release (63 ≥ 50), though only 3 body bytes were released.
+    for (let i = 0; i < 5; i++) budget.reserve(1)!.release()
+    expect([reclaimer.nudges, reclaimer.fullNudges]).toEqual([1, 0])
+    load.busy = true
+    budget.reserve(1)!.release() // 42 + 21: the next nudge, full while busy
     expect([reclaimer.nudges, reclaimer.fullNudges]).toEqual([2, 1])
   })
 
