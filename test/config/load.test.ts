@@ -18,6 +18,10 @@ describe('loadConfig', () => {
     expect(config.port).toBe(0)
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
     expect(config.enableFaultInjection).toBe(true)
+    expect(loadConfig({ BUN_INFER_MODEL_INSTANCES: 'shufflenetv2=2, mobilenetv2=0' }, []).modelInstances).toEqual([
+      'shufflenetv2=2',
+      'mobilenetv2=0'
+    ])
   })
 
   test('flags override env', () => {
@@ -29,6 +33,7 @@ describe('loadConfig', () => {
     [{ BUN_INFER_PORT: '80x' }, [], 'BUN_INFER_PORT'],
     [{ BUN_INFER_WORKERS: '0' }, [], 'BUN_INFER_WORKERS'],
     [{ BUN_INFER_LOG_LEVEL: 'loud' }, [], 'BUN_INFER_LOG_LEVEL'],
+    [{ BUN_INFER_MODEL_INSTANCES: 'shufflenetv2:2' }, [], 'BUN_INFER_MODEL_INSTANCES'],
     [{}, ['--colour', 'red'], 'unknown flag --colour'],
     [{}, ['--port'], 'flag --port needs a value']
   ]

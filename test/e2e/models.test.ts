@@ -36,6 +36,27 @@ describe('the real models on the real photos', () => {
     expect(viaJson.predictions).toEqual(viaMultipart.predictions)
   })
 
+  test('each model says on how many workers its sessions live and the memory they took at load, as /metrics does', async () => {
+    const { models } = (await (await fetch(`${server.url}/v1/models`)).json()) as {
+      models: Array<{ name: string; instances: number; memory_bytes: number }>
+    }
+    // The shipped manifests: mobilenetv2 on both workers, the other two on one each.
+    expect(models.map((m) => [m.name, m.instances])).toEqual([
+      ['mobilenetv2', 2],
+      ['mobilenetv2-uint8-nhwc', 1],
+      ['shufflenetv2', 1]
+    ])
+    // Measured by the workers: several MB per session (weights, graph, warm-up), twice as much on two workers.
+    for (const m of models) expect(m.memory_bytes).toBeGreaterThan(m.instances * 4e6)
+    const scrape = await (await fetch(`${server.url}/metrics`)).text()
+    for (const m of models) expect(scrape).toContain(`bun_infer_model_memory_bytes{model="${m.name}",version="1"} ${m.memory_bytes}`)
+    // A one-instance model serves concurrent requests on its one worker.
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => predict(multipart([{ bytes: cat, type: 'image/jpeg' }]), '/v1/models/shufflenetv2/predict'))
+    )
+    for (const answer of answers) expect(CAT_CLASSES).toContain(top1(answer))
+  })
+
   test('a 3-image request: espresso, cat, drilling rig, in order', async () => {
     const images = await Promise.all(['coffee.png', 'chelsea.jpg', 'rocket.jpg'].map(imageBytes))
     const body = await predict(multipart(images.map((bytes) => ({ bytes }))))
