@@ -302,7 +302,7 @@ export interface paths {
         put?: never;
         /**
          * Inference (JSON, or JSON + binary tensor data)
-         * @description Send exactly one input: "image" (BYTES [N]: base64 text in JSON, raw file bytes in binary; preprocessed exactly as /v1) or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with `parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header `Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or `parameters.binary_data_output` on the request. Errors are {"error": "…"}.
+         * @description Send exactly one input: "image" (BYTES [N]: base64 text in JSON, raw file bytes in binary; preprocessed exactly as /v1) or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with `parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header `Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or `parameters.binary_data_output` on the request. Compression as tritonclient does it: a body with `Content-Encoding: gzip` or `deflate` (its Inference-Header-Content-Length counts the uncompressed JSON; the decompressed size is held to the body limit and budget), and the answer compressed when `Accept-Encoding` names gzip or deflate. Errors are {"error": "…"}.
          */
         post: operations["postV2ModelsByNameInfer"];
         delete?: never;
@@ -322,7 +322,7 @@ export interface paths {
         put?: never;
         /**
          * Inference (JSON, or JSON + binary tensor data)
-         * @description Send exactly one input: "image" (BYTES [N]: base64 text in JSON, raw file bytes in binary; preprocessed exactly as /v1) or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with `parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header `Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or `parameters.binary_data_output` on the request. Errors are {"error": "…"}.
+         * @description Send exactly one input: "image" (BYTES [N]: base64 text in JSON, raw file bytes in binary; preprocessed exactly as /v1) or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with `parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header `Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or `parameters.binary_data_output` on the request. Compression as tritonclient does it: a body with `Content-Encoding: gzip` or `deflate` (its Inference-Header-Content-Length counts the uncompressed JSON; the decompressed size is held to the body limit and budget), and the answer compressed when `Accept-Encoding` names gzip or deflate. Errors are {"error": "…"}.
          */
         post: operations["postV2ModelsByNameVersionsByVersionInfer"];
         delete?: never;
@@ -1489,6 +1489,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description `unsupported_media_type`, `unsupported_image_format` */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
             /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
@@ -1656,6 +1669,19 @@ export interface operations {
             };
             /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
             413: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`, `unsupported_image_format` */
+            415: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
                     traceparent: components["headers"]["Traceparent"];

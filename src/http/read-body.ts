@@ -75,7 +75,8 @@ async function readDeclared(reader: ReadableStreamDefaultReader<Uint8Array>, len
   return (body ?? new Uint8Array(0)).subarray(0, offset)
 }
 
-async function readCounted(
+/** Reads a stream of unknown length within `limit` bytes, each chunk also taken from `reservation` (429 when it does not fit). */
+export async function readCounted(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   limit: number,
   signal?: AbortSignal,

@@ -1,3 +1,4 @@
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib'
 /**
  * A test client for /v2 that puts bytes on the wire the way NVIDIA's tritonclient (HTTP) does, written
  * from its source (triton-inference-server/client, src/python/library/tritonclient/http/): _utils.py
@@ -5,7 +6,11 @@
  * Inference-Header-Content-Length = the JSON's length; binary_data_output when no outputs are named),
  * _infer_input.py (binary_data_size per binary input; BYTES serialised as 4-byte LE length + bytes),
  * _requested_output.py (parameters.binary_data always, classification only when non-zero) and
- * _infer_result.py (the response's JSON header, then binary outputs found by summing binary_data_size).
+ * _infer_result.py (the response's JSON header, then binary outputs found by summing binary_data_size),
+ * and _client.py's infer for compression (request_compression_algorithm: gzip.compress or zlib.compress of the
+ * whole body, Content-Encoding; response_compression_algorithm, by default the request's: Accept-Encoding;
+ * Inference-Header-Content-Length always the uncompressed JSON's length; the answer decompressed by its
+ * Content-Encoding before it is split).
  * tritonclient itself cannot be installed here (no PyPI); this is its wire format, not its code.
  */
 export interface ClientInput {
@@ -40,6 +45,23 @@ function rawOf(input: ClientInput): Uint8Array {
 
 /** The body and headers tritonclient's InferenceServerClient.infer would send. */
 export function inferRequest(
+  inputs: ClientInput[],
+  outputs?: ClientOutput[],
+  id?: string,
+  compression?: { request?: 'gzip' | 'deflate'; response?: 'gzip' | 'deflate' }
+): { body: Uint8Array; headers: Record<string, string> } {
+  const plain = uncompressedRequest(inputs, outputs, id)
+  const requestCoding = compression?.request
+  const responseCoding = compression?.response ?? requestCoding
+  if (!requestCoding && !responseCoding) return plain
+  const headers = { ...plain.headers }
+  if (requestCoding) headers['Content-Encoding'] = requestCoding
+  if (responseCoding) headers['Accept-Encoding'] = responseCoding
+  const body = requestCoding === 'gzip' ? gzipSync(plain.body) : requestCoding === 'deflate' ? deflateSync(plain.body) : plain.body
+  return { body: new Uint8Array(body), headers }
+}
+
+function uncompressedRequest(
   inputs: ClientInput[],
   outputs?: ClientOutput[],
   id?: string
@@ -84,7 +106,13 @@ export interface InferResult {
 
 /** Reads a response as _infer_result.py does. */
 export async function readInferResult(response: Response): Promise<InferResult> {
-  const bytes = new Uint8Array(await response.arrayBuffer())
+  const received = new Uint8Array(await response.arrayBuffer())
+  // tritonclient's HTTP client hands over the body as sent; fetch (over a socket) has already decompressed it and
+  // keeps the header, so only a body that does not start as JSON is decompressed here.
+  const encoding = received[0] === 0x7b ? null : response.headers.get('Content-Encoding')
+  // A plain Uint8Array (not a Buffer, whose slice() is a view into a shared pool), as the code below slices copies.
+  const bytes =
+    encoding === 'gzip' ? new Uint8Array(gunzipSync(received)) : encoding === 'deflate' ? new Uint8Array(inflateSync(received)) : received
   const headerLength = response.headers.get('Inference-Header-Content-Length')
   const split = headerLength === null ? bytes.length : Number(headerLength)
   const json = JSON.parse(new TextDecoder().decode(bytes.subarray(0, split))) as InferResult['json']

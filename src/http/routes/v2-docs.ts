@@ -30,7 +30,10 @@ export function v2Docs(defaultModel: string) {
         "or the model's own input tensor (its name, datatype and shape; no preprocessing). Outputs: the raw output tensor, or with " +
         '`parameters.classification: k` the top k as "score:index:label" (BYTES [N,k]). Binary tensor data: header ' +
         '`Inference-Header-Content-Length`, `parameters.binary_data_size` on inputs, `parameters.binary_data` on outputs or ' +
-        '`parameters.binary_data_output` on the request. Errors are {"error": "…"}.',
+        '`parameters.binary_data_output` on the request. Compression as tritonclient does it: a body with ' +
+        '`Content-Encoding: gzip` or `deflate` (its Inference-Header-Content-Length counts the uncompressed JSON; the ' +
+        'decompressed size is held to the body limit and budget), and the answer compressed when `Accept-Encoding` names ' +
+        'gzip or deflate. Errors are {"error": "…"}.',
       // Cast as in the predict routes: openapi-types' typings disagree with TypeBox's JSON Schema in details.
       requestBody: {
         content: {

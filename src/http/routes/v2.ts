@@ -4,6 +4,7 @@ import type { Lifecycle } from '../../lifecycle'
 import type { ModelCatalogue } from '../../app'
 import { unlessAborted } from '../deadline'
 import { readBodyLimited } from '../read-body'
+import { type ContentCoding, decodeBody, encodeBody, requestCoding, responseCoding } from '../content-coding'
 import type { RequestGate } from '../request-gate'
 import type { ModelSpec } from '../../models/registry'
 import { cacheMode, serverTiming } from '../predict-response'
@@ -51,12 +52,15 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
   function infer(request: Request, ip: string | undefined, name: string, versionParam: string | undefined): Promise<Response> {
     const cache = cacheMode(request)
     let spec: ModelSpec
+    let coding: ContentCoding | undefined
     const earlyChecks = () => {
       spec = catalog.resolve(name, versionParam)
+      coding = requestCoding(request.headers) // 415 for a coding we cannot decode, before the body is read
       predictor.checkBeforeBody(name, versionParam, cache) // 404 and 429 before the body is read, as on /v1
     }
     return gate.run(request, ip, earlyChecks, async ({ signal, body: reservation, startedAt, readBody }) => {
-      const body = await readBody((bodySignal) => readBodyLimited(request, config.maxBodyBytes, bodySignal, reservation))
+      const sent = await readBody((bodySignal) => readBodyLimited(request, config.maxBodyBytes, bodySignal, reservation))
+      const body = coding ? await readBody((bodySignal) => decodeBody(sent, coding!, config.maxBodyBytes, bodySignal, reservation)) : sent
       const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
@@ -71,11 +75,15 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
         'bun_infer.request_id': requestIdOf(request),
         'bun_infer.images': images
       })
-      const headers = {
+      const headers: Record<string, string> = {
         ...encoded.headers,
-        'server-timing': serverTiming({ ...answer.timings, batchSizes: [] }, performance.now() - startedAt)
+        'server-timing': serverTiming({ ...answer.timings, batchSizes: [] }, performance.now() - startedAt),
+        vary: 'Accept-Encoding'
       }
-      return new Response(encoded.body as unknown as BodyInit, { headers })
+      const answerCoding = responseCoding(request.headers.get('accept-encoding'))
+      if (answerCoding) headers['content-encoding'] = answerCoding
+      const payload = answerCoding ? encodeBody(encoded.body, answerCoding) : encoded.body
+      return new Response(payload as unknown as BodyInit, { headers })
     })
   }
 
@@ -116,7 +124,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       {
         parse: 'none',
         params: ModelParams,
-        response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 429, 503, 504) },
+        response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 415, 429, 503, 504) },
         detail: docs.infer
       }
     )
@@ -126,7 +134,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       {
         parse: 'none',
         params: VersionParams,
-        response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 429, 503, 504) },
+        response: { 200: InferResponseSchema, ...errors(400, 401, 404, 408, 413, 415, 429, 503, 504) },
         detail: docs.infer
       }
     )

@@ -8,8 +8,15 @@ import { inferRequest, readInferResult, type ClientInput, type ClientOutput } fr
 const app = testApp({ env: { BUN_INFER_MAX_IMAGES_PER_REQUEST: '4' } })
 const cat = await imageBytes('chelsea.jpg')
 
-function post(path: string, inputs: ClientInput[], outputs?: ClientOutput[], id?: string, target = app) {
-  const { body, headers } = inferRequest(inputs, outputs, id)
+function post(
+  path: string,
+  inputs: ClientInput[],
+  outputs?: ClientOutput[],
+  id?: string,
+  target = app,
+  compression?: Parameters<typeof inferRequest>[3]
+) {
+  const { body, headers } = inferRequest(inputs, outputs, id, compression)
   return target.request(path, { method: 'POST', body: body as unknown as BodyInit, headers })
 }
 const postJson = (path: string, body: unknown) => app.request(path, { method: 'POST', body: JSON.stringify(body) })
@@ -107,6 +114,40 @@ describe('POST …/infer', () => {
       parameters: { binary_data_size: 4000 }
     })
     expect((result.asArray('output') as Float32Array).length).toBe(1000)
+  })
+
+  for (const coding of ['gzip', 'deflate'] as const)
+    test(`compressed both ways with ${coding}, as tritonclient's request/response_compression_algorithm does it`, async () => {
+      const outputs = [{ name: 'output', binary: true, classCount: 3 }]
+      const plain = await readInferResult(await post('/v2/models/mobilenetv2/infer', [catInput()], outputs))
+      const response = await post('/v2/models/mobilenetv2/infer', [catInput()], outputs, undefined, app, { request: coding })
+      expect(response.status).toBe(200)
+      expect([response.headers.get('content-encoding'), response.headers.get('vary')]).toEqual([coding, 'Accept-Encoding'])
+      const compressed = await readInferResult(response) // fails unless the header length counts the uncompressed JSON
+      expect(compressed.asArray('output')).toEqual(plain.asArray('output'))
+    })
+
+  test('a compressed body is held to the body limit once decompressed; a corrupt one is 400; an unknown coding 415', async () => {
+    const small = testApp({ env: { BUN_INFER_MAX_BODY_BYTES: '65536' } })
+    // A zero-filled tensor compresses to almost nothing; decompressed it is 602,112 bytes, over the 64 KiB limit.
+    const bomb = [
+      { name: 'input', shape: [1, 3, 224, 224], datatype: 'FP32', data: new Float32Array(3 * 224 * 224), binary: true }
+    ] as ClientInput[]
+    const sent = inferRequest(bomb, undefined, undefined, { request: 'gzip' })
+    expect(sent.body.length).toBeLessThan(65536)
+    await expectV2Error(
+      await post('/v2/models/mobilenetv2/infer', bomb, undefined, undefined, small, { request: 'gzip' }),
+      413,
+      'over the limit'
+    )
+    const corrupt = { 'content-encoding': 'gzip' }
+    await expectV2Error(
+      await app.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: 'not gzip', headers: corrupt }),
+      400,
+      'gzip'
+    )
+    const brotli = { 'content-encoding': 'br' }
+    await expectV2Error(await app.request('/v2/models/mobilenetv2/infer', { method: 'POST', body: '{}', headers: brotli }), 415, 'br')
   })
 
   test('a float tensor input goes straight to the batcher; a uint8 one to its model', async () => {
