@@ -13,6 +13,7 @@ import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
 import { buildPipeline } from './pipeline'
 import { ModelRepository } from './models/repository'
+import { RepositoryPoller } from './models/repository-poller'
 import { FaultInjectingRunner } from './faults/runner'
 import { describeBudget, resolveBodyBudget } from './http/byte-budget'
 import pkg from '../package.json'
@@ -54,6 +55,16 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
         sampler: samplerFrom(config.tracesSampler, config.tracesSamplerArg)
       })
     : undefined
+  // One repository for the HTTP extension and the directory poller, so their operations run one at a time.
+  const repository =
+    config.repositoryApi || config.repositoryPollMs > 0
+      ? new ModelRepository(catalog, batcher, pool, {
+          modelsDir: config.modelsDir,
+          overrides: config,
+          defaultModel: config.defaultModel,
+          drainTimeoutMs: config.drainTimeoutMs
+        })
+      : undefined
   const app = createApp({
     config,
     predictor,
@@ -67,14 +78,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     apiKeys,
     tracing,
     armFault: faults && ((fault) => faults.arm(fault)),
-    repository: config.repositoryApi
-      ? new ModelRepository(catalog, batcher, pool, {
-          modelsDir: config.modelsDir,
-          overrides: config,
-          defaultModel: config.defaultModel,
-          drainTimeoutMs: config.drainTimeoutMs
-        })
-      : undefined
+    repository: config.repositoryApi ? repository : undefined
   })
 
   // Listen first so liveness answers (and readiness says 503) while the models load.
@@ -96,6 +100,17 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     throw error
   }
   lifecycle.state = 'ready'
+  const poller =
+    repository && config.repositoryPollMs > 0
+      ? new RepositoryPoller(repository, {
+          modelsDir: config.modelsDir,
+          loaded: () => catalog.names(),
+          defaultModel: config.defaultModel,
+          onApplied: (model, action) => log.info('model repository change applied', { model, action }),
+          onError: (model, action, message) => log.warn('model repository change failed', { model, action, error: message })
+        })
+      : undefined
+  poller?.start(config.repositoryPollMs)
   log.info('ready', {
     port: server.port,
     models: catalog.specs().map((s) => s.key),
@@ -114,6 +129,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     port: server.port!,
     async stop() {
       lifecycle.state = 'draining'
+      await poller?.stop() // no model loads or unloads while the server drains
       // New requests are refused at the route (503 draining); those already admitted run to the end.
       const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
       await server.stop(!drained)

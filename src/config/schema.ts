@@ -144,6 +144,12 @@ export const ConfigSchema = Type.Object({
     default: false,
     description: 'Serve the repository extension (POST /v2/repository/index, …/models/{m}/load, …/unload). Needs adminKeys.'
   }),
+  repositoryPollMs: Int(
+    0,
+    3_600_000,
+    0,
+    "Poll the models directory every this many ms and apply what changed (Triton's poll mode): new model folders load, changed ones reload (version folders added or removed), removed ones unload (never the default model). 0: off."
+  ),
   adminKeys: Type.Array(Type.String({ minLength: 16 }), {
     default: [],
     description: 'Keys for the repository extension only (comma-separated, each ≥ 16 characters); inference API keys never open it.'
