@@ -4,7 +4,7 @@
  *   bun bench/micro/memory-parts.ts
  *
  * Starts the real server several times, one setting changed at a time (workers 1 or 2, one model or
- * both), and reads its RSS once ready and again after a warm-up (40 requests per model, 8 at a time, so
+ * all the shipped ones, with their instance counts), and reads its RSS once ready and again after a warm-up (40 requests per model, 8 at a time, so
  * onnxruntime's arenas have grown to batches of 8). Then, with 1 worker, it fills the queue: 64 requests
  * of 4 small photos at once (256 images, the default queue bound), and reports the peak RSS over warm.
  */
@@ -44,13 +44,14 @@ try {
   const one = { BUN_INFER_MODELS_DIR: oneModel }
   const w1m1 = await measure('1 worker, mobilenetv2 only', { ...one, BUN_INFER_WORKERS: '1' }, ['mobilenetv2'])
   const w2m1 = await measure('2 workers, mobilenetv2 only', { ...one, BUN_INFER_WORKERS: '2' }, ['mobilenetv2'])
-  const w1m2 = await measure('1 worker, both models', { BUN_INFER_WORKERS: '1' }, ['mobilenetv2', 'shufflenetv2'])
-  const w2m2 = await measure('2 workers, both models (default)', { BUN_INFER_WORKERS: '2' }, ['mobilenetv2', 'shufflenetv2'])
+  const all = ['mobilenetv2', 'mobilenetv2-uint8-nhwc', 'shufflenetv2']
+  const w1m2 = await measure('1 worker, all models', { BUN_INFER_WORKERS: '1' }, all)
+  const w2m2 = await measure('2 workers, all models (default)', { BUN_INFER_WORKERS: '2' }, all)
   console.log(
     `per worker (one session of mobilenetv2): ready +${round(w2m1.ready - w1m1.ready)} MB, warm +${round(w2m1.warm - w1m1.warm)} MB`
   )
-  console.log(`per shufflenetv2 session (1 worker): ready +${round(w1m2.ready - w1m1.ready)} MB, warm +${round(w1m2.warm - w1m1.warm)} MB`)
-  console.log(`2 workers × 2 models vs 1 × 1: warm +${round(w2m2.warm - w1m1.warm)} MB`)
+  console.log(`the two other models (1 worker): ready +${round(w1m2.ready - w1m1.ready)} MB, warm +${round(w1m2.warm - w1m1.warm)} MB`)
+  console.log(`defaults (2 workers, all models) vs 1 worker × mobilenetv2: warm +${round(w2m2.warm - w1m1.warm)} MB`)
 
   const server = await launch({ env: { BUN_INFER_LOG_LEVEL: 'warn', BUN_INFER_WORKERS: '1' } })
   try {
