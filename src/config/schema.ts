@@ -42,6 +42,15 @@ export const ConfigSchema = Type.Object({
     description:
       "Per-model instance counts as name=count (comma-separated in the env var), overriding the manifests' instances: how many workers hold a session of that model; 0: every worker."
   }),
+  modelMaxBatchSize: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,4}$' }), {
+    default: [],
+    description:
+      "Per-model batch size as name=N (comma-separated in the env var), in place of maxBatchSize for that model; at most the manifest's (what the graph takes)."
+  }),
+  modelMaxBatchDelayMs: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,5}$' }), {
+    default: [],
+    description: 'Per-model batch window in ms as name=N (comma-separated in the env var), in place of maxBatchDelayMs for that model.'
+  }),
   maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),
   batchWatchdogMs: Int(
     0,

@@ -27,14 +27,38 @@ export interface BatchingOverrides {
   maxBatchDelayMs: number
   /** `name=count` per model, overriding the manifest's instances; count 0: every worker. */
   modelInstances?: readonly string[]
+  /** `name=N` per model: its own batch size and window, over the manifest's (and over the settings above). */
+  modelMaxBatchSize?: readonly string[]
+  modelMaxBatchDelayMs?: readonly string[]
+}
+
+/** The value a `name=N` list gives this model (the last entry naming it wins), or undefined. */
+function perModel(entries: readonly string[] | undefined, name: string): number | undefined {
+  const entry = entries?.findLast((e) => e.slice(0, e.lastIndexOf('=')) === name)
+  return entry === undefined ? undefined : Number(entry.slice(entry.lastIndexOf('=') + 1))
 }
 
 /** The instance count of a model: the config's `name=count` if it names the model, else the manifest's. */
 function instancesOf(manifest: Manifest, overrides: BatchingOverrides): number | undefined {
-  const override = overrides.modelInstances?.findLast((entry) => entry.slice(0, entry.lastIndexOf('=')) === manifest.name)
-  if (override === undefined) return manifest.instances
-  const count = Number(override.slice(override.lastIndexOf('=') + 1))
+  const count = perModel(overrides.modelInstances, manifest.name)
+  if (count === undefined) return manifest.instances
   return count === 0 ? undefined : count
+}
+
+/**
+ * A model's batching: the manifest's, capped (size) or replaced (window) by the settings for every model, and
+ * replaced by the settings naming this model. A per-model batch size never exceeds the manifest's: that is what
+ * the graph was exported for.
+ */
+function batchingOf(manifest: Manifest, overrides: BatchingOverrides): { maxBatchSize: number; maxBatchDelayMs: number } {
+  const { maxBatchSize, maxBatchDelayMs } = manifest.batching
+  const size = perModel(overrides.modelMaxBatchSize, manifest.name)
+  const delay = perModel(overrides.modelMaxBatchDelayMs, manifest.name)
+  const capped = overrides.maxBatchSize > 0 ? Math.min(maxBatchSize, overrides.maxBatchSize) : maxBatchSize
+  return {
+    maxBatchSize: size !== undefined ? Math.min(Math.max(size, 1), maxBatchSize) : capped,
+    maxBatchDelayMs: delay ?? (overrides.maxBatchDelayMs >= 0 ? overrides.maxBatchDelayMs : maxBatchDelayMs)
+  }
 }
 
 export interface ModelEntry {
@@ -143,7 +167,7 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
   if (labels.length !== manifest.output.classes)
     throw new Error(`${manifestFile}: field "output.classes": ${manifest.output.classes} but ${labelsFile} has ${labels.length} labels`)
 
-  const { maxBatchSize, maxBatchDelayMs } = manifest.batching
+  const batching = batchingOf(manifest, overrides)
   const specs = versions.map((version) =>
     Object.freeze({
       key: `${manifest.name}:${version}`,
@@ -153,8 +177,7 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
       manifest,
       labels,
       inputElements: manifest.input.channels * manifest.input.height * manifest.input.width,
-      maxBatchSize: overrides.maxBatchSize > 0 ? Math.min(maxBatchSize, overrides.maxBatchSize) : maxBatchSize,
-      maxBatchDelayMs: overrides.maxBatchDelayMs >= 0 ? overrides.maxBatchDelayMs : maxBatchDelayMs,
+      ...batching,
       instances: instancesOf(manifest, overrides)
     })
   )

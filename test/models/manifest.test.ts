@@ -65,6 +65,19 @@ describe('discoverModels', () => {
     expect(mobilenet.inputElements).toBe(3 * 224 * 224)
   })
 
+  test('per-model batching from config replaces the settings for every model, for that model only', () => {
+    const models = discoverModels(MODELS_DIR, {
+      maxBatchSize: 4,
+      maxBatchDelayMs: 0,
+      modelMaxBatchSize: ['shufflenetv2=2', 'mobilenetv2-uint8-nhwc=64'],
+      modelMaxBatchDelayMs: ['shufflenetv2=25']
+    })
+    const batching = (name: string) => [models.resolve(name).maxBatchSize, models.resolve(name).maxBatchDelayMs]
+    expect(batching('mobilenetv2')).toEqual([4, 0]) // the settings for every model
+    expect(batching('shufflenetv2')).toEqual([2, 25]) // its own
+    expect(batching('mobilenetv2-uint8-nhwc')).toEqual([8, 0]) // never beyond the manifest's 8: the graph's limit
+  })
+
   test('config overrides cap the batch size and set the delay', () => {
     const mobilenet = discoverModels(MODELS_DIR, { maxBatchSize: 4, maxBatchDelayMs: 0 }).resolve('mobilenetv2')
     expect([mobilenet.maxBatchSize, mobilenet.maxBatchDelayMs]).toEqual([4, 0])
