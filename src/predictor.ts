@@ -53,6 +53,11 @@ export class Predictor {
     this.decodes = new Semaphore(limits.maxConcurrentDecodes || availableParallelism())
   }
 
+  /** Whether a result cache is on (the /v2 raw output then goes through predict, so the cache answers it too). */
+  get caching(): boolean {
+    return this.cache !== undefined
+  }
+
   /**
    * Checked before the body is read: 404 for an unknown model or version, and 429 when its queue has no
    * room at all. When the request may read the result cache, a full queue is no reason to refuse yet:
@@ -112,7 +117,7 @@ export class Predictor {
 
   /**
    * The model's raw outputs for encoded images (no softmax, no top k, no cache): the /v2 BYTES input
-   * asked for the raw output tensor. Stage metrics as for predict.
+   * asked for the raw output tensor while no result cache is on. Stage metrics as for predict.
    * The same admission, decoding and batching as predict, so /v1 and /v2 requests share batches.
    */
   async scores(name: string, version: string | undefined, images: Uint8Array[], options: Pick<PredictOptions, 'signal'>) {

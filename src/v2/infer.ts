@@ -11,7 +11,7 @@ import type { OutputTensor } from './response'
 import type { StageTimings } from '../tracing/tracing'
 
 /** What /v2 inference needs: classification through predict (cache included), raw scores, tensors straight to the batcher. */
-export type V2Service = Pick<Predictor, 'checkBeforeBody' | 'predict' | 'scores' | 'submitTensors'>
+export type V2Service = Pick<Predictor, 'checkBeforeBody' | 'predict' | 'scores' | 'submitTensors' | 'caching'>
 
 /** What the model answered: every score of every image, or (classification only) each image's top classes; and when. */
 export type ModelAnswer = ({ kind: 'scores'; results: readonly ImageResult[] } | { kind: 'top'; predictions: Prediction[][] }) & {
@@ -38,7 +38,8 @@ export function requestedOutputs(spec: ModelSpec, request: InferRequest): Reques
 /**
  * Runs the request through the same path as /v1. Images asked only for classification go through
  * predict (result cache, stage metrics; the key holds k and "raw scores"); images asked for the raw
- * output go through scores; tensors go straight to the batcher.
+ * output too, with every class, while a result cache is on (else through scores); tensors go straight to the
+ * batcher.
  */
 export async function runModel(
   predictor: V2Service,
@@ -56,6 +57,13 @@ export async function runModel(
     // Triton gives min(k, classes) entries for a k beyond the class count.
     const k = Math.min(Math.max(...outputs.map((o) => o.classification!)), spec.manifest.output.classes)
     const result = await predictor.predict(spec.name, version, input.images, { topK: k, rawScores: true, ...options })
+    return { kind: 'top', predictions: result.predictions, timings: result.timings }
+  }
+  if (predictor.caching && options.cache !== 'off') {
+    // Every class's raw score through predict, so the result cache keeps and answers the raw output too (its
+    // entries hold each score as the float it was: the tensor comes back exactly, but for a -0 read back as 0).
+    const classes = spec.manifest.output.classes
+    const result = await predictor.predict(spec.name, version, input.images, { topK: classes, rawScores: true, ...options })
     return { kind: 'top', predictions: result.predictions, timings: result.timings }
   }
   const { results, preprocessMs } = await predictor.scores(spec.name, version, input.images, options)
@@ -82,9 +90,17 @@ export function toOutputTensors(
         answer.kind === 'top' ? answer.predictions.map((p) => p.slice(0, k)) : answer.results.map((r) => topK(r.scores, k, spec.labels))
       return { name, datatype: 'BYTES', shape: [tops.length, k], data: tops.flatMap(classificationStrings), binary }
     }
-    if (answer.kind !== 'scores') throw new Error('raw output requested but only top classes were computed (runModel bug)')
-    const data = new Float32Array(answer.results.length * classes)
-    answer.results.forEach((r, i) => data.set(r.scores, i * classes))
-    return { name, datatype: 'FP32', shape: [answer.results.length, classes], data, binary }
+    const rows = answer.kind === 'scores' ? answer.results.map((r) => r.scores) : answer.predictions.map((p) => scoresOf(p, classes))
+    const data = new Float32Array(rows.length * classes)
+    rows.forEach((row, i) => data.set(row, i * classes))
+    return { name, datatype: 'FP32', shape: [rows.length, classes], data, binary }
   })
+}
+
+/** An image's output row back from its predictions, which must hold every class (the raw output through predict). */
+function scoresOf(predictions: readonly Prediction[], classes: number): Float32Array {
+  if (predictions.length !== classes) throw new Error(`raw output needs all ${classes} classes, got ${predictions.length} (runModel bug)`)
+  const row = new Float32Array(classes)
+  for (const p of predictions) row[p.class_index] = p.score
+  return row
 }

@@ -330,6 +330,27 @@ describe('the same path as /v1', () => {
     expect(cached.runner.batches.length).toBe(3)
   })
 
+  test('the raw output of an image is cached too, and comes back exactly', async () => {
+    const cached = testApp({ env: { BUN_INFER_MAX_CACHE_ENTRIES: '100' } })
+    const raw = async (target = cached) =>
+      (
+        await readInferResult(
+          await post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'output', binary: true }], undefined, target)
+        )
+      ).asArray('output') as Float32Array
+    const uncached = await raw(app)
+    const first = await raw()
+    expect(cached.runner.batches.length).toBe(1)
+    const second = await raw()
+    expect(cached.runner.batches.length).toBe(1) // answered by the cache
+    // Every float exactly (=== : a -0 reads back as 0, since the cache stores JSON; this stand-in model outputs -0).
+    const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => v === b[i])
+    expect([first.length, same(first, uncached), same(second, uncached)]).toEqual([1000, true, true])
+    // The top 3 of the same photo, raw, is read from the same computation's key family but a key of its own (k=3).
+    await post('/v2/models/mobilenetv2/infer', [catInput()], [{ name: 'output', binary: false, classCount: 3 }], undefined, cached)
+    expect(cached.runner.batches.length).toBe(2)
+  })
+
   test('a /v1 and a /v2 request for the same photo share a batch', async () => {
     const shared = testApp({ workers: 1 })
     shared.runner.hold()
