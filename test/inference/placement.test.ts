@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { placeModels } from '../../src/inference/pool'
+import { placeModels } from '../../src/inference/placement'
 
 const place = (workers: number, models: Array<{ key: string; instances?: number }>, start: string[][] = []) => {
   const placement = Array.from({ length: workers }, (_, i) => new Set(start[i] ?? []))
