@@ -198,12 +198,15 @@ export class Batcher {
     const ordered = [...this.queues.values()]
       .filter((q) => q.entries.length > 0)
       .sort((a, b) => a.entries[0]!.enqueuedAt - b.entries[0]!.enqueuedAt)
+    // Batches dispatched in this pass do not count as other work running: they start at the same moment, so a
+    // lone request spread over the idle workers is still "the server was idle" for each of its batches.
+    const busyBefore = this.runner.busy
     for (const queue of ordered) {
       for (;;) {
         const decision = decideBatch(
           { length: queue.entries.length, oldestEnqueuedAt: queue.entries[0]?.enqueuedAt ?? now },
           // Idle workers that hold this queue's model: with instance counts, not every worker can run every model.
-          { idle: this.runner.idleFor(queue.config.floatTensorsFor ?? queue.name), busy: this.runner.busy },
+          { idle: this.runner.idleFor(queue.config.floatTensorsFor ?? queue.name), busy: busyBefore },
           now,
           queue.config
         )

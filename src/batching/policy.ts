@@ -27,7 +27,8 @@ export interface BatchPolicyConfig {
  *
  * - Full batch and a free worker: go.
  * - The oldest image has waited the batch delay: go with what there is (delay counted from the oldest, as Triton).
- * - No batch is running anywhere (the server is idle): go now. Nobody else is coming soon enough to be
+ * - No batch is running anywhere (the server is idle): go now, with the images spread over the idle workers
+ *   (a lone request of 4 images on 2 idle workers: 2 + 2 at once). Nobody else is coming soon enough to be
  *   worth waiting for, so a lone request at low load never sits out the window.
  * - Otherwise other batches are running, so requests are arriving faster than one worker drains them:
  *   wait the rest of the window for a fuller batch, which costs less per image.
@@ -38,6 +39,7 @@ export function decideBatch(queue: QueueView, workers: WorkersView, now: number,
   if (queue.length >= config.maxBatchSize) return { kind: 'dispatch', size: config.maxBatchSize, reason: 'full' }
   const waitedMs = now - queue.oldestEnqueuedAt
   if (waitedMs >= config.maxBatchDelayMs) return { kind: 'dispatch', size: queue.length, reason: 'delay-elapsed' }
-  if (workers.busy === 0) return { kind: 'dispatch', size: queue.length, reason: 'system-idle' }
+  // Spread over the idle workers: a lone request of several images runs on all of them at once, not on one.
+  if (workers.busy === 0) return { kind: 'dispatch', size: Math.ceil(queue.length / workers.idle), reason: 'system-idle' }
   return { kind: 'wait', ms: config.maxBatchDelayMs - waitedMs }
 }

@@ -26,6 +26,15 @@ describe('Batcher', () => {
     expect(runner.calls.map((c) => c.batchSize)).toEqual([1])
   })
 
+  test('a lone request of several images on an idle server is spread over the idle workers at once', () => {
+    const { runner, batcher } = setup(2, 8)
+    void batcher.submit('m', [image(1), image(2), image(3), image(4), image(5)])
+    expect(runner.calls.map((c) => [c.worker, c.batchSize])).toEqual([
+      [0, 3],
+      [1, 2]
+    ])
+  })
+
   test('requests arriving while the worker is busy form one batch when it frees', async () => {
     const { runner, batcher } = setup(1, 8)
     const first = batcher.submit('m', [image(1)])

@@ -10,6 +10,8 @@ const table: Array<[string, number, number, number, number, number, BatchDecisio
   ['all busy even when full', 20, 0, 0, 2, 100, { kind: 'await-worker' }],
   ['lone request, idle server: no waiting', 1, 100, 2, 0, 100, { kind: 'dispatch', size: 1, reason: 'system-idle' }],
   ['partial batch, idle server', 5, 99, 1, 0, 100, { kind: 'dispatch', size: 5, reason: 'system-idle' }],
+  ['idle server, two idle workers: spread', 5, 99, 2, 0, 100, { kind: 'dispatch', size: 3, reason: 'system-idle' }],
+  ['idle server, more idle workers than images', 2, 99, 4, 0, 100, { kind: 'dispatch', size: 1, reason: 'system-idle' }],
   ['full batch', 8, 100, 1, 1, 100, { kind: 'dispatch', size: 8, reason: 'full' }],
   ['more than full: max size', 20, 100, 1, 1, 100, { kind: 'dispatch', size: 8, reason: 'full' }],
   ['partial, others busy, window open: wait the rest', 3, 96, 1, 1, 100, { kind: 'wait', ms: 6 }],
