@@ -143,9 +143,19 @@ export class Predictor {
    * Tensors already in a model's own input form (the /v2 tensor input): no decoding, straight to the
    * batcher. Float tensors go to the model's tensor queue; uint8 ones arrive as queued RGB bytes.
    */
-  submitTensors(model: ModelSpec, inputs: Array<Uint8Array | Float32Array>, signal?: AbortSignal): Promise<ImageResult[]> {
+  async submitTensors(model: ModelSpec, inputs: Array<Uint8Array | Float32Array>, signal?: AbortSignal): Promise<ImageResult[]> {
+    const started = performance.now()
     const queue = inputs[0] instanceof Float32Array ? tensorQueueKey(model) : model.key
-    return this.batcher.submit(queue, inputs, { signal })
+    const results = await this.batcher.submit(queue, inputs, { signal })
+    const timings = {
+      preprocessMs: 0,
+      queueMs: Math.max(...results.map((r) => r.queueMs)),
+      inferenceMs: Math.max(...results.map((r) => r.inferenceMs)),
+      batchSizes: []
+    }
+    // The same stage metrics as images (preprocess 0: a tensor needs none), under its model version.
+    this.observe(model.name, String(model.version), inputs.length, timings, performance.now() - started)
+    return results
   }
 
   /** Decodes the images in parallel (sharp runs on libuv threads; the first bad one fails the request), then queues them. */

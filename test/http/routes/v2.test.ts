@@ -161,6 +161,23 @@ describe('POST …/infer', () => {
     expect((await readInferResult(bytes)).json.outputs[0]!.shape).toEqual([1, 1000])
   })
 
+  test('tensor inputs count in the stage metrics like images, with a preprocess stage of 0', async () => {
+    const fresh = testApp()
+    const inferenceCount = async () => {
+      const scrape = await (await fresh.request('/metrics')).text()
+      const line = scrape
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('bun_infer_stage_duration_seconds_count{') && l.includes('model="mobilenetv2"') && l.includes('stage="inference"')
+        )
+      return Number(line?.split(' ').at(-1) ?? 0)
+    }
+    expect(await inferenceCount()).toBe(0)
+    await post('/v2/models/mobilenetv2/infer', [tensor([3, 3, 224, 224])], undefined, undefined, fresh)
+    expect(await inferenceCount()).toBe(3)
+  })
+
   const tensor = (shape: number[], datatype: 'FP32' | 'UINT8' = 'FP32', name = 'input'): ClientInput => ({
     name,
     shape,
