@@ -101,8 +101,7 @@ export class Predictor {
       } finally {
         admission.release()
       }
-      timings.queueMs = Math.max(...results.map((r) => r.queueMs))
-      timings.inferenceMs = Math.max(...results.map((r) => r.inferenceMs))
+      Object.assign(timings, slowest(results))
       results.forEach(({ scores, batchSize }, j) => {
         const i = missing[j]!
         const softmaxed = model.manifest.output.kind === 'logits' && !options.rawScores
@@ -126,14 +125,7 @@ export class Predictor {
     const admission = this.batcher.admit(model.key, images.length)
     try {
       const { results, preprocessMs } = await this.decodeAndSubmit(model, images, options, admission)
-      const timings = {
-        preprocessMs,
-        queueMs: Math.max(...results.map((r) => r.queueMs)),
-        inferenceMs: Math.max(...results.map((r) => r.inferenceMs)),
-        batchSizes: []
-      }
-      this.observe(model.name, String(model.version), images.length, timings, performance.now() - started)
-      return { model, results, preprocessMs }
+      return { results, timings: this.observeRun(model, results, preprocessMs, started) }
     } finally {
       admission.release()
     }
@@ -143,19 +135,19 @@ export class Predictor {
    * Tensors already in a model's own input form (the /v2 tensor input): no decoding, straight to the
    * batcher. Float tensors go to the model's tensor queue; uint8 ones arrive as queued RGB bytes.
    */
-  async submitTensors(model: ModelSpec, inputs: Array<Uint8Array | Float32Array>, signal?: AbortSignal): Promise<ImageResult[]> {
+  async submitTensors(model: ModelSpec, inputs: Array<Uint8Array | Float32Array>, signal?: AbortSignal) {
     const started = performance.now()
     const queue = inputs[0] instanceof Float32Array ? tensorQueueKey(model) : model.key
     const results = await this.batcher.submit(queue, inputs, { signal })
-    const timings = {
-      preprocessMs: 0,
-      queueMs: Math.max(...results.map((r) => r.queueMs)),
-      inferenceMs: Math.max(...results.map((r) => r.inferenceMs)),
-      batchSizes: []
-    }
     // The same stage metrics as images (preprocess 0: a tensor needs none), under its model version.
-    this.observe(model.name, String(model.version), inputs.length, timings, performance.now() - started)
-    return results
+    return { results, timings: this.observeRun(model, results, 0, started) }
+  }
+
+  /** The stage timings of computed images (the slowest image's queue and inference time), observed in the metrics. */
+  private observeRun(model: ModelSpec, results: readonly ImageResult[], preprocessMs: number, started: number) {
+    const timings = { preprocessMs, ...slowest(results), batchSizes: [] }
+    this.observe(model.name, String(model.version), results.length, timings, performance.now() - started)
+    return timings
   }
 
   /** Decodes the images in parallel (sharp runs on libuv threads; the first bad one fails the request), then queues them. */
@@ -192,4 +184,9 @@ export class Predictor {
       stage.observe({ model, version, stage: 'total' }, totalMs / 1000)
     }
   }
+}
+
+/** A request's queue and inference time: its slowest image's (the images of one request may run in several batches). */
+function slowest(results: readonly ImageResult[]): { queueMs: number; inferenceMs: number } {
+  return { queueMs: Math.max(...results.map((r) => r.queueMs)), inferenceMs: Math.max(...results.map((r) => r.inferenceMs)) }
 }

@@ -114,12 +114,6 @@ export class WorkerPool implements BatchRunner {
     if (failed) throw failed.reason
   }
 
-  get idle(): number {
-    let n = 0
-    for (const slot of this.slots) if (slot.ready && !slot.job) n++
-    return n
-  }
-
   idleFor(model: string): number {
     let n = 0
     for (const slot of this.slots) if (slot.ready && !slot.job && this.placement[slot.position]!.has(model)) n++
@@ -192,7 +186,6 @@ export class WorkerPool implements BatchRunner {
   async addModels(models: WorkerModel[]): Promise<void> {
     this.options.models.push(...models)
     placeModels(this.placement, models)
-    const keys = new Set(models.map((m) => m.key))
     const load = (slot: Slot) =>
       new Promise<void>((resolve, reject) => {
         const placed = models.filter((m) => this.placement[slot.position]!.has(m.key))
@@ -206,7 +199,7 @@ export class WorkerPool implements BatchRunner {
     try {
       await loaded
     } catch (error) {
-      this.removeModels([...keys])
+      this.removeModels(models.map((m) => m.key))
       throw error
     }
   }

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { MODEL_NAME } from './registry'
+import { modelFolders } from './registry'
 
 /** What the poller drives: the repository extension's load (a reload for a loaded model) and unload. */
 export interface PolledRepository {
@@ -87,16 +87,16 @@ export class RepositoryPoller {
   }
 }
 
-/** name → signature of every model folder (a folder with a model.json and a valid name). */
+/** name → signature of every model folder (the repository extension's: a valid name with a model.json). */
 function scan(modelsDir: string): Map<string, string> {
   const root = resolve(modelsDir)
-  const folders = new Map<string, string>()
-  for (const name of safeList(root)) {
-    const dir = join(root, name)
-    if (!MODEL_NAME.test(name) || !existsSync(join(dir, 'model.json'))) continue
-    folders.set(name, signature(dir))
+  let names: string[]
+  try {
+    names = modelFolders(root)
+  } catch {
+    names = [] // the directory itself is gone (or being replaced): no folders this poll
   }
-  return folders
+  return new Map(names.map((name) => [name, signature(join(root, name))]))
 }
 
 function signature(dir: string): string {

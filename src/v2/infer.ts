@@ -18,13 +18,6 @@ export type ModelAnswer = ({ kind: 'scores'; results: readonly ImageResult[] } |
   timings: StageTimings
 }
 
-/** The stages of a request, as /v1 reports them: the slowest image's queue and inference time. */
-const timingsOf = (results: readonly ImageResult[], preprocessMs: number): StageTimings => ({
-  preprocessMs,
-  queueMs: Math.max(...results.map((r) => r.queueMs)),
-  inferenceMs: Math.max(...results.map((r) => r.inferenceMs))
-})
-
 /** The outputs a request asks for, checked before any work: the model's one output, raw or classified. */
 export function requestedOutputs(spec: ModelSpec, request: InferRequest): RequestedOutput[] {
   const { output } = v2Interface(spec)
@@ -50,8 +43,8 @@ export async function runModel(
 ): Promise<ModelAnswer> {
   const version = String(spec.version)
   if (input.kind === 'tensors') {
-    const results = await predictor.submitTensors(spec, input.tensors, options.signal)
-    return { kind: 'scores', results, timings: timingsOf(results, 0) }
+    const { results, timings } = await predictor.submitTensors(spec, input.tensors, options.signal)
+    return { kind: 'scores', results, timings }
   }
   if (outputs.every((o) => o.classification)) {
     // Triton gives min(k, classes) entries for a k beyond the class count.
@@ -66,8 +59,8 @@ export async function runModel(
     const result = await predictor.predict(spec.name, version, input.images, { topK: classes, rawScores: true, ...options })
     return { kind: 'top', predictions: result.predictions, timings: result.timings }
   }
-  const { results, preprocessMs } = await predictor.scores(spec.name, version, input.images, options)
-  return { kind: 'scores', results, timings: timingsOf(results, preprocessMs) }
+  const { results, timings } = await predictor.scores(spec.name, version, input.images, options)
+  return { kind: 'scores', results, timings }
 }
 
 /**
