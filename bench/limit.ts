@@ -2,9 +2,12 @@
  * The limit: what this machine does with no HTTP at all — the server's own Preprocessor, Batcher and
  * WorkerPool driven by in-process loops, over a grid of batch sizes and concurrencies.
  *
- *   bun bench/limit.ts [--duration S] [--grid 1x1,8x16,...] [--images jpeg,png,camera] [--no-floor] [--json]
+ *   bun bench/limit.ts [--duration S] [--grid 1x1,8x16,...] [--images jpeg,png,camera] [--no-floor]
+ *                      [--floor-rounds N] [--no-single] [--json]
  *
- * Then, unless --no-floor, the single-image floor over thread settings (lib/limit-floor.ts).
+ * Then, unless --no-floor, the single-image floor over thread settings (lib/limit-floor.ts), in N rounds
+ * (default 3). The 1 × 1 cell is always measured unless --no-single (the paired rounds of lib/paired.ts
+ * need only the best cell and the floor).
  *
  * Run by bench/run.ts as a child process, so process.cpuUsage() bills this work alone. With --json
  * the result is the last stdout line; progress goes to stderr.
@@ -27,6 +30,8 @@ const { values } = parseArgs({
     grid: { type: 'string', default: '1x1,1x4,4x16,8x16,16x32,32x64,16x64' },
     images: { type: 'string', default: 'jpeg,png,camera' },
     'no-floor': { type: 'boolean', default: false },
+    'floor-rounds': { type: 'string', default: '3' },
+    'no-single': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }
   }
 })
@@ -36,7 +41,7 @@ const grid = values.grid!.split(',').map((cell) => {
   if (!batchSize || !concurrency) throw new Error(`--grid: "${cell}" is not BATCHxCONCURRENCY`)
   return { batchSize, concurrency }
 })
-if (!grid.some((c) => c.batchSize === 1 && c.concurrency === 1)) grid.unshift({ batchSize: 1, concurrency: 1 })
+if (!values['no-single'] && !grid.some((c) => c.batchSize === 1 && c.concurrency === 1)) grid.unshift({ batchSize: 1, concurrency: 1 })
 const imageNames = values.images!.split(',') as ImageName[]
 
 // The server's own defaults (and BUN_INFER_* overrides), so the limit runs what the server would.
@@ -65,7 +70,7 @@ try {
     points.push(point)
   }
   const best = points.reduce((a, b) => (b.imgPerS > a.imgPerS ? b : a))
-  const single = points.find((p) => p.batchSize === 1 && p.concurrency === 1)!
+  const single = points.find((p) => p.batchSize === 1 && p.concurrency === 1) ?? best
   const byPayload: Record<string, LimitPoint> = { jpeg: best }
   for (const name of imageNames.filter((n) => n !== 'jpeg')) {
     byPayload[name] = await runCell(pool, model, preprocessor, bytes[name], { ...best, durationS, warmupS })
@@ -73,7 +78,9 @@ try {
   }
   // The floor's one-worker pools would share the cores with this one: close it first.
   await pool.close()
-  const floor = values['no-floor'] ? undefined : await measureFloor(model, preprocessor, jpeg, { durationS, warmupS }, log)
+  const floor = values['no-floor']
+    ? undefined
+    : await measureFloor(model, preprocessor, jpeg, { durationS, warmupS, rounds: Number(values['floor-rounds']) }, log)
   const result: LimitResult = {
     model: model.key,
     workers: config.workers,

@@ -8,14 +8,15 @@ import { HELP, parseBenchArgs, type BenchOptions } from './lib/args'
 import { killAll } from '../tools/process/launch'
 import { HTTP_CONTENDERS, startContender } from './lib/contenders'
 import { recheckLimit, runLimit } from './lib/limit-runner'
+import { runPaired } from './lib/paired'
 import { loadAverage1m, machineFacts } from './lib/machine'
 import { updateReadme, writeResults } from './lib/output'
 import { buildPayload, PAYLOAD_NAMES, type Payload, type PayloadName } from './lib/payloads'
 import { renderMarkdown } from './lib/report/markdown'
 import { renderSvg } from './lib/report/svg'
 import { runScenarios } from './lib/scenarios'
-import { checkTargets } from './lib/targets'
-import type { BenchReport, ContenderResult } from './lib/types'
+import { checkTargets, saturation } from './lib/targets'
+import type { BenchReport, ContenderResult, LimitResult, PairedResult } from './lib/types'
 
 const ROOT = resolve(import.meta.dir, '..')
 
@@ -39,6 +40,25 @@ async function runHttpContenders(options: BenchOptions, payloads: Map<PayloadNam
   return results
 }
 
+/** Issue 13's paired rounds, when the run has the limit, the server and the naive baseline to pair. */
+function pairedRounds(
+  options: BenchOptions,
+  limit: LimitResult | null,
+  contenders: ContenderResult[],
+  jpeg: Payload
+): Promise<PairedResult> | null {
+  const both = options.contenders.includes('server') && options.contenders.includes('naive')
+  if (options.rounds === 0 || !limit || !both) return null
+  const sat = saturation(contenders.find((c) => c.name === 'server'))
+  const spec = {
+    rounds: options.rounds,
+    durationS: options.pairedDurationS,
+    saturationConnections: sat?.connections ?? 16,
+    limitCell: limit.best
+  }
+  return runPaired(spec, jpeg, ROOT)
+}
+
 /** Writes and prints the summary, chart and JSON of a report (and the README block with --readme). */
 function publish(report: BenchReport, options: BenchOptions): void {
   const markdown = renderMarkdown(report)
@@ -53,7 +73,7 @@ async function main(): Promise<void> {
   if (!options) return void process.stdout.write(HELP)
   if (options.render) {
     const saved = (await Bun.file(options.render).json()) as BenchReport
-    return publish({ ...saved, targets: checkTargets(saved.limit, saved.contenders) }, options)
+    return publish({ ...saved, targets: checkTargets(saved.limit, saved.contenders, saved.paired) }, options)
   }
   const startedAt = new Date().toISOString()
   const loadStart = loadAverage1m()
@@ -65,6 +85,7 @@ async function main(): Promise<void> {
   const firstLimit = withLimit ? await runLimit(options, ROOT) : null
   const contenders = await runHttpContenders(options, payloads)
   const limit = firstLimit ? await recheckLimit(firstLimit, options, ROOT, cpus().length) : null
+  const paired = await pairedRounds(options, limit, contenders, payloads.get('jpeg')!)
   const report: BenchReport = {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -74,7 +95,8 @@ async function main(): Promise<void> {
     loadAverage1m: { start: loadStart, end: loadAverage1m() },
     limit,
     contenders,
-    targets: checkTargets(limit, contenders)
+    paired,
+    targets: checkTargets(limit, contenders, paired)
   }
   publish(report, options)
 }

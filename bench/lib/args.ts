@@ -24,6 +24,10 @@ export interface BenchOptions {
   contenders: ContenderName[]
   /** Seconds per (batch, concurrency) cell of the in-process limit. */
   limitDurationS: number
+  /** Paired rounds for issue 13's targets (lib/paired.ts); 0: judge them on the sweep alone. */
+  rounds: number
+  /** Seconds per point of a paired round. */
+  pairedDurationS: number
   outDir: string
   /** Rewrite the summary block of bench/README.md. */
   readme: boolean
@@ -45,6 +49,8 @@ export const HELP = `bun run bench [flags]
   --scenarios LIST        any of ${SCENARIOS.join(',')} (default all)
   --contenders LIST       any of ${CONTENDERS.join(',')} (default all)
   --limit-duration S      seconds per cell of the in-process limit grid (default 3, quick 1.5)
+  --rounds N              paired rounds judging the 1-connection and saturation targets (default 5, quick 2; 0: none)
+  --paired-duration S     seconds per point of a paired round (default 5, quick 2)
   --out DIR               where results go (default bench/results)
   --readme                also rewrite the summary table in bench/README.md
   --render FILE           no load: re-render the Markdown, SVG and target checks of a saved result JSON
@@ -62,6 +68,12 @@ const numbers = (raw: string, flag: string) =>
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag}: "${s}" is not a positive number`)
     return n
   })
+
+const wholeOrZero = (raw: string, flag: string) => {
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag}: "${raw}" is not a whole number ≥ 0`)
+  return n
+}
 
 function oneOf<T extends string>(raw: string, allowed: readonly T[], flag: string): T[] {
   return list(raw).map((s) => {
@@ -88,6 +100,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       scenarios: { type: 'string', default: SCENARIOS.join(',') },
       contenders: { type: 'string', default: CONTENDERS.join(',') },
       'limit-duration': { type: 'string' },
+      rounds: { type: 'string' },
+      'paired-duration': { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
       readme: { type: 'boolean', default: false },
       render: { type: 'string' },
@@ -114,6 +128,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     scenarios: oneOf(v.scenarios!, SCENARIOS, 'scenarios'),
     contenders,
     limitDurationS: v['limit-duration'] ? numbers(v['limit-duration'], 'limit-duration')[0]! : quick ? 1.5 : 3,
+    rounds: v.rounds !== undefined ? wholeOrZero(v.rounds, 'rounds') : quick ? 2 : 5,
+    pairedDurationS: v['paired-duration'] ? numbers(v['paired-duration'], 'paired-duration')[0]! : quick ? 2 : 5,
     outDir: v.out!,
     readme: v.readme ?? false,
     render: v.render

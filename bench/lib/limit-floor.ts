@@ -10,7 +10,7 @@ import type { Preprocessor } from '../../src/preprocessing/preprocess'
 import { runCell } from './limit-cell'
 import type { FloorPoint, LimitFloor } from './types'
 
-/** Rounds over the settings: on a shared machine a neighbour's burst then lands on every setting, not on one. */
+/** Rounds over the settings (default): on a shared machine a neighbour's burst then lands on every setting, not on one. */
 const ROUNDS = 3
 
 /** Per setting, the round with the lowest p50; the best of those is the floor. */
@@ -18,7 +18,7 @@ export async function measureFloor(
   model: ModelSpec,
   preprocessor: Preprocessor,
   jpeg: Uint8Array,
-  timing: { durationS: number; warmupS: number },
+  timing: { durationS: number; warmupS: number; rounds?: number },
   log: (line: string) => void
 ): Promise<LimitFloor> {
   const cores = availableParallelism()
@@ -26,10 +26,12 @@ export async function measureFloor(
   // Idle pools cost nothing (a spinning thread stops spinning soon after its run), so all wait side by side.
   const pools = settings.map((setting) => new WorkerPool({ size: 1, ...setting, models: [toWorkerModel(model)] }))
   const best: (FloorPoint | undefined)[] = settings.map(() => undefined)
+  const rounds = timing.rounds ?? ROUNDS
+  // A setting's turn in one round lasts a third of a grid cell, however many rounds there are.
   const cell = { batchSize: 1, concurrency: 1, durationS: timing.durationS / ROUNDS, warmupS: Math.min(timing.warmupS, 0.3) }
   try {
     await Promise.all(pools.map((pool) => pool.start()))
-    for (let round = 0; round < ROUNDS; round++)
+    for (let round = 0; round < rounds; round++)
       for (const [i, setting] of settings.entries()) {
         const point = { ...setting, ...(await runCell(pools[i]!, model, preprocessor, jpeg, cell)) }
         if (!best[i] || point.latencyMs.p50 < best[i]!.latencyMs.p50) best[i] = point

@@ -6,7 +6,7 @@ import type { LimitFloor, LimitResult } from './types'
 const QUICK_GRID = '1x1,1x4,4x8,8x16'
 const FULL_GRID = '1x1,1x2,1x4,2x4,4x8,4x16,8x16,8x32,16x32,32x64'
 
-async function runLimitProcess(root: string, args: string[]): Promise<LimitResult> {
+export async function runLimitProcess(root: string, args: string[]): Promise<LimitResult> {
   const cmd = ['bun', 'bench/limit.ts', '--json', ...args]
   process.stderr.write(`limit: ${cmd.join(' ')}\n`)
   const proc = Bun.spawn(cmd, { cwd: root, stdout: 'pipe', stderr: 'inherit', stdin: 'ignore' })

@@ -1,6 +1,7 @@
 /** The issue's targets, checked (never asserted): each says pass, miss, or why it could not be checked. */
 import { censored } from './report/censored'
-import type { ContenderResult, LimitResult, PointResult, TargetCheck } from './types'
+import { checkPairedTargets, PAIRED_TARGET_NAMES } from './paired-targets'
+import type { ContenderResult, LimitResult, PairedResult, PointResult, TargetCheck } from './types'
 
 const sweep = (c: ContenderResult | undefined) => c?.points.filter((p) => p.scenario === 'sweep') ?? []
 const at = (c: ContenderResult | undefined, connections: number) => sweep(c).find((p) => p.connections === connections)
@@ -13,13 +14,23 @@ export function saturation(server: ContenderResult | undefined): PointResult | u
   return sweep(server).reduce<PointResult | undefined>((best, p) => (!best || p.imgPerS > best.imgPerS ? p : best), undefined)
 }
 
-export function checkTargets(limit: LimitResult | null, contenders: ContenderResult[]): TargetCheck[] {
+/**
+ * With paired rounds, the four targets that compare the server with something measured beside it (the limit,
+ * the floor, the naive baseline at 1 connection) are judged on them (lib/paired-targets.ts); without, on the
+ * single sweep points, as results from before the paired rounds were.
+ */
+export function checkTargets(limit: LimitResult | null, contenders: ContenderResult[], paired?: PairedResult | null): TargetCheck[] {
+  const checks = paired && paired.rounds.length > 0 ? checkPairedTargets(paired) : sweepTargets(limit, contenders)
+  return [...checks, ...loadTargets(contenders)]
+}
+
+function sweepTargets(limit: LimitResult | null, contenders: ContenderResult[]): TargetCheck[] {
   const server = contenders.find((c) => c.name === 'server')
   const naive = contenders.find((c) => c.name === 'naive')
   const sat = saturation(server)
   const checks: TargetCheck[] = []
 
-  let name = 'throughput at saturation ≥ 0.9 × limit (small JPEG, multipart)'
+  let name: string = PAIRED_TARGET_NAMES.saturation
   if (!limit || !sat) checks.push(skipped(name, 'needs the limit and the server sweep'))
   else {
     const r = ratio(sat.imgPerS, limit.best.imgPerS)
@@ -34,7 +45,7 @@ export function checkTargets(limit: LimitResult | null, contenders: ContenderRes
     })
   }
 
-  name = 'server CPU per image ≤ 1.1 × limit CPU per image'
+  name = PAIRED_TARGET_NAMES.cpu
   if (!limit || !sat || sat.serverCpuMsPerImage === null) checks.push(skipped(name, 'needs the limit and /proc of the server'))
   else {
     const r = ratio(sat.serverCpuMsPerImage, limit.best.cpuMsPerImage)
@@ -44,7 +55,7 @@ export function checkTargets(limit: LimitResult | null, contenders: ContenderRes
   // Issue 13: the floor is the best single image over thread settings; without one (older results), issue 3's target.
   const one = at(server, 1)
   const floor = limit?.floor?.best
-  name = floor ? '1-connection p50 ≤ single-image floor + 1 ms' : '1-connection p50 ≤ limit single-image latency + 1.5 ms'
+  name = floor ? PAIRED_TARGET_NAMES.floor : '1-connection p50 ≤ limit single-image latency + 1.5 ms'
   if (!limit || !one) checks.push(skipped(name, 'needs the limit and a 1-connection sweep point'))
   else {
     const [base, slack] = floor ? [floor.latencyMs.p50, 1] : [limit.single.latencyMs.p50, 1.5]
@@ -57,7 +68,7 @@ export function checkTargets(limit: LimitResult | null, contenders: ContenderRes
     })
   }
 
-  name = "1 connection: p50 ≤ naive's and req/s ≥ naive's"
+  name = PAIRED_TARGET_NAMES.naive
   const naiveOne = at(naive, 1)
   if (!one || !naiveOne) checks.push(skipped(name, 'needs server and naive sweeps at 1 connection'))
   else
@@ -66,8 +77,15 @@ export function checkTargets(limit: LimitResult | null, contenders: ContenderRes
       pass: one.latencyMs.p50 <= naiveOne.latencyMs.p50 && one.reqPerS >= naiveOne.reqPerS,
       detail: `p50 ${one.latencyMs.p50} vs ${naiveOne.latencyMs.p50} ms, ${one.reqPerS} vs ${naiveOne.reqPerS} req/s`
     })
+  return checks
+}
 
-  name = '64 connections: p99 ≤ 2 × p50, zero errors'
+/** The targets under load, from the sweep. */
+function loadTargets(contenders: ContenderResult[]): TargetCheck[] {
+  const server = contenders.find((c) => c.name === 'server')
+  const naive = contenders.find((c) => c.name === 'naive')
+  const checks: TargetCheck[] = []
+  let name = '64 connections: p99 ≤ 2 × p50, zero errors'
   const p64 = at(server, 64)
   if (!p64) checks.push(skipped(name, 'no 64-connection sweep point'))
   else {

@@ -127,6 +127,27 @@ export interface MachineFacts {
   gitDirty: boolean
 }
 
+/** One paired round (lib/paired.ts): each side measured back to back with the other. */
+export interface PairedRound {
+  /** 1 connection, client-side p50 (ms) and requests/s. */
+  server: { p50: number; reqPerS: number }
+  naive: { p50: number; reqPerS: number }
+  /** The single-image floor of this round: the best p50 over the thread settings, one turn each. */
+  floor: { p50: number; intraOpThreads: number; spinning: boolean }
+  /** The server at its saturation concurrency and the limit's best cell. */
+  saturation: {
+    server: { imgPerS: number; cpuMsPerImage: number | null }
+    limit: { imgPerS: number; cpuMsPerImage: number }
+  }
+}
+
+export interface PairedResult {
+  durationS: number
+  saturationConnections: number
+  limitCell: { batchSize: number; concurrency: number }
+  rounds: PairedRound[]
+}
+
 export interface BenchReport {
   startedAt: string
   finishedAt: string
@@ -137,5 +158,7 @@ export interface BenchReport {
   loadAverage1m: { start: number; end: number }
   limit: LimitResult | null
   contenders: ContenderResult[]
+  /** Absent with --rounds 0, without the limit, or in results from before the paired rounds. */
+  paired?: PairedResult | null
   targets: TargetCheck[]
 }

@@ -1,7 +1,8 @@
 /** The Markdown summary: printed at the end of a run, written beside the JSON, and pasted into bench/README.md. */
 import { saturation } from '../targets'
 import { censored } from './censored'
-import type { BenchReport, LimitFloor, LimitPoint, PointResult } from '../types'
+import { median } from '../paired-targets'
+import type { BenchReport, LimitFloor, LimitPoint, PairedResult, PointResult } from '../types'
 
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v))
 const f1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1))
@@ -194,6 +195,57 @@ function targetSection(report: BenchReport): string {
   return ['### Targets (issues 3 and 13)', '', table(['result', 'target', 'measured'], rows)].join('\n') + stages
 }
 
+/** Each paired round's own figures (the targets above are their medians). */
+function pairedSection(paired: PairedResult | null | undefined): string {
+  if (!paired || paired.rounds.length === 0) return ''
+  const { batchSize, concurrency } = paired.limitCell
+  const rows = paired.rounds.map((r, i) => [
+    i + 1,
+    f1(r.server.p50),
+    f1(r.naive.p50),
+    `${f1(r.floor.p50)} (${r.floor.intraOpThreads} × ${r.floor.spinning ? 'spin' : 'no spin'})`,
+    f1(r.server.reqPerS),
+    f1(r.naive.reqPerS),
+    f1(r.saturation.server.imgPerS),
+    f1(r.saturation.limit.imgPerS),
+    (r.saturation.server.imgPerS / r.saturation.limit.imgPerS).toFixed(2),
+    n(r.saturation.server.cpuMsPerImage),
+    n(r.saturation.limit.cpuMsPerImage)
+  ])
+  const med = (pick: (r: PairedResult['rounds'][number]) => number) => f1(median(paired.rounds.map(pick)))
+  rows.push([
+    'median',
+    med((r) => r.server.p50),
+    med((r) => r.naive.p50),
+    med((r) => r.floor.p50),
+    med((r) => r.server.reqPerS),
+    med((r) => r.naive.reqPerS),
+    med((r) => r.saturation.server.imgPerS),
+    med((r) => r.saturation.limit.imgPerS),
+    median(paired.rounds.map((r) => r.saturation.server.imgPerS / r.saturation.limit.imgPerS)).toFixed(2),
+    '–',
+    '–'
+  ])
+  const head = [
+    'round',
+    'server p50 ms',
+    'naive p50 ms',
+    'floor p50 ms',
+    'server req/s',
+    'naive req/s',
+    `server img/s (${paired.saturationConnections} conn)`,
+    `limit img/s (${batchSize} × ${concurrency})`,
+    'ratio',
+    'server CPU ms/img',
+    'limit CPU ms/img'
+  ]
+  return [
+    `### Paired rounds (${paired.durationS} s per point; 1 connection, floor, saturation back to back in each round)`,
+    '',
+    table(head, rows)
+  ].join('\n')
+}
+
 /** The whole summary as Markdown. */
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine
@@ -208,6 +260,7 @@ export function renderMarkdown(report: BenchReport): string {
       '"≥ v": a latency within 10 % of the point\'s length, censored because requests still queued at the end are not counted (use longer points).',
     '',
     targetSection(report),
+    pairedSection(report.paired),
     limitSection(report),
     sweepSection(report),
     payloadSection(report),

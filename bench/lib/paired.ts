@@ -1,0 +1,77 @@
+/**
+ * Paired rounds (issue 13's targets): on a shared machine one 10 s point swings ±10 % from the next, and the
+ * limit's best cell is the luckiest of a dozen such points, so a ratio of two points measured minutes apart says
+ * more about the neighbours than about the server. Here each round measures, back to back, the server and the
+ * naive baseline at 1 connection, the single-image floor, and the server at its saturation concurrency beside
+ * the limit's best cell; the targets are judged on the median over rounds of each round's own ratio or difference
+ * (lib/paired-targets.ts). The order inside a round alternates, so neither side always goes first.
+ */
+import { HTTP_CONTENDERS, startContender } from './contenders'
+import { runLimitProcess } from './limit-runner'
+import { measurePoint, type Target } from './measure'
+import type { Payload } from './payloads'
+import type { LimitPoint, PairedResult, PairedRound, PointResult } from './types'
+import type { ServerProcess } from '../../tools/process/launch'
+
+export interface PairedSpec {
+  rounds: number
+  /** Seconds per HTTP point and per limit cell. */
+  durationS: number
+  /** The server's saturation concurrency (its best sweep point) and the limit's best cell: what each round repeats. */
+  saturationConnections: number
+  limitCell: Pick<LimitPoint, 'batchSize' | 'concurrency'>
+}
+
+const oneConnection = (p: PointResult) => ({ p50: p.latencyMs.p50, reqPerS: p.reqPerS })
+
+async function start(name: 'server' | 'naive', root: string): Promise<ServerProcess> {
+  const contender = HTTP_CONTENDERS.find((c) => c.name === name)!
+  process.stderr.write(`\npaired: starting ${name}: ${contender.cmd.join(' ')}\n`)
+  return startContender(contender, root)
+}
+
+export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): Promise<PairedResult> {
+  const started: ServerProcess[] = []
+  try {
+    const server = await start('server', root)
+    started.push(server)
+    const naive = await start('naive', root)
+    started.push(naive)
+    const targets: Record<'server' | 'naive', Target> = {
+      server: { contender: 'server', url: server.url, pid: server.pid },
+      naive: { contender: 'naive', url: naive.url, pid: naive.pid }
+    }
+    const point = (name: 'server' | 'naive', connections: number) =>
+      measurePoint(targets[name], 'paired', { payload: jpeg, connections, durationS: spec.durationS })
+    // Warm both (first requests pay for lazy set-up), unmeasured.
+    for (const name of ['server', 'naive'] as const) await point(name, 4)
+
+    const { batchSize, concurrency } = spec.limitCell
+    const limitArgs = ['--duration', String(spec.durationS), '--grid', `${batchSize}x${concurrency}`, '--images', 'jpeg']
+    const rounds: PairedRound[] = []
+    for (let r = 0; r < spec.rounds; r++) {
+      process.stderr.write(`paired: round ${r + 1} of ${spec.rounds}\n`)
+      const flip = r % 2 === 1
+      const lone = flip ? (['naive', 'server'] as const) : (['server', 'naive'] as const)
+      const one: Partial<Record<'server' | 'naive', PointResult>> = {}
+      for (const name of lone) one[name] = await point(name, 1)
+      let sat: PointResult | undefined
+      if (flip) sat = await point('server', spec.saturationConnections)
+      const limit = await runLimitProcess(root, [...limitArgs, '--no-single', '--floor-rounds', '1'])
+      if (!flip) sat = await point('server', spec.saturationConnections)
+      const floor = limit.floor!.best
+      rounds.push({
+        server: oneConnection(one.server!),
+        naive: oneConnection(one.naive!),
+        floor: { p50: floor.latencyMs.p50, intraOpThreads: floor.intraOpThreads, spinning: floor.spinning },
+        saturation: {
+          server: { imgPerS: sat!.imgPerS, cpuMsPerImage: sat!.serverCpuMsPerImage },
+          limit: { imgPerS: limit.best.imgPerS, cpuMsPerImage: limit.best.cpuMsPerImage }
+        }
+      })
+    }
+    return { durationS: spec.durationS, saturationConnections: spec.saturationConnections, limitCell: { batchSize, concurrency }, rounds }
+  } finally {
+    await Promise.all(started.map((p) => p.stop()))
+  }
+}
