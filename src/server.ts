@@ -120,6 +120,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     intra_op_threads: config.intraOpThreads,
     lone_intra_op_threads: sessionThreads(config).loneIntraOpThreads,
     intra_op_spinning: config.intraOpSpinning,
+    lone_intra_op_spinning: config.loneIntraOpSpinning,
     load_ms: Math.round(performance.now() - loadStarted),
     body_budget_bytes: bodyBudget.bytes,
     body_budget_from: describeBudget(bodyBudget)

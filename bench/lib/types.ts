@@ -81,6 +81,8 @@ export interface LimitResult {
   /** The server's thread settings beside `workers` × `intraOpThreads` (absent in results from before issue 13). */
   loneIntraOpThreads?: number
   spinning?: boolean
+  /** The lone session spins within its runs (absent in results from before it did). */
+  loneSpinning?: boolean
   /** Best single-image latency over intra-op threads 1 and all cores, spinning on and off (absent with --no-floor). */
   floor?: LimitFloor
   grid: LimitPoint[]

@@ -35,6 +35,11 @@ export const ConfigSchema = Type.Object({
     description:
       "onnxruntime's busy-wait of idle intra-op threads (session.intra_op.allow_spinning, onnxruntime's default on). Off: spare threads sleep and leave the CPU to decoding and the other workers."
   }),
+  loneIntraOpSpinning: Type.Boolean({
+    default: true,
+    description:
+      "The lone session's intra-op threads busy-wait between the steps of its run and stop when the run returns (session.force_spinning_stop), so they take no CPU between requests; it only runs while no other worker is busy. Off: they sleep, as intraOpSpinning=false."
+  }),
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
   modelInstances: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,4}$' }), {

@@ -72,6 +72,8 @@ export interface PoolOptions {
   loneIntraOpThreads?: number
   /** See SessionThreads; default true (onnxruntime's default). */
   spinning?: boolean
+  /** See SessionThreads; default true. */
+  loneSpinning?: boolean
   /** Each is loaded on `instances` workers (every one by default); see placeModels. */
   models: WorkerModel[]
   /** A batch running longer than this (ms) means a wedged worker: it is terminated and replaced. 0: no watchdog. */
@@ -225,8 +227,8 @@ export class WorkerPool implements BatchRunner {
   }
 
   private threads(): SessionThreads {
-    const { intraOpThreads, loneIntraOpThreads = 0, spinning = true } = this.options
-    return { intraOpThreads, loneIntraOpThreads, spinning }
+    const { intraOpThreads, loneIntraOpThreads = 0, spinning = true, loneSpinning = true } = this.options
+    return { intraOpThreads, loneIntraOpThreads, spinning, loneSpinning }
   }
 
   /** Runs `operation` after every load before it has settled. */

@@ -31,6 +31,8 @@ export interface SessionThreads {
   loneIntraOpThreads: number
   /** onnxruntime's busy-wait of idle intra-op threads (its default: on); moot with one thread. */
   spinning: boolean
+  /** The lone session's busy-wait, within each run only (it stops when the run returns). */
+  loneSpinning: boolean
 }
 
 export type ToWorker =

@@ -27,8 +27,9 @@ function limitSection(report: BenchReport): string {
   ]
   const head = ['batch', 'loops', 'img/s', 'CPU ms/img', 'p50 ms', 'p99 ms', 'preprocess ms', 'inference ms']
   const payloads = Object.entries(limit.byPayload).map(([name, p]) => [name, ...cell(p)])
-  const lone = limit.loneIntraOpThreads ? ` + a ${limit.loneIntraOpThreads}-thread session for lone batches` : ''
-  const spinning = limit.spinning === undefined ? '' : `, spinning ${limit.spinning ? 'on' : 'off'}`
+  const loneSpin = limit.loneSpinning ? ', spinning within its runs' : ''
+  const lone = limit.loneIntraOpThreads ? ` + a ${limit.loneIntraOpThreads}-thread session for lone batches${loneSpin}` : ''
+  const spinning = limit.spinning === undefined ? '' : `, ${lone ? 'the other sessions ' : ''}spinning ${limit.spinning ? 'on' : 'off'}`
   return [
     `### The limit (in-process, no HTTP: ${limit.workers} workers × ${limit.intraOpThreads} intra-op threads${lone}${spinning}, ${limit.model})`,
     '',
