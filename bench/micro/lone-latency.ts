@@ -1,10 +1,12 @@
 /**
- * Lone-image latency under several worker-pool thread settings, alternated image by image (issue 13). On a
- * shared machine whose load swings 3× within seconds, only neighbouring samples compare: every setting's
- * pool is started, then one image at a time goes through each in turn (preprocess → batcher → pool → top-5,
- * as the limit's 1 × 1 cell). Not a test: run by hand,
+ * Lone-image latency under several worker-pool thread settings (issue 13). Every setting's pool is started, then
+ * the settings take turns: a block of 40 images, one at a time with a 3 ms gap (preprocess → batcher → pool →
+ * top-5, as the limit's 1 × 1 cell), then the next setting, rotating for 5 rounds, with a 300 ms pause before
+ * each block. Blocks, not image-by-image turns: a pool whose threads spin keeps spinning a while after its run,
+ * and image by image that lands on the next setting (1 × 2 spinning read 6.3 or 13.7 ms of inference depending
+ * on which setting ran before it). Not a test: run by hand,
  *
- *   bun bench/micro/lone-latency.ts [images per setting = 300]
+ *   bun bench/micro/lone-latency.ts [images per block = 40] [rounds = 5]
  */
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
@@ -19,7 +21,8 @@ import { IMAGES } from '../lib/payloads'
 import { summarise } from '../lib/stats'
 
 const ROOT = resolve(import.meta.dir, '../..')
-const count = Number(process.argv[2] ?? 300)
+const block = Number(process.argv[2] ?? 40)
+const rounds = Number(process.argv[3] ?? 5)
 const cores = availableParallelism()
 const config = loadConfig({}, [])
 const model = discoverModels(resolve(ROOT, config.modelsDir), { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
@@ -27,10 +30,22 @@ const jpeg = await Bun.file(resolve(ROOT, IMAGES.jpeg.path)).bytes()
 const preprocessor = new Preprocessor(model, config)
 
 const settings: Record<string, Omit<PoolOptions, 'models'>> = {
+  [`2 × 1 + lone ${cores}, lone spinning within its runs (default)`]: {
+    size: 2,
+    intraOpThreads: 1,
+    loneIntraOpThreads: cores,
+    spinning: false,
+    loneSpinning: true
+  },
+  [`2 × 1 + lone ${cores}, every thread sleeping`]: {
+    size: 2,
+    intraOpThreads: 1,
+    loneIntraOpThreads: cores,
+    spinning: false,
+    loneSpinning: false
+  },
   '2 × 1, spinning on (before issue 13)': { size: 2, intraOpThreads: 1, spinning: true },
-  [`2 × 1 + lone ${cores}, spinning off (default)`]: { size: 2, intraOpThreads: 1, loneIntraOpThreads: cores, spinning: false },
-  [`2 × 1 + lone ${cores}, spinning on`]: { size: 2, intraOpThreads: 1, loneIntraOpThreads: cores, spinning: true },
-  [`2 × ${cores}, spinning off`]: { size: 2, intraOpThreads: cores, spinning: false }
+  [`1 × ${cores}, spinning on (onnxruntime's defaults)`]: { size: 1, intraOpThreads: cores, spinning: true }
 }
 const runs = Object.entries(settings).map(([name, options]) => {
   const pool = new WorkerPool({ ...options, models: [toWorkerModel(model)] })
@@ -45,6 +60,7 @@ const runs = Object.entries(settings).map(([name, options]) => {
 })
 
 async function once(run: (typeof runs)[number]): Promise<void> {
+  await Bun.sleep(3) // a lone request finds its threads asleep
   const started = performance.now()
   const [result] = await run.batcher.submit(model.key, [await preprocessor.run(jpeg)])
   topK(softmax(result!.scores), 5, model.labels)
@@ -56,7 +72,12 @@ try {
   await Promise.all(runs.map((r) => r.pool.start()))
   for (let i = 0; i < 20; i++) for (const run of runs) await once(run) // warm-up, not kept
   for (const run of runs) run.latencies.length = run.inference.length = 0
-  for (let i = 0; i < count; i++) for (let k = 0; k < runs.length; k++) await once(runs[(i + k) % runs.length]!)
+  for (let round = 0; round < rounds; round++)
+    for (let k = 0; k < runs.length; k++) {
+      const run = runs[(round + k) % runs.length]!
+      await Bun.sleep(300) // the previous block's spinning threads stop
+      for (let i = 0; i < block; i++) await once(run)
+    }
 } finally {
   await Promise.all(runs.map((r) => r.pool.close()))
 }

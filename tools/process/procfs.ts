@@ -36,6 +36,26 @@ function statusField(pid: number, field: string): number | null {
 }
 
 /** Resident set size now (VmRSS), bytes. */
+/**
+ * CPU seconds per thread of `pid`, summed by thread name (the main thread as "main"; Bun names its worker
+ * threads "Worker", sharp's pool "Bun Pool N", libvips its own). Threads that ended are not counted.
+ */
+export function cpuSecondsByThread(pid: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    } catch {
+      continue // the thread ended between the listing and the read
+    }
+    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticksPerSecond()
+  }
+  return out
+}
+
 export const rssBytes = (pid: number) => statusField(pid, 'VmRSS')
 
 /** Peak resident set size (VmHWM), bytes. */

@@ -210,8 +210,8 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     f1(r.saturation.server.imgPerS),
     f1(r.saturation.limit.imgPerS),
     (r.saturation.server.imgPerS / r.saturation.limit.imgPerS).toFixed(2),
-    n(r.saturation.server.cpuMsPerImage),
-    n(r.saturation.limit.cpuMsPerImage)
+    f1(r.saturation.server.cpuMsPerImage),
+    f1(r.saturation.limit.cpuMsPerImage)
   ])
   const med = (pick: (r: PairedResult['rounds'][number]) => number) => f1(median(paired.rounds.map(pick)))
   rows.push([
@@ -223,7 +223,7 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     med((r) => r.naive.reqPerS),
     med((r) => r.saturation.server.imgPerS),
     med((r) => r.saturation.limit.imgPerS),
-    median(paired.rounds.map((r) => r.saturation.server.imgPerS / r.saturation.limit.imgPerS)).toFixed(2),
+    String(Math.round(median(paired.rounds.map((r) => r.saturation.server.imgPerS / r.saturation.limit.imgPerS)) * 100) / 100),
     '–',
     '–'
   ])
