@@ -9,6 +9,11 @@ export class ClientShare {
 
   constructor(private readonly maxPerClient: number) {}
 
+  /** False without a cap (the default): then no request needs its client's identity worked out. */
+  get enabled(): boolean {
+    return this.maxPerClient > 0
+  }
+
   /** Counts a request in, or throws 429 too_many_in_flight; call the returned function when it ends. */
   enter(client: string): () => void {
     if (this.maxPerClient <= 0) return () => {}

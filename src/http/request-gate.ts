@@ -10,6 +10,7 @@ import { requestDeadline, unlessAborted } from './deadline'
 import { admitBody } from './read-body'
 import { TrustedProxies } from './trusted-proxies'
 
+const NOTHING_TO_LEAVE = () => {}
 /** What a handler gets once its request is admitted; everything is given back when the handler settles. */
 export interface AdmittedRequest {
   /** Fires at the request deadline (504) or when the client goes away. */
@@ -47,7 +48,8 @@ export class RequestGate {
   /** Admits the request (or throws the AppError that refuses it), runs `handler`, then gives everything back. */
   async run<T>(
     request: Request,
-    ip: string | undefined,
+    /** The peer's address; asked only when a per-client cap needs the client's identity. */
+    ip: () => string | undefined,
     earlyChecks: () => void,
     handler: (admitted: AdmittedRequest) => Promise<T>
   ): Promise<T> {
@@ -59,7 +61,7 @@ export class RequestGate {
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void
     try {
-      leave = this.share.enter(clientId(request, ip, this.proxies))
+      leave = this.share.enabled ? this.share.enter(clientId(request, ip(), this.proxies)) : NOTHING_TO_LEAVE
     } catch (error) {
       deadline.dispose()
       throw error

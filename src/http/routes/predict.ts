@@ -34,7 +34,7 @@ const description = (which: string) =>
 export function predictRoutes({ config, predictor, gate, tracing }: PredictDeps) {
   function handle(
     request: Request,
-    ip: string | undefined,
+    ip: () => string | undefined,
     name: string,
     version: string | undefined,
     set: { headers: Record<string, string | number> }
@@ -71,7 +71,7 @@ export function predictRoutes({ config, predictor, gate, tracing }: PredictDeps)
   return new Elysia({ name: 'routes.predict' })
     .post(
       '/v1/predict',
-      ({ request, server, set }) => handle(request, server?.requestIP(request)?.address, config.defaultModel, undefined, set),
+      ({ request, server, set }) => handle(request, () => server?.requestIP(request)?.address, config.defaultModel, undefined, set),
       {
         parse: 'none',
         response: responses,
@@ -85,7 +85,7 @@ export function predictRoutes({ config, predictor, gate, tracing }: PredictDeps)
     )
     .post(
       '/v1/models/:name/predict',
-      ({ request, server, params, set }) => handle(request, server?.requestIP(request)?.address, params.name, undefined, set),
+      ({ request, server, params, set }) => handle(request, () => server?.requestIP(request)?.address, params.name, undefined, set),
       {
         parse: 'none',
         params: t.Object({ name: ModelName }),
@@ -100,7 +100,7 @@ export function predictRoutes({ config, predictor, gate, tracing }: PredictDeps)
     )
     .post(
       '/v1/models/:name/versions/:version/predict',
-      ({ request, server, params, set }) => handle(request, server?.requestIP(request)?.address, params.name, params.version, set),
+      ({ request, server, params, set }) => handle(request, () => server?.requestIP(request)?.address, params.name, params.version, set),
       {
         parse: 'none',
         params: t.Object({ name: ModelName, version: t.String({ description: 'A version folder number.', examples: ['1'] }) }),

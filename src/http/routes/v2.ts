@@ -49,7 +49,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     return ''
   }
 
-  function infer(request: Request, ip: string | undefined, name: string, versionParam: string | undefined): Promise<Response> {
+  function infer(request: Request, ip: () => string | undefined, name: string, versionParam: string | undefined): Promise<Response> {
     const cache = cacheMode(request)
     let spec: ModelSpec
     let coding: ContentCoding | undefined
@@ -120,7 +120,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     )
     .post(
       '/v2/models/:name/infer',
-      ({ request, server, params }) => infer(request, server?.requestIP(request)?.address, params.name, undefined),
+      ({ request, server, params }) => infer(request, () => server?.requestIP(request)?.address, params.name, undefined),
       {
         parse: 'none',
         params: ModelParams,
@@ -130,7 +130,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     )
     .post(
       '/v2/models/:name/versions/:version/infer',
-      ({ request, server, params }) => infer(request, server?.requestIP(request)?.address, params.name, params.version),
+      ({ request, server, params }) => infer(request, () => server?.requestIP(request)?.address, params.name, params.version),
       {
         parse: 'none',
         params: VersionParams,
