@@ -49,7 +49,7 @@ export const HELP = `bun run bench [flags]
   --scenarios LIST        any of ${SCENARIOS.join(',')} (default all)
   --contenders LIST       any of ${CONTENDERS.join(',')} (default all)
   --limit-duration S      seconds per cell of the in-process limit grid (default 3, quick 1.5)
-  --rounds N              paired rounds judging the 1-connection and saturation targets (default 5, quick 2; 0: none)
+  --rounds N              paired rounds judging the 1-connection and saturation targets (default 7, quick 2; 0: none)
   --paired-duration S     seconds per point of a paired round (default 5, quick 2)
   --out DIR               where results go (default bench/results)
   --readme                also rewrite the summary table in bench/README.md
@@ -128,7 +128,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     scenarios: oneOf(v.scenarios!, SCENARIOS, 'scenarios'),
     contenders,
     limitDurationS: v['limit-duration'] ? numbers(v['limit-duration'], 'limit-duration')[0]! : quick ? 1.5 : 3,
-    rounds: v.rounds !== undefined ? wholeOrZero(v.rounds, 'rounds') : quick ? 2 : 5,
+    rounds: v.rounds !== undefined ? wholeOrZero(v.rounds, 'rounds') : quick ? 2 : 7,
     pairedDurationS: v['paired-duration'] ? numbers(v['paired-duration'], 'paired-duration')[0]! : quick ? 2 : 5,
     outDir: v.out!,
     readme: v.readme ?? false,
