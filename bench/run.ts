@@ -5,7 +5,7 @@
 import { cpus } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { HELP, parseBenchArgs, type BenchOptions } from './lib/args'
-import { killAll } from '../tools/process/launch'
+import { killAll, type ServerProcess } from '../tools/process/launch'
 import { HTTP_CONTENDERS, startContender } from './lib/contenders'
 import { recheckLimit, runLimit } from './lib/limit-runner'
 import { runPaired } from './lib/paired'
@@ -14,30 +14,46 @@ import { updateReadme, writeResults } from './lib/output'
 import { buildPayload, PAYLOAD_NAMES, type Payload, type PayloadName } from './lib/payloads'
 import { renderMarkdown } from './lib/report/markdown'
 import { renderSvg } from './lib/report/svg'
-import { runScenarios } from './lib/scenarios'
+import { prepare, runServerScenarios, runSweep } from './lib/scenarios'
 import { checkTargets, saturation } from './lib/targets'
 import type { BenchReport, ContenderResult, LimitResult, PairedResult } from './lib/types'
 
 const ROOT = resolve(import.meta.dir, '..')
 
 async function runHttpContenders(options: BenchOptions, payloads: Map<PayloadName, Payload>): Promise<ContenderResult[]> {
-  const results: ContenderResult[] = []
   if (options.url) {
     const target = { contender: 'server', url: options.url, pid: options.pid }
-    const points = await runScenarios(target, options, payloads)
+    await prepare(target, options, payloads)
+    const [sweep] = await runSweep([target], options, payloads)
+    const points = [...sweep!, ...(await runServerScenarios(target, options, payloads, sweep!))]
     return [{ name: 'server', description: `running server at ${options.url}`, env: {}, startupMs: null, points }]
   }
-  for (const contender of HTTP_CONTENDERS.filter((c) => options.contenders.includes(c.name))) {
-    process.stderr.write(`\n${contender.name}: starting ${contender.cmd.join(' ')}\n`)
-    const child = await startContender(contender, ROOT)
-    try {
-      const points = await runScenarios({ contender: contender.name, url: child.url, pid: child.pid }, options, payloads)
-      results.push({ name: contender.name, description: contender.description, env: contender.env, startupMs: child.startupMs, points })
-    } finally {
-      await child.stop()
+  // Every contender runs at once (the idle ones wait), so the sweep can take them in turn point by point.
+  const contenders = HTTP_CONTENDERS.filter((c) => options.contenders.includes(c.name))
+  const started: ServerProcess[] = []
+  try {
+    for (const contender of contenders) {
+      process.stderr.write(`\n${contender.name}: starting ${contender.cmd.join(' ')}\n`)
+      started.push(await startContender(contender, ROOT))
     }
+    const targets = contenders.map((c, i) => ({ contender: c.name, url: started[i]!.url, pid: started[i]!.pid }))
+    for (const target of targets) await prepare(target, options, payloads)
+    const sweeps = await runSweep(targets, options, payloads)
+    const results: ContenderResult[] = []
+    for (const [i, contender] of contenders.entries()) {
+      const extra = contender.name === 'server' ? await runServerScenarios(targets[i]!, options, payloads, sweeps[i]!) : []
+      results.push({
+        name: contender.name,
+        description: contender.description,
+        env: contender.env,
+        startupMs: started[i]!.startupMs,
+        points: [...sweeps[i]!, ...extra]
+      })
+    }
+    return results
+  } finally {
+    await Promise.all(started.map((child) => child.stop()))
   }
-  return results
 }
 
 /** Issue 13's paired rounds, when the run has the limit, the server and the naive baseline to pair. */

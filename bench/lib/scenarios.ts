@@ -32,29 +32,51 @@ async function sanityCheck(target: Target, payloads: Payload[]): Promise<void> {
   }
 }
 
-/**
- * Runs every selected scenario against one started contender. Payload and open-loop points run on
- * the `server` contender only; the sweep runs on all, so the contenders compare point by point.
- */
-export async function runScenarios(target: Target, options: BenchOptions, payloads: Map<PayloadName, Payload>): Promise<PointResult[]> {
+/** Sanity check and warm-up of one started contender, before any point is measured. */
+export async function prepare(target: Target, options: BenchOptions, payloads: Map<PayloadName, Payload>): Promise<void> {
   const jpeg = payloads.get('jpeg')!
-  const wanted = (s: string) => options.scenarios.includes(s as never)
-  const isServer = target.contender === 'server'
-  const payloadPoints = isServer ? [...payloads.values()].filter((p) => wanted(p.name)) : []
-  await sanityCheck(target, [jpeg, ...payloadPoints.filter((p) => p !== jpeg)])
+  const extra = target.contender === 'server' ? serverPayloads(options, payloads).filter((p) => p !== jpeg) : []
+  await sanityCheck(target, [jpeg, ...extra])
   await runLoad({ url: target.url, payload: jpeg, connections: 16, durationS: options.warmupS, label: 'warm-up', quiet: true })
+}
 
+const wanted = (options: BenchOptions, s: string) => options.scenarios.includes(s as never)
+const serverPayloads = (options: BenchOptions, payloads: Map<PayloadName, Payload>) =>
+  [...payloads.values()].filter((p) => wanted(options, p.name))
+
+/**
+ * The sweep over every started contender, point by point: at each concurrency every contender in turn (the
+ * order rotating from one concurrency to the next), so the contenders of one point are measured minutes apart
+ * at most, not a whole contender's run apart (on this shared VM naive's 4-connection point read 43.6 and 90.1
+ * images/s in two runs). Returns each contender's points in sweep order.
+ */
+export async function runSweep(targets: Target[], options: BenchOptions, payloads: Map<PayloadName, Payload>): Promise<PointResult[][]> {
+  const jpeg = payloads.get('jpeg')!
+  const points: PointResult[][] = targets.map(() => [])
+  if (!wanted(options, 'sweep')) return points
+  for (const [k, connections] of options.connections.entries())
+    for (let i = 0; i < targets.length; i++) {
+      const j = (i + k) % targets.length
+      points[j]!.push(await measurePoint(targets[j]!, 'sweep', { payload: jpeg, connections, durationS: options.durationS }))
+    }
+  return points
+}
+
+/** The server's own scenarios after the sweep: one point per payload, then the open loop at rates of its capacity. */
+export async function runServerScenarios(
+  target: Target,
+  options: BenchOptions,
+  payloads: Map<PayloadName, Payload>,
+  sweep: PointResult[]
+): Promise<PointResult[]> {
+  const jpeg = payloads.get('jpeg')!
   const points: PointResult[] = []
   const durationS = options.durationS
-  if (wanted('sweep'))
-    for (const connections of options.connections)
-      points.push(await measurePoint(target, 'sweep', { payload: jpeg, connections, durationS }))
-  for (const payload of payloadPoints)
+  for (const payload of serverPayloads(options, payloads))
     points.push(await measurePoint(target, 'payload', { payload, connections: options.payloadConnections, durationS }))
 
-  if (isServer && wanted('open-loop')) {
+  if (wanted(options, 'open-loop')) {
     // Capacity in requests/s of the small JPEG: the sweep's best, or one 64-connection point.
-    const sweep = points.filter((p) => p.scenario === 'sweep')
     const probe = sweep.length > 0 ? sweep : [await measurePoint(target, 'capacity', { payload: jpeg, connections: 64, durationS })]
     if (sweep.length === 0) points.push(...probe)
     const capacity = Math.max(...probe.map((p) => p.reqPerS))
