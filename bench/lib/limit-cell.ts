@@ -16,6 +16,17 @@ export interface CellSpec {
   warmupS: number
 }
 
+/** A batcher holding one model's queue, batched as given (the bench's in-process paths: limit cells, micro-benchmarks). */
+export function batcherFor(runner: WorkerPool, model: ModelSpec, batching: { maxBatchSize: number; maxBatchDelayMs: number }): Batcher {
+  const batcher = new Batcher(runner, { maxQueueImages: 1 << 20, clock: systemClock })
+  batcher.addModel(model.key, {
+    ...batching,
+    inputElements: model.inputElements,
+    outputElements: model.manifest.output.classes
+  })
+  return batcher
+}
+
 /**
  * Runs one cell and measures a window in its middle: images finished inside the window, and the
  * whole process's CPU (every thread: sharp's, the workers', this one) over the same meter.
@@ -28,13 +39,7 @@ export async function runCell(
   spec: CellSpec
 ): Promise<LimitPoint> {
   // A fresh batcher per cell: the batch size is the cell's, the window the model's (as the server).
-  const batcher = new Batcher(pool, { maxQueueImages: 1 << 20, clock: systemClock })
-  batcher.addModel(model.key, {
-    maxBatchSize: spec.batchSize,
-    maxBatchDelayMs: model.maxBatchDelayMs,
-    inputElements: model.inputElements,
-    outputElements: model.manifest.output.classes
-  })
+  const batcher = batcherFor(pool, model, { maxBatchSize: spec.batchSize, maxBatchDelayMs: model.maxBatchDelayMs })
   const logits = model.manifest.output.kind === 'logits'
   const windowStart = performance.now() + spec.warmupS * 1000
   const windowEnd = windowStart + spec.durationS * 1000

@@ -10,8 +10,6 @@
  */
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { Batcher } from '../../src/batching/batcher'
-import { systemClock } from '../../src/batching/clock'
 import { loadConfig } from '../../src/config/load'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
@@ -21,6 +19,7 @@ import { Preprocessor } from '../../src/preprocessing/preprocess'
 import { Semaphore } from '../../src/preprocessing/semaphore'
 import { launch } from '../../tools/process/launch'
 import { cpuSecondsByThread } from '../../tools/process/procfs'
+import { batcherFor } from '../lib/limit-cell'
 import { runLoad } from '../lib/load'
 import { buildPayload, IMAGES } from '../lib/payloads'
 
@@ -60,13 +59,7 @@ const config = loadConfig({}, [])
 const model = discoverModels(resolve(ROOT, config.modelsDir), { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
 const preprocessor = new Preprocessor(model, config)
 const pool = new WorkerPool({ size: config.workers, ...sessionThreads(config), models: [toWorkerModel(model)] })
-const batcher = new Batcher(pool, { maxQueueImages: 1 << 20, clock: systemClock })
-batcher.addModel(model.key, {
-  maxBatchSize: model.maxBatchSize,
-  maxBatchDelayMs: model.maxBatchDelayMs,
-  inputElements: model.inputElements,
-  outputElements: model.manifest.output.classes
-})
+const batcher = batcherFor(pool, model, model)
 const decodes = new Semaphore(config.maxConcurrentDecodes || availableParallelism())
 const jpeg = await Bun.file(resolve(ROOT, IMAGES.jpeg.path)).bytes()
 try {
