@@ -10,7 +10,9 @@ import { requestDeadline, unlessAborted } from './deadline'
 import { admitBody } from './read-body'
 import { TrustedProxies } from './trusted-proxies'
 
+/** The client share's exit when there is no per-client cap: nothing was counted in. */
 const NOTHING_TO_LEAVE = () => {}
+
 /** What a handler gets once its request is admitted; everything is given back when the handler settles. */
 export interface AdmittedRequest {
   /** Fires at the request deadline (504) or when the client goes away. */
