@@ -9,14 +9,13 @@ export class ClientShare {
 
   constructor(private readonly maxPerClient: number) {}
 
-  /** False without a cap (the default): then no request needs its client's identity worked out. */
-  get enabled(): boolean {
-    return this.maxPerClient > 0
-  }
-
-  /** Counts a request in, or throws 429 too_many_in_flight; call the returned function when it ends. */
-  enter(client: string): () => void {
+  /**
+   * Counts a request in, or throws 429 too_many_in_flight; call the returned function when it ends. `clientOf` is
+   * asked only when there is a cap: without one (the default) no request's identity is worked out.
+   */
+  enter(clientOf: () => string): () => void {
     if (this.maxPerClient <= 0) return () => {}
+    const client = clientOf()
     const count = this.inFlight.get(client) ?? 0
     if (count >= this.maxPerClient)
       throw new AppError('too_many_in_flight', `this client already has ${count} requests in flight; the limit is ${this.maxPerClient}`, {

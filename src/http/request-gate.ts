@@ -10,9 +10,6 @@ import { requestDeadline, unlessAborted } from './deadline'
 import { admitBody } from './read-body'
 import { TrustedProxies } from './trusted-proxies'
 
-/** The client share's exit when there is no per-client cap: nothing was counted in. */
-const NOTHING_TO_LEAVE = () => {}
-
 /** What a handler gets once its request is admitted; everything is given back when the handler settles. */
 export interface AdmittedRequest {
   /** Fires at the request deadline (504) or when the client goes away. */
@@ -63,7 +60,7 @@ export class RequestGate {
     const deadline = requestDeadline(request, config.requestTimeoutMs)
     let leave: () => void
     try {
-      leave = this.share.enabled ? this.share.enter(clientId(request, ip(), this.proxies)) : NOTHING_TO_LEAVE
+      leave = this.share.enter(() => clientId(request, ip(), this.proxies))
     } catch (error) {
       deadline.dispose()
       throw error

@@ -118,7 +118,7 @@ export class WorkerPool implements BatchRunner {
 
   idleFor(model: string): number {
     let n = 0
-    for (const slot of this.slots) if (slot.ready && !slot.job && this.placement[slot.position]!.has(model)) n++
+    for (const slot of this.slots) if (this.canRun(slot, model)) n++
     return n
   }
 
@@ -158,8 +158,7 @@ export class WorkerPool implements BatchRunner {
     // finds its workers free more often.
     let slot: Slot | undefined
     for (const s of this.slots)
-      if (s.ready && !s.job && this.placement[s.position]!.has(model))
-        if (!slot || this.placement[s.position]!.size < this.placement[slot.position]!.size) slot = s
+      if (this.canRun(s, model) && (!slot || this.placement[s.position]!.size < this.placement[slot.position]!.size)) slot = s
     if (!slot) throw new Error(`WorkerPool.run called with no idle worker holding ${model} (batcher bug)`)
     // A lone image (a batch of one that starts while every other worker is idle) has the cores to itself.
     // Only batches of one: a lone session that also ran whole batches grew an activation arena as large
@@ -224,6 +223,11 @@ export class WorkerPool implements BatchRunner {
       slot.worker.terminate()
     }
     this.slots.length = 0
+  }
+
+  /** Free, loaded, and holding a session of the model version: could take its batch now. */
+  private canRun(slot: Slot, model: string): boolean {
+    return slot.ready && !slot.job && this.placement[slot.position]!.has(model)
   }
 
   private threads(): SessionThreads {
