@@ -1,0 +1,98 @@
+/**
+ * What bun-infer's HTTP layer costs a lone request, measured on one server so the host's noise lands on both
+ * sides alike (issue 13). One process serves the real app (`app.listen`, every plugin and hook, the request gate,
+ * the body reader, Elysia's response check) and, beside it on the same Bun.serve, `POST /bare`: the bare
+ * minimum over the same predictor (one `request.bytes()`, the multipart split, `predictor.predict`, `Response.json`).
+ * A client in this process then sends the bench's multipart chelsea.jpg one request at a time, alternating
+ * between the two routes (the order swapping each pair, a 2 ms pause before each), and prints both p50s and their
+ * difference. Not a test: run by hand,
+ *
+ *   bun bench/micro/http-layer.ts [pairs = 1000]
+ */
+import { resolve } from 'node:path'
+import { createApp } from '../../src/app'
+import { systemClock } from '../../src/batching/clock'
+import { loadConfig } from '../../src/config/load'
+import { boundaryOf, parseMultipart } from '../../src/http/multipart'
+import { toPredictBody } from '../../src/http/predict-response'
+import { createWorkerPool } from '../../src/inference/pool-from-config'
+import { Lifecycle } from '../../src/lifecycle'
+import { createLogger } from '../../src/log'
+import { loadCatalog } from '../../src/models/load-catalog'
+import { buildPipeline } from '../../src/pipeline'
+import { launch } from '../../tools/process/launch'
+import { buildPayload } from '../lib/payloads'
+import { summarise } from '../lib/stats'
+
+const ROOT = resolve(import.meta.dir, '../..')
+
+/** The server half: the app as src/server.ts wires it (no tracing, no keys, no cache reads: no-store), plus /bare. */
+async function serve(): Promise<void> {
+  const config = loadConfig({ ...process.env, BUN_INFER_LOG_LEVEL: 'warn' }, [])
+  const catalog = loadCatalog(config)
+  const lifecycle = new Lifecycle()
+  const pool = createWorkerPool(config, catalog, () => {})
+  const { metrics, predictor } = buildPipeline(config, catalog, pool, {
+    clock: systemClock,
+    inFlight: () => lifecycle.active,
+    sessionsOf: (key) => pool.sessionsOf(key)
+  })
+  const app = createApp({
+    config,
+    predictor,
+    catalog,
+    lifecycle,
+    metrics,
+    log: createLogger(config.logLevel),
+    workersHealthy: () => pool.healthy,
+    sessionsOf: (key) => pool.sessionsOf(key),
+    version: 'bench',
+    apiKeys: []
+  })
+  const bare = async (request: Request) => {
+    const body = await request.bytes()
+    const [part] = parseMultipart(body, boundaryOf(request.headers.get('content-type') ?? '') ?? '')
+    const result = await predictor.predict(config.defaultModel, undefined, [part!.data], { topK: config.defaultTopK, cache: 'off' })
+    return Response.json(toPredictBody(result, 'bare'))
+  }
+  // Elysia hands its routes to Bun's own router and merges these in: /bare is served beside the app, not through it.
+  ;(app.config as { serve?: object }).serve = { routes: { '/bare': { POST: bare } } }
+  app.listen({ hostname: '127.0.0.1', port: 0, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
+  await pool.start()
+  lifecycle.state = 'ready'
+}
+
+async function measure(pairs: number): Promise<void> {
+  const payload = await buildPayload(ROOT, 'jpeg')
+  const server = await launch({ cmd: ['bun', import.meta.path, '--serve'] })
+  const routes = { app: '/v1/predict', bare: '/bare' } as const
+  const latencies = { app: [] as number[], bare: [] as number[] }
+  const send = async (route: keyof typeof routes) => {
+    await Bun.sleep(2) // a lone request: it finds the server idle
+    const started = performance.now()
+    const response = await fetch(server.url + routes[route], {
+      method: 'POST',
+      body: new Uint8Array(payload.body),
+      headers: { 'content-type': payload.contentType, 'cache-control': 'no-store' }
+    })
+    await response.text()
+    if (response.status !== 200) throw new Error(`${routes[route]}: ${response.status}`)
+    return performance.now() - started
+  }
+  try {
+    for (let i = 0; i < 20; i++) await send(i % 2 ? 'app' : 'bare') // warm-up, not kept
+    for (let i = 0; i < pairs; i++)
+      for (const route of i % 2 ? (['app', 'bare'] as const) : (['bare', 'app'] as const)) latencies[route].push(await send(route))
+  } finally {
+    await server.stop()
+  }
+  const app = summarise(latencies.app)
+  const bare = summarise(latencies.bare)
+  console.log(`| route | p50 ms | p90 ms |\n| --- | --- | --- |`)
+  console.log(`| the app (POST /v1/predict) | ${app.p50.toFixed(3)} | ${app.p90.toFixed(3)} |`)
+  console.log(`| bare (POST /bare) | ${bare.p50.toFixed(3)} | ${bare.p90.toFixed(3)} |`)
+  console.log(`\nthe HTTP layer: ${(app.p50 - bare.p50).toFixed(3)} ms at p50 over ${pairs} pairs`)
+}
+
+if (process.argv.includes('--serve')) await serve()
+else await measure(Number(process.argv[2] ?? 1000))
