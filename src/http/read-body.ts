@@ -1,15 +1,5 @@
 import { AppError } from '../errors'
 import { budgetFull, type ByteBudget, type Reservation } from './byte-budget'
-import { unlessAborted } from './deadline'
-
-/**
- * Declared bodies up to this size are read in one call, Bun's native `request.bytes()`: 90–110 µs less than the
- * stream reader for a 34 KB photo, on the path of every such request. Larger ones stream through the reader,
- * which stops reading on abort (`bytes()` cannot) and leaves less behind: after a flood of multi-MB bodies read
- * with `bytes()` the server still held +54 MB (bench/README.md, issue 13 section 5). A stalled small body holds
- * at most this much, within its reservation, until its 408 closes the connection.
- */
-export const WHOLE_READ_BYTES = 1024 * 1024
 
 /**
  * Content-Length when it can be trusted: a plain decimal and no Transfer-Encoding (RFC 9112 §6.3: with
@@ -34,9 +24,8 @@ export function admitBody(budget: ByteBudget, request: Request, maxBodyBytes: nu
 }
 
 /**
- * Reads the body within `limit` bytes. With a trusted Content-Length of at most WHOLE_READ_BYTES it is one native
- * read; above that the bytes go straight into one buffer of that size (no list of chunks and no concatenation:
- * one copy of the body, not two); without
+ * Reads the body within `limit` bytes. With a trusted Content-Length the bytes go straight into one
+ * buffer of that size (no list of chunks and no concatenation: one copy of the body, not two); without
  * one (chunked) they are counted as they stream in, and each chunk must also fit in `reservation`, the
  * request's share of the global body budget (429 body_budget_full and the connection closes when not).
  */
@@ -50,26 +39,16 @@ export async function readBodyLimited(
   if (header !== null && Number(header) > limit)
     throw new AppError('payload_too_large', `body is ${header} bytes; the limit is ${limit}`, { headers: { connection: 'close' } })
   if (!request.body) return new Uint8Array(0)
-  const declared = declaredLength(request)
-  if (declared !== undefined && declared <= WHOLE_READ_BYTES) return readWhole(request, declared, signal)
   const reader = request.body.getReader()
   // A client trickling its body must not hold the request (and its memory) forever: on abort, stop reading.
   const stop = () => void reader.cancel().catch(() => {})
   signal?.addEventListener('abort', stop, { once: true })
   try {
-    return declared !== undefined ? await readDeclared(reader, declared, signal) : await readCounted(reader, limit, signal, reservation)
+    const length = declaredLength(request)
+    return length !== undefined ? await readDeclared(reader, length, signal) : await readCounted(reader, limit, signal, reservation)
   } finally {
     signal?.removeEventListener('abort', stop)
   }
-}
-
-/** A small declared body in one native read; on abort the caller goes on at once (the read ends with the connection). */
-async function readWhole(request: Request, length: number, signal?: AbortSignal): Promise<Uint8Array> {
-  const read = request.bytes()
-  read.catch(() => {}) // after an abort its failure is nobody's
-  const body = signal ? await unlessAborted(read, signal) : await read
-  if (body.byteLength > length) throw new AppError('malformed_request', `the body is longer than its Content-Length (${length})`)
-  return body
 }
 
 async function readDeclared(reader: ReadableStreamDefaultReader<Uint8Array>, length: number, signal?: AbortSignal): Promise<Uint8Array> {
