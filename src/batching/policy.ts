@@ -26,20 +26,22 @@ export interface BatchPolicyConfig {
  * The batching decision, a pure function so it is tested as a table (no timers).
  *
  * - Full batch and a free worker: go.
- * - The oldest image has waited the batch delay: go with what there is (delay counted from the oldest, as Triton).
  * - No batch is running anywhere (the server is idle): go now, with the images spread over the idle workers
  *   (a lone request of 4 images on 2 idle workers: 2 + 2 at once). Nobody else is coming soon enough to be
- *   worth waiting for, so a lone request at low load never sits out the window.
- * - Otherwise other batches are running, so requests are arriving faster than one worker drains them:
- *   wait the rest of the window for a fuller batch, which costs less per image.
+ *   worth waiting for, so a lone request at low load never sits out a window.
+ * - The oldest image has waited the batch delay: go with what there is (delay counted from the oldest, as
+ *   Triton's max_queue_delay). With the shipped window of 0 that is at once: a free worker never idles while
+ *   images wait, and batches form on their own while every worker is busy.
+ * - Otherwise (a window above 0, other batches running): wait the rest of the window for a fuller batch, for
+ *   hardware where a batch costs much less per image than its images one by one.
  */
 export function decideBatch(queue: QueueView, workers: WorkersView, now: number, config: BatchPolicyConfig): BatchDecision {
   if (queue.length === 0) return { kind: 'idle' }
   if (workers.idle === 0) return { kind: 'await-worker' }
   if (queue.length >= config.maxBatchSize) return { kind: 'dispatch', size: config.maxBatchSize, reason: 'full' }
-  const waitedMs = now - queue.oldestEnqueuedAt
-  if (waitedMs >= config.maxBatchDelayMs) return { kind: 'dispatch', size: queue.length, reason: 'delay-elapsed' }
   // Spread over the idle workers: a lone request of several images runs on all of them at once, not on one.
   if (workers.busy === 0) return { kind: 'dispatch', size: Math.ceil(queue.length / workers.idle), reason: 'system-idle' }
+  const waitedMs = now - queue.oldestEnqueuedAt
+  if (waitedMs >= config.maxBatchDelayMs) return { kind: 'dispatch', size: queue.length, reason: 'delay-elapsed' }
   return { kind: 'wait', ms: config.maxBatchDelayMs - waitedMs }
 }

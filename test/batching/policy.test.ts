@@ -30,6 +30,11 @@ describe('decideBatch', () => {
     expect(decision).toEqual({ kind: 'dispatch', size: 2, reason: 'delay-elapsed' })
   })
 
+  test('delay 0 still spreads a lone request over the idle workers', () => {
+    const decision = decideBatch({ length: 4, oldestEnqueuedAt: 100 }, { idle: 2, busy: 0 }, 100, { maxBatchSize: 8, maxBatchDelayMs: 0 })
+    expect(decision).toEqual({ kind: 'dispatch', size: 2, reason: 'system-idle' })
+  })
+
   test('max batch 1 dispatches every image alone', () => {
     const decision = decideBatch({ length: 5, oldestEnqueuedAt: 100 }, { idle: 1, busy: 1 }, 100, { maxBatchSize: 1, maxBatchDelayMs: 10 })
     expect(decision).toEqual({ kind: 'dispatch', size: 1, reason: 'full' })

@@ -16,7 +16,7 @@ describe('GET /v1/models', () => {
     expect(body.models[1]!.default).toBe(false)
     expect(mobilenet.inputs[0]).toEqual({ name: 'input', datatype: 'FP32', shape: [-1, 3, 224, 224] })
     expect(mobilenet.outputs[0]).toMatchObject({ name: 'output', shape: [-1, 1000], kind: 'logits' })
-    expect(mobilenet.batching).toEqual({ max_batch_size: 8, max_batch_delay_ms: 10, max_queue_images: 256 })
+    expect(mobilenet.batching).toEqual({ max_batch_size: 8, max_batch_delay_ms: 0, max_queue_images: 256 })
     expect(mobilenet.labels).toBe(1000)
   })
 
