@@ -69,6 +69,7 @@ function pairedRounds(
   const spec = {
     rounds: options.rounds,
     durationS: options.pairedDurationS,
+    settleS: options.settleS,
     saturationConnections: sat?.connections ?? 16,
     limitCell: limit.best
   }

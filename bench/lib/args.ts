@@ -14,6 +14,8 @@ export interface BenchOptions {
   /** With --url: the server's pid, so CPU and RSS can still be read from /proc. */
   pid?: number
   durationS: number
+  /** Seconds of load before each HTTP point's measured window (lib/load.ts, `settleS`). */
+  settleS: number
   warmupS: number
   connections: number[]
   /** Connections for single-payload points and for the open-loop mode. */
@@ -41,6 +43,7 @@ export const HELP = `bun run bench [flags]
   --url URL               benchmark a running server (base URL, 127.0.0.1 only); no limit/naive/batch-off
   --pid N                 with --url: the server's pid, to read CPU and RSS from /proc
   --duration S            seconds per load point (default 10, quick 2)
+  --settle S              seconds of load before each HTTP point's measured window (default 2, quick 0.5)
   --warmup S              warm-up seconds per contender (default 3, quick 1)
   --connections LIST      concurrency sweep (default 1,4,16,64,256)
   --payload-connections N connections for the per-payload points (default 16)
@@ -102,6 +105,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
       'limit-duration': { type: 'string' },
       rounds: { type: 'string' },
       'paired-duration': { type: 'string' },
+      settle: { type: 'string' },
       out: { type: 'string', default: 'bench/results' },
       readme: { type: 'boolean', default: false },
       render: { type: 'string' },
@@ -120,6 +124,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     url: v.url?.replace(/\/$/, ''),
     pid: v.pid === undefined ? undefined : numbers(v.pid, 'pid')[0],
     durationS: v.duration ? numbers(v.duration, 'duration')[0]! : quick ? 2 : 10,
+    settleS: v.settle !== undefined ? numbers(v.settle, 'settle')[0]! : quick ? 0.5 : 2,
     warmupS: v.warmup ? numbers(v.warmup, 'warmup')[0]! : quick ? 1 : 3,
     connections: numbers(v.connections!, 'connections').map(Math.round),
     payloadConnections: Math.round(numbers(v['payload-connections']!, 'payload-connections')[0]!),

@@ -37,18 +37,21 @@ export async function measurePoint(target: Target, scenario: string, spec: Omit<
     (spec.overallRate ? ` · ${Math.round(spec.overallRate)} req/s` : '')
   const metricsBefore = await scrape(target.url)
   const peakResetOk = pid !== undefined && resetPeakRss(pid)
-  const cpuBefore = pid !== undefined ? cpuSeconds(pid) : null
-  const load = await runLoad({ ...spec, url: target.url, label })
+  let cpuBefore: number | null = null
+  const load = await runLoad({
+    ...spec,
+    url: target.url,
+    label,
+    onWindowStart: () => (cpuBefore = pid !== undefined ? cpuSeconds(pid) : null)
+  })
   const cpuAfter = pid !== undefined ? cpuSeconds(pid) : null
   const peak = pid !== undefined ? peakRssBytes(pid) : null
   const metricsAfter = metricsBefore ? await scrape(target.url) : null
 
-  const { result } = load
-  const ok = result['2xx']
+  const { result, statusCodes } = load
+  const ok = load.latenciesMs.length
   const images = ok * spec.payload.imagesPerRequest
   const cpuS = cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null
-  const statusCodes: Record<string, number> = {}
-  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count
   const latency = summarise(load.latenciesMs)
   return {
     contender: target.contender,

@@ -17,6 +17,8 @@ export interface PairedSpec {
   rounds: number
   /** Seconds per HTTP point and per limit cell. */
   durationS: number
+  /** Seconds of load before each HTTP point's measured window (the limit's cells have their own warm-up). */
+  settleS: number
   /** The server's saturation concurrency (its best sweep point) and the limit's best cell: what each round repeats. */
   saturationConnections: number
   limitCell: Pick<LimitPoint, 'batchSize' | 'concurrency'>
@@ -42,7 +44,7 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
       naive: { contender: 'naive', url: naive.url, pid: naive.pid }
     }
     const point = (name: 'server' | 'naive', connections: number) =>
-      measurePoint(targets[name], 'paired', { payload: jpeg, connections, durationS: spec.durationS })
+      measurePoint(targets[name], 'paired', { payload: jpeg, connections, durationS: spec.durationS, settleS: spec.settleS })
     // Warm both (first requests pay for lazy set-up), unmeasured.
     for (const name of ['server', 'naive'] as const) await point(name, 4)
 

@@ -57,7 +57,9 @@ export async function runSweep(targets: Target[], options: BenchOptions, payload
   for (const [k, connections] of options.connections.entries())
     for (let i = 0; i < targets.length; i++) {
       const j = (i + k) % targets.length
-      points[j]!.push(await measurePoint(targets[j]!, 'sweep', { payload: jpeg, connections, durationS: options.durationS }))
+      points[j]!.push(
+        await measurePoint(targets[j]!, 'sweep', { payload: jpeg, connections, durationS: options.durationS, settleS: options.settleS })
+      )
     }
   return points
 }
@@ -73,11 +75,16 @@ export async function runServerScenarios(
   const points: PointResult[] = []
   const durationS = options.durationS
   for (const payload of serverPayloads(options, payloads))
-    points.push(await measurePoint(target, 'payload', { payload, connections: options.payloadConnections, durationS }))
+    points.push(
+      await measurePoint(target, 'payload', { payload, connections: options.payloadConnections, durationS, settleS: options.settleS })
+    )
 
   if (wanted(options, 'open-loop')) {
     // Capacity in requests/s of the small JPEG: the sweep's best, or one 64-connection point.
-    const probe = sweep.length > 0 ? sweep : [await measurePoint(target, 'capacity', { payload: jpeg, connections: 64, durationS })]
+    const probe =
+      sweep.length > 0
+        ? sweep
+        : [await measurePoint(target, 'capacity', { payload: jpeg, connections: 64, durationS, settleS: options.settleS })]
     if (sweep.length === 0) points.push(...probe)
     const capacity = Math.max(...probe.map((p) => p.reqPerS))
     for (const percent of options.ratesPercent) {
@@ -87,6 +94,7 @@ export async function runServerScenarios(
           payload: jpeg,
           connections: options.openLoopConnections,
           durationS,
+          settleS: options.settleS,
           overallRate
         })
       )
