@@ -10,13 +10,12 @@
  */
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { Batcher } from '../../src/batching/batcher'
-import { systemClock } from '../../src/batching/clock'
 import { loadConfig } from '../../src/config/load'
 import { toWorkerModel, WorkerPool, type PoolOptions } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
 import { discoverModels } from '../../src/models/registry'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
+import { batcherFor } from '../lib/limit-cell'
 import { IMAGES } from '../lib/payloads'
 import { summarise } from '../lib/stats'
 
@@ -49,13 +48,7 @@ const settings: Record<string, Omit<PoolOptions, 'models'>> = {
 }
 const runs = Object.entries(settings).map(([name, options]) => {
   const pool = new WorkerPool({ ...options, models: [toWorkerModel(model)] })
-  const batcher = new Batcher(pool, { maxQueueImages: 16, clock: systemClock })
-  batcher.addModel(model.key, {
-    maxBatchSize: 1,
-    maxBatchDelayMs: 0,
-    inputElements: model.inputElements,
-    outputElements: model.manifest.output.classes
-  })
+  const batcher = batcherFor(pool, model, { maxBatchSize: 1, maxBatchDelayMs: 0 })
   return { name, pool, batcher, latencies: [] as number[], inference: [] as number[] }
 })
 

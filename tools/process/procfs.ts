@@ -12,15 +12,19 @@ function ticksPerSecond(): number {
   return clockTicks
 }
 
+/** User + system CPU seconds of a `stat` line (a process's or one of its threads'). */
+function statCpuSeconds(stat: string): number {
+  // The command name (field 2) may hold spaces and parentheses: fields are counted after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const utime = Number(fields[11])
+  const stime = Number(fields[12])
+  return (utime + stime) / ticksPerSecond()
+}
+
 /** User + system CPU seconds consumed so far by every thread of `pid`; null if it cannot be read. */
 export function cpuSeconds(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // The command name (field 2) may hold spaces and parentheses: fields are counted after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const utime = Number(fields[11])
-    const stime = Number(fields[12])
-    return (utime + stime) / ticksPerSecond()
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'))
   } catch {
     return null
   }
@@ -35,7 +39,6 @@ function statusField(pid: number, field: string): number | null {
   }
 }
 
-/** Resident set size now (VmRSS), bytes. */
 /**
  * CPU seconds per thread of `pid`, summed by thread name (the main thread as "main"; Bun names its worker
  * threads "Worker", sharp's pool "Bun Pool N", libvips its own). Threads that ended are not counted.
@@ -50,12 +53,12 @@ export function cpuSecondsByThread(pid: number): Record<string, number> {
       continue // the thread ended between the listing and the read
     }
     const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticksPerSecond()
+    out[name] = (out[name] ?? 0) + statCpuSeconds(stat)
   }
   return out
 }
 
+/** Resident set size now (VmRSS), bytes. */
 export const rssBytes = (pid: number) => statusField(pid, 'VmRSS')
 
 /** Peak resident set size (VmHWM), bytes. */
