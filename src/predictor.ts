@@ -166,6 +166,10 @@ export class Predictor {
       if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work
       return preprocessor.run(bytes)
     }
+    // Images that decoding makes bigger (a 40 KB photo becomes a 150 KB crop) wait encoded while the workers have
+    // enough decoded ones ahead; larger uploads decode at once, as their crop is the smaller form to hold.
+    const encodedBytes = images.reduce((sum, bytes) => sum + bytes.byteLength, 0)
+    if (encodedBytes < images.length * model.inputElements) await admission.turn(options.signal)
     const tensors = await Promise.all(images.map((bytes) => this.decodes.run(() => decode(bytes))))
     const preprocessMs = performance.now() - preprocessStarted
     afterDecode?.()

@@ -26,6 +26,11 @@ export interface ModelQueueConfig extends BatchPolicyConfig {
 
 export interface BatcherOptions {
   maxQueueImages: number
+  /**
+   * Batches' worth of decoded images a model may have ahead of its workers (queued, or being decoded) before
+   * further decodes wait their turn (Admission.turn); absent: no bound.
+   */
+  decodeAheadBatches?: number
   clock: Clock
   /** Observers for metrics; all optional. */
   onBatch?: (model: string, size: number) => void
@@ -49,12 +54,28 @@ interface ModelQueue {
   running: number
   /** Images admitted but still being preprocessed: they count toward the queue bound. */
   reserved: number
+  /** Images whose turn to decode came and that are not queued yet. */
+  decoding: number
+  /** Requests waiting for their turn to decode, in arrival order. */
+  turns: Turn[]
+}
+
+interface Turn {
+  images: number
+  /** Counts the images as decoding and lets the request go on. */
+  grant: () => void
 }
 
 /** Room held in a model's queue for a request's images while they are preprocessed. */
 export interface Admission {
   readonly images: number
-  /** Gives the room back (idempotent); submit() does it when the images are queued. */
+  /**
+   * Resolves when the images may be decoded: at once while the model has fewer than its bound of decoded images
+   * ahead of its workers (queued or being decoded) or none at all, else in arrival order as batches leave the
+   * queue. Rejects with the signal's reason if it aborts first (the request then leaves the line).
+   */
+  turn(signal?: AbortSignal): Promise<void>
+  /** Gives the room (and the turn) back (idempotent); submit() does it when the images are queued. */
   release(): void
 }
 
@@ -82,7 +103,7 @@ export class Batcher {
   }
 
   addModel(name: string, config: ModelQueueConfig): void {
-    this.queues.set(name, { name, config, entries: [], running: 0, reserved: 0 })
+    this.queues.set(name, { name, config, entries: [], running: 0, reserved: 0, decoding: 0, turns: [] })
   }
 
   /** Images of a model queued, admitted (being preprocessed) or running: 0 means none of it is in flight. */
@@ -102,6 +123,11 @@ export class Batcher {
     return this.queues.get(model)?.entries.length ?? 0
   }
 
+  /** Images of a model waiting, still encoded, for their turn to decode (Admission.turn). */
+  awaitingDecode(model: string): number {
+    return this.queues.get(model)?.turns.reduce((sum, turn) => sum + turn.images, 0) ?? 0
+  }
+
   /** Images of a model in batches running on workers now. */
   running(model: string): number {
     return this.queues.get(model)?.running ?? 0
@@ -115,13 +141,61 @@ export class Batcher {
     const queue = this.roomFor(model, images)
     queue.reserved += images
     let held = true
+    let decoding = 0
+    const grant = () => {
+      if (!held) return // given back while it waited: nothing of it is decoding
+      queue.decoding += images
+      decoding = images
+    }
     return {
       images,
-      release() {
+      turn: (signal) => this.waitTurn(queue, { images, grant }, signal),
+      release: () => {
         if (held) queue.reserved -= images
         held = false
+        if (decoding === 0) return
+        queue.decoding -= decoding
+        decoding = 0
+        this.grantTurns(queue)
       }
     }
+  }
+
+  private waitTurn(queue: ModelQueue, turn: Turn, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    if (queue.turns.length === 0 && this.hasRoomToDecode(queue, turn.images)) {
+      turn.grant()
+      return Promise.resolve()
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        queue.turns = queue.turns.filter((t) => t !== waiting)
+        reject(signal!.reason)
+        this.grantTurns(queue) // it may have been the one holding the line
+      }
+      const waiting: Turn = {
+        images: turn.images,
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort)
+          turn.grant()
+          resolve()
+        }
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      queue.turns.push(waiting)
+    })
+  }
+
+  /** Room under the decode-ahead bound; a model with nothing decoded ahead always has room (a request larger than the bound still goes). */
+  private hasRoomToDecode(queue: ModelQueue, images: number): boolean {
+    const ahead = queue.entries.length + queue.decoding
+    const batches = this.options.decodeAheadBatches
+    return ahead === 0 || batches === undefined || ahead + images <= batches * queue.config.maxBatchSize
+  }
+
+  /** Lets the waiting requests decode, in arrival order, while there is room. */
+  private grantTurns(queue: ModelQueue): void {
+    while (queue.turns.length > 0 && this.hasRoomToDecode(queue, queue.turns[0]!.images)) queue.turns.shift()!.grant()
   }
 
   /** Throws 429 queue_full unless `images` more fit in the model's queue now; holds nothing (a probe). */
@@ -147,7 +221,6 @@ export class Batcher {
     if (signal?.aborted) throw signal.reason
     if (admission) {
       if (admission.images !== inputs.length) throw new Error(`admitted ${admission.images} images, submitted ${inputs.length}`)
-      admission.release()
     } else this.checkRoom(model, inputs.length)
 
     const now = this.options.clock.now()
@@ -161,6 +234,8 @@ export class Batcher {
       )
     )
     queue.entries.push(...entries)
+    // After the push: the images leave "decoding" for the queue, so no turn is granted on room they still take.
+    admission?.release()
     if (signal) {
       const onAbort = () => this.abort(queue, entries, signal.reason)
       signal.addEventListener('abort', onAbort, { once: true })
@@ -187,6 +262,7 @@ export class Batcher {
       return false
     })
     for (let i = 0; i < removed; i++) this.options.onSkipped?.(queue.name, 'aborted')
+    this.grantTurns(queue)
     // Rejecting one entry rejects the request's Promise.all; the rest settle into the void.
     for (const entry of entries) entry.reject(reason)
   }
@@ -236,6 +312,7 @@ export class Batcher {
 
   private dispatch(queue: ModelQueue, size: number, now: number): void {
     const batch = queue.entries.splice(0, size)
+    this.grantTurns(queue) // the next images decode as these leave for a worker
     const { inputElements, outputElements, floatTensorsFor } = queue.config
     // One contiguous buffer, transferred (not copied) to the worker.
     const input = floatTensorsFor ? new Float32Array(batch.length * inputElements) : new Uint8Array(batch.length * inputElements)

@@ -10,6 +10,7 @@ export interface MetricSources {
   versions?: () => ReadonlyArray<{ model: string; version: string; key: string }>
   queueDepth?: (key: string) => number
   running?: (key: string) => number
+  awaitingDecode?: (key: string) => number
   /** Workers holding a version's sessions, and the RSS they added at load (the worker pool). */
   instances?: (key: string) => number
   memoryBytes?: (key: string) => number
@@ -70,6 +71,11 @@ export function createMetrics(sources: MetricSources = {}) {
     }),
     queueDepth: perVersionGauge('queue_depth', 'Images waiting for a worker.', sources.queueDepth),
     runningImages: perVersionGauge('running_images', 'Images in batches running on inference workers now.', sources.running),
+    awaitingDecode: perVersionGauge(
+      'awaiting_decode',
+      'Images waiting, still encoded, for their turn to decode: the workers have enough decoded images ahead.',
+      sources.awaitingDecode
+    ),
     inFlight: new Gauge({
       name: `${PREFIX}requests_in_flight`,
       help: 'Predict requests being handled (parsing, preprocessing, queued or running).',

@@ -196,3 +196,103 @@ describe('Batcher with instance counts (not every worker holds every model)', ()
     ])
   })
 })
+
+describe('Batcher decode-ahead bound (Admission.turn)', () => {
+  /** One worker, batches of 2, no window; a bound of one batch: 2 images decoded ahead of the worker. */
+  function bounded() {
+    const runner = new RecordingRunner(1)
+    const batcher = new Batcher(runner, { maxQueueImages: 16, decodeAheadBatches: 1, clock: new FakeClock() })
+    batcher.addModel('m', { maxBatchSize: 2, maxBatchDelayMs: 0, inputElements: ELEMENTS, outputElements: 1 })
+    void batcher.submit('m', [image(0)]) // the worker is busy from here on
+    /** Admits `images`, asks for the turn, and records when it comes. */
+    const ask = (images: number, signal?: AbortSignal) => {
+      const admission = batcher.admit('m', images)
+      const asked = { admission, granted: false, refused: undefined as unknown }
+      admission.turn(signal).then(
+        () => (asked.granted = true),
+        (reason) => (asked.refused = reason)
+      )
+      return asked
+    }
+    return { runner, batcher, ask }
+  }
+
+  test('images decode at once up to the bound; the next waits until a batch leaves the queue', async () => {
+    const { runner, batcher, ask } = bounded()
+    const [a, b, c] = [ask(1), ask(1), ask(1)]
+    await flush()
+    expect([a.granted, b.granted, c.granted]).toEqual([true, true, false])
+    expect(batcher.awaitingDecode('m')).toBe(1)
+    // Decoded and queued, the two still count as ahead of the worker: c keeps waiting.
+    void batcher.submit('m', [image(1)], { admission: a.admission })
+    void batcher.submit('m', [image(2)], { admission: b.admission })
+    await flush()
+    expect(c.granted).toBe(false)
+    expect(batcher.depth('m')).toBe(2)
+    runner.finish(0, ELEMENTS) // the worker frees, takes the batch of 2: c's turn
+    await flush()
+    expect(runner.calls.map((call) => call.batchSize)).toEqual([1, 2])
+    expect(c.granted).toBe(true)
+    expect(batcher.awaitingDecode('m')).toBe(0)
+  })
+
+  test('turns come in arrival order: a small request does not pass a larger one waiting', async () => {
+    const { runner, ask } = bounded()
+    const [a, big, small] = [ask(1), ask(2), ask(1)]
+    await flush()
+    expect([a.granted, big.granted, small.granted]).toEqual([true, false, false])
+    a.admission.release() // a's decode failed: its turn goes back, and the line moves on
+    await flush()
+    expect([big.granted, small.granted]).toEqual([true, false])
+    expect(runner.calls.length).toBe(1)
+  })
+
+  test('an admission given back while it waited holds no room when its turn comes', async () => {
+    const { runner, batcher, ask } = bounded()
+    const [a, b, gone] = [ask(1), ask(1), ask(1)]
+    await flush()
+    gone.admission.release() // its request failed while in line
+    void batcher.submit('m', [image(1)], { admission: a.admission })
+    void batcher.submit('m', [image(2)], { admission: b.admission })
+    runner.finish(0, ELEMENTS) // the batch of 2 leaves: the turn passes over the given-back admission
+    await flush()
+    const pair = ask(2)
+    await flush()
+    expect(pair.granted).toBe(true)
+  })
+
+  test('a request larger than the bound still decodes when nothing is ahead', async () => {
+    const { ask } = bounded()
+    const huge = ask(5)
+    const next = ask(1)
+    await flush()
+    expect([huge.granted, next.granted]).toEqual([true, false])
+  })
+
+  test('an aborted request leaves the line with its reason, and the one behind it moves up', async () => {
+    const { ask } = bounded()
+    const controller = new AbortController()
+    const [a, blocked, behind] = [ask(1), ask(2, controller.signal), ask(1)]
+    await flush()
+    expect([a.granted, blocked.granted, behind.granted]).toEqual([true, false, false])
+    const reason = new AppError('deadline_exceeded', 'too late')
+    controller.abort(reason)
+    await flush()
+    expect(blocked.refused).toBe(reason)
+    expect(behind.granted).toBe(true)
+    const aborted = new AbortController()
+    aborted.abort(reason)
+    const late = ask(1, aborted.signal)
+    await flush()
+    expect(late.refused).toBe(reason)
+  })
+
+  test('without a bound every turn comes at once', async () => {
+    const { batcher } = setup(1, 1)
+    void batcher.submit('m', [image(0)])
+    const admissions = [1, 2, 3].map(() => batcher.admit('m', 1))
+    let granted = 0
+    await Promise.all(admissions.map((a) => a.turn().then(() => granted++)))
+    expect(granted).toBe(3)
+  })
+})

@@ -232,6 +232,27 @@ describe('a prediction: shape, ids, timings, order', () => {
     expect(app.runner.batches.map((b) => b.batchSize)).toEqual([1, 3])
     expect(bodies.map((b) => b.metadata.batch_size)).toEqual([1, 3, 3, 3])
   })
+
+  test('behind a backlog small photos wait encoded for their turn to decode; larger uploads decode at once', async () => {
+    // 1 worker, batches of 1: two batches (two images) decoded ahead of it, the rest of the backlog waits encoded.
+    const app = testApp({ workers: 1, env: { BUN_INFER_WORKERS: '1', BUN_INFER_MAX_BATCH_SIZE: '1' } })
+    const key = 'mobilenetv2:1'
+    const { batcher } = app.pipeline
+    app.runner.hold()
+    const send = (bytes: Uint8Array) => app.request('/v1/predict', { method: 'POST', body: multipart([{ bytes }]) })
+    const first = send(cat) // 34 KB: its 224×224 crop (150 KB) is the bigger form
+    while (app.runner.batches.length === 0) await Bun.sleep(1)
+    const small = [send(cat), send(cat), send(cat), send(cat)]
+    while (batcher.depth(key) < 2 || batcher.awaitingDecode(key) < 2) await Bun.sleep(1)
+    expect(await (await app.request('/metrics')).text()).toContain('bun_infer_awaiting_decode{model="mobilenetv2",version="1"} 2')
+    const large = send(png) // 467 KB: its crop is the smaller form, so it decodes now and queues past the bound
+    while (batcher.depth(key) < 3) await Bun.sleep(1)
+    expect(batcher.awaitingDecode(key)).toBe(2)
+    app.runner.release()
+    expect((await Promise.all([first, ...small, large])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200])
+    expect(app.runner.batches.length).toBe(6)
+    expect(batcher.awaitingDecode(key)).toBe(0)
+  })
 })
 
 describe('admission, deadlines and readiness', () => {
