@@ -55,7 +55,7 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
   const batcher = new Batcher(runner, {
     maxQueueImages: config.maxQueueImages,
     // A batch ready for each worker and the next being decoded: workers never wait for a decode, and the rest of
-    // a backlog waits encoded instead of as crops (at 256 connections −13 MB peak RSS, bench/README.md).
+    // a backlog waits encoded instead of as crops (at 256 connections −10 to −15 MB peak RSS, bench/README.md).
     decodeAheadBatches: 2 * config.workers,
     clock: options.clock,
     // From the key, not a table: /v2 tensor queues and models loaded at run time count under their model version.
