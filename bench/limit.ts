@@ -3,10 +3,10 @@
  * WorkerPool driven by in-process loops, over a grid of batch sizes and concurrencies.
  *
  *   bun bench/limit.ts [--duration S] [--grid 1x1,8x16,...] [--images jpeg,png,camera] [--no-floor]
- *                      [--floor-rounds N] [--no-single] [--json]
+ *                      [--floor-rounds N] [--floor-setting THREADS:spin|nospin] [--no-single] [--json]
  *
  * Then, unless --no-floor, the single-image floor over thread settings (lib/limit-floor.ts), in N rounds
- * (default 3). The 1 × 1 cell is always measured unless --no-single (the paired rounds of lib/paired.ts
+ * (default 3); with --floor-setting, that setting alone, each turn a whole cell long (the paired rounds). The 1 × 1 cell is always measured unless --no-single (the paired rounds of lib/paired.ts
  * need only the best cell and the floor).
  *
  * Run by bench/run.ts as a child process, so process.cpuUsage() bills this work alone. With --json
@@ -19,7 +19,7 @@ import { sessionThreads } from '../src/inference/threads'
 import { discoverModels } from '../src/models/registry'
 import { Preprocessor } from '../src/preprocessing/preprocess'
 import { runCell } from './lib/limit-cell'
-import { measureFloor } from './lib/limit-floor'
+import { measureFloor, parseFloorSetting } from './lib/limit-floor'
 import { IMAGES, type ImageName } from './lib/payloads'
 import type { LimitPoint, LimitResult } from './lib/types'
 
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     images: { type: 'string', default: 'jpeg,png,camera' },
     'no-floor': { type: 'boolean', default: false },
     'floor-rounds': { type: 'string', default: '3' },
+    'floor-setting': { type: 'string' },
     'no-single': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }
   }
@@ -78,9 +79,11 @@ try {
   }
   // The floor's one-worker pools would share the cores with this one: close it first.
   await pool.close()
+  const only = values['floor-setting'] === undefined ? undefined : parseFloorSetting(values['floor-setting'])
+  const rounds = Number(values['floor-rounds'])
   const floor = values['no-floor']
     ? undefined
-    : await measureFloor(model, preprocessor, jpeg, { durationS, warmupS, rounds: Number(values['floor-rounds']) }, log)
+    : await measureFloor(model, preprocessor, jpeg, { durationS, warmupS, rounds, turnS: only ? durationS : undefined }, log, only)
   const result: LimitResult = {
     model: model.key,
     workers: config.workers,

@@ -71,7 +71,8 @@ function pairedRounds(
     durationS: options.pairedDurationS,
     settleS: options.settleS,
     saturationConnections: sat?.connections ?? 16,
-    limitCell: limit.best
+    limitCell: limit.best,
+    floorSetting: limit.floor?.best
   }
   return runPaired(spec, jpeg, ROOT)
 }

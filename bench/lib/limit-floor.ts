@@ -14,22 +14,50 @@ import type { FloorPoint, LimitFloor } from './types'
 const ROUNDS = 3
 const SETTLE_MS = 300
 
-/** Per setting, the round with the lowest p50; the best of those is the floor. */
+export interface FloorSetting {
+  intraOpThreads: number
+  spinning: boolean
+}
+
+/** Every setting that matters for a lone image: intra-op threads 1 and all cores, spinning on and off. */
+export function floorSettings(cores = availableParallelism()): FloorSetting[] {
+  return [...new Set([1, cores])].flatMap((intraOpThreads) => [true, false].map((spinning) => ({ intraOpThreads, spinning })))
+}
+
+/** `2:spin`, `1:nospin` (the limit's --floor-setting) → the setting; throws on anything else. */
+export function parseFloorSetting(text: string): FloorSetting {
+  const match = /^([1-9][0-9]*):(spin|nospin)$/.exec(text)
+  if (!match) throw new Error(`--floor-setting: "${text}" is not THREADS:spin or THREADS:nospin`)
+  return { intraOpThreads: Number(match[1]), spinning: match[2] === 'spin' }
+}
+
+export const formatFloorSetting = (s: FloorSetting) => `${s.intraOpThreads}:${s.spinning ? 'spin' : 'nospin'}`
+
+/**
+ * Per setting, the round with the lowest p50; the best of those is the floor. `only` measures one setting (the paired
+ * rounds: the setting the limit chose, so a round's floor is not the luckiest of four windows), each turn `turnS`
+ * long (default a third of a grid cell).
+ */
 export async function measureFloor(
   model: ModelSpec,
   preprocessor: Preprocessor,
   jpeg: Uint8Array,
-  timing: { durationS: number; warmupS: number; rounds?: number },
-  log: (line: string) => void
+  timing: { durationS: number; warmupS: number; rounds?: number; turnS?: number },
+  log: (line: string) => void,
+  only?: FloorSetting
 ): Promise<LimitFloor> {
-  const cores = availableParallelism()
-  const settings = [...new Set([1, cores])].flatMap((intraOpThreads) => [true, false].map((spinning) => ({ intraOpThreads, spinning })))
+  const settings = only ? [only] : floorSettings()
   // Idle pools cost nothing (a spinning thread stops spinning soon after its run), so all wait side by side.
   const pools = settings.map((setting) => new WorkerPool({ size: 1, ...setting, models: [toWorkerModel(model)] }))
   const best: (FloorPoint | undefined)[] = settings.map(() => undefined)
   const rounds = timing.rounds ?? ROUNDS
   // A setting's turn in one round lasts a third of a grid cell, however many rounds there are.
-  const cell = { batchSize: 1, concurrency: 1, durationS: timing.durationS / ROUNDS, warmupS: Math.min(timing.warmupS, 0.3) }
+  const cell = {
+    batchSize: 1,
+    concurrency: 1,
+    durationS: timing.turnS ?? timing.durationS / ROUNDS,
+    warmupS: Math.min(timing.warmupS, 0.3)
+  }
   try {
     await Promise.all(pools.map((pool) => pool.start()))
     for (let round = 0; round < rounds; round++)

@@ -2,11 +2,12 @@
  * Paired rounds (issue 13's targets): on a shared machine one 10 s point swings ±10 % from the next, and the
  * limit's best cell is the luckiest of a dozen such points, so a ratio of two points measured minutes apart says
  * more about the neighbours than about the server. Here each round measures, back to back, the server and the
- * naive baseline at 1 connection, the single-image floor, and the server at its saturation concurrency beside
- * the limit's best cell; the targets are judged on the median over rounds of each round's own ratio or difference
+ * naive baseline at 1 connection, the single-image floor at the limit's chosen thread setting, and the server at
+ * its saturation concurrency beside the limit's best cell; the targets are judged on the median over rounds of each round's own ratio or difference
  * (lib/paired-targets.ts). The order inside a round alternates, so neither side always goes first.
  */
 import { HTTP_CONTENDERS, startContender } from './contenders'
+import { type FloorSetting, formatFloorSetting } from './limit-floor'
 import { runLimitProcess } from './limit-runner'
 import { measurePoint, type Target } from './measure'
 import type { Payload } from './payloads'
@@ -22,6 +23,12 @@ export interface PairedSpec {
   /** The server's saturation concurrency (its best sweep point) and the limit's best cell: what each round repeats. */
   saturationConnections: number
   limitCell: Pick<LimitPoint, 'batchSize' | 'concurrency'>
+  /**
+   * The floor's thread setting, chosen by the limit: each round measures it alone, for as long as the server's point.
+   * Absent (a limit run without a floor): every setting, and the round's best (the minimum of four noisy windows,
+   * ≈ 0.4 ms under the setting's own p50 here: bench/micro/floor-bias.ts).
+   */
+  floorSetting?: FloorSetting
 }
 
 const oneConnection = (p: PointResult) => ({ p50: p.latencyMs.p50, reqPerS: p.reqPerS })
@@ -49,7 +56,8 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
     for (const name of ['server', 'naive'] as const) await point(name, 4)
 
     const { batchSize, concurrency } = spec.limitCell
-    const limitArgs = ['--duration', String(spec.durationS), '--grid', `${batchSize}x${concurrency}`, '--images', 'jpeg']
+    const floorArgs = spec.floorSetting ? ['--floor-setting', formatFloorSetting(spec.floorSetting)] : []
+    const limitArgs = ['--duration', String(spec.durationS), '--grid', `${batchSize}x${concurrency}`, '--images', 'jpeg', ...floorArgs]
     const rounds: PairedRound[] = []
     for (let r = 0; r < spec.rounds; r++) {
       process.stderr.write(`paired: round ${r + 1} of ${spec.rounds}\n`)

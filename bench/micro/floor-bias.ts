@@ -1,0 +1,47 @@
+/**
+ * How far below a thread setting's own p50 the best of the four settings lands when each round takes its minimum
+ * (issue 13's floor, bench/README.md "8."). The single-image floor of bench/limit.ts on one-worker pools, every
+ * setting one turn per round (5/3 s, as the paired rounds measured them before), then per round the minimum over
+ * the settings against the p50s of the setting with the best median. Not a test: run by hand,
+ *
+ *   bun bench/micro/floor-bias.ts [rounds = 12]
+ */
+import { resolve } from 'node:path'
+import { loadConfig } from '../../src/config/load'
+import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
+import { discoverModels } from '../../src/models/registry'
+import { Preprocessor } from '../../src/preprocessing/preprocess'
+import { runCell } from '../lib/limit-cell'
+import { floorSettings, formatFloorSetting } from '../lib/limit-floor'
+import { IMAGES } from '../lib/payloads'
+
+const rounds = Number(process.argv[2] ?? 12)
+const config = loadConfig(process.env, [])
+const model = discoverModels(config.modelsDir, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const preprocessor = new Preprocessor(model, config)
+const jpeg = await Bun.file(resolve(import.meta.dir, '../..', IMAGES.jpeg.path)).bytes()
+const settings = floorSettings()
+const pools = settings.map((setting) => new WorkerPool({ size: 1, ...setting, models: [toWorkerModel(model)] }))
+const p50s: number[][] = settings.map(() => [])
+try {
+  await Promise.all(pools.map((pool) => pool.start()))
+  for (let round = 0; round < rounds; round++)
+    for (const [i, pool] of pools.entries()) {
+      await Bun.sleep(300) // as limit-floor.ts: a spinning pool's threads stop before the next setting
+      const point = await runCell(pool, model, preprocessor, jpeg, { batchSize: 1, concurrency: 1, durationS: 5 / 3, warmupS: 0.3 })
+      p50s[i]!.push(point.latencyMs.p50)
+    }
+} finally {
+  await Promise.all(pools.map((pool) => pool.close()))
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const fixed = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ')
+for (const [i, setting] of settings.entries())
+  console.log(`${formatFloorSetting(setting).padEnd(9)} p50 per round: ${fixed(p50s[i]!)}; median ${median(p50s[i]!).toFixed(2)} ms`)
+const minimum = Array.from({ length: rounds }, (_, r) => Math.min(...p50s.map((xs) => xs[r]!)))
+const chosen = p50s.reduce((best, xs, i) => (median(xs) < median(p50s[best]!) ? i : best), 0)
+console.log(`each round's minimum over the settings: ${fixed(minimum)}; median ${median(minimum).toFixed(2)} ms`)
+console.log(
+  `the best setting (${formatFloorSetting(settings[chosen]!)}) by itself: median ${median(p50s[chosen]!).toFixed(2)} ms; ` +
+    `the minimum sits ${(median(p50s[chosen]!) - median(minimum)).toFixed(2)} ms under it`
+)
