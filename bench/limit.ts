@@ -6,8 +6,9 @@
  *                      [--floor-rounds N] [--floor-setting THREADS:spin|nospin] [--no-single] [--json]
  *
  * Then, unless --no-floor, the single-image floor over thread settings (lib/limit-floor.ts), in N rounds
- * (default 3); with --floor-setting, that setting alone, each turn a whole cell long (the paired rounds). The 1 × 1 cell is always measured unless --no-single (the paired rounds of lib/paired.ts
- * need only the best cell and the floor).
+ * (default 3); with --floor-setting, that setting alone, each turn a whole cell long (the paired rounds). The
+ * 1 × 1 cell is always measured unless --no-single (the paired rounds of lib/paired.ts need only the best cell
+ * and the floor).
  *
  * Run by bench/run.ts as a child process, so process.cpuUsage() bills this work alone. With --json
  * the result is the last stdout line; progress goes to stderr.

@@ -51,7 +51,7 @@ export async function measureFloor(
   const pools = settings.map((setting) => new WorkerPool({ size: 1, ...setting, models: [toWorkerModel(model)] }))
   const best: (FloorPoint | undefined)[] = settings.map(() => undefined)
   const rounds = timing.rounds ?? ROUNDS
-  // A setting's turn in one round lasts a third of a grid cell, however many rounds there are.
+  // A setting's turn in one round lasts a third of a grid cell however many rounds there are, unless the caller says.
   const cell = {
     batchSize: 1,
     concurrency: 1,

@@ -134,7 +134,10 @@ export interface PairedRound {
   /** 1 connection, client-side p50 (ms) and requests/s. */
   server: { p50: number; reqPerS: number }
   naive: { p50: number; reqPerS: number }
-  /** The single-image floor of this round: the limit's chosen thread setting, one point as long as the server's (before: the best p50 over the settings, one turn each). */
+  /**
+   * The single-image floor of this round: the limit's chosen thread setting, measured as long as the server's point
+   * (results before tree 09d1324: the best p50 over the four settings, one turn each).
+   */
   floor: { p50: number; intraOpThreads: number; spinning: boolean }
   /** The server at its saturation concurrency and the limit's best cell. */
   saturation: {
