@@ -11,6 +11,7 @@ import { sessionThreads } from './inference/threads'
 import { Lifecycle } from './lifecycle'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
+import type { Predictor } from './predictor'
 import { buildPipeline } from './pipeline'
 import { ModelRepository } from './models/repository'
 import { RepositoryPoller } from './models/repository-poller'
@@ -29,8 +30,24 @@ export interface ServerOptions {
   spanProcessor?: SpanProcessor
 }
 
+/** The server wired but not yet listening: its app and predictor, and what starts it. */
+export interface AssembledServer {
+  app: ReturnType<typeof createApp>
+  predictor: Predictor
+  /** Listens, loads the models on the workers, and turns ready. */
+  start(): Promise<RunningServer>
+}
+
 /** Builds every dependency from config, loads the models on the workers, and listens. */
 export async function startServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  return (await assembleServer(config, log, options)).start()
+}
+
+/**
+ * Builds every dependency from config; nothing listens and no worker starts until `start()`. Apart from
+ * startServer, a measurement that must serve the app exactly as the server wires it uses this (bench/micro/http-layer.ts).
+ */
+export async function assembleServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<AssembledServer> {
   const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
   const catalog = loadCatalog(config)
   const lifecycle = new Lifecycle()
@@ -81,65 +98,69 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
     repository: config.repositoryApi ? repository : undefined
   })
 
-  // Listen first so liveness answers (and readiness says 503) while the models load.
-  // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.
-  app.listen({
-    hostname: config.host,
-    port: config.port,
-    reusePort: config.reusePort,
-    maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024
-  })
-  const server = app.server as Server<unknown>
-  log.info('listening', { port: server.port, state: 'loading models' })
-  const loadStarted = performance.now()
-  try {
-    await pool.start()
-  } catch (error) {
-    await pool.close()
-    await server.stop(true)
-    throw error
-  }
-  lifecycle.state = 'ready'
-  const poller =
-    repository && config.repositoryPollMs > 0
-      ? new RepositoryPoller(repository, {
-          modelsDir: config.modelsDir,
-          loaded: () => catalog.names(),
-          defaultModel: config.defaultModel,
-          onApplied: (model, action) => log.info('model repository change applied', { model, action }),
-          onError: (model, action, message) => log.warn('model repository change failed', { model, action, error: message })
-        })
-      : undefined
-  poller?.start(config.repositoryPollMs)
-  log.info('ready', {
-    port: server.port,
-    models: catalog.specs().map((s) => s.key),
-    // Per version: workers holding it and the RSS its sessions added at load (GET /v1/models says the same).
-    sessions: Object.fromEntries(catalog.specs().map((s) => [s.key, pool.sessionsOf(s.key)])),
-    workers: config.workers,
-    intra_op_threads: config.intraOpThreads,
-    lone_intra_op_threads: sessionThreads(config).loneIntraOpThreads,
-    intra_op_spinning: config.intraOpSpinning,
-    lone_intra_op_spinning: config.loneIntraOpSpinning,
-    load_ms: Math.round(performance.now() - loadStarted),
-    body_budget_bytes: bodyBudget.bytes,
-    body_budget_from: describeBudget(bodyBudget)
-  })
+  return { app, predictor, start: listenAndLoad }
 
-  return {
-    port: server.port!,
-    async stop() {
-      lifecycle.state = 'draining'
-      await poller?.stop() // no model loads or unloads while the server drains
-      // New requests are refused at the route (503 draining); those already admitted run to the end.
-      const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
-      await server.stop(!drained)
+  async function listenAndLoad(): Promise<RunningServer> {
+    // Listen first so liveness answers (and readiness says 503) while the models load.
+    // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      reusePort: config.reusePort,
+      maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024
+    })
+    const server = app.server as Server<unknown>
+    log.info('listening', { port: server.port, state: 'loading models' })
+    const loadStarted = performance.now()
+    try {
+      await pool.start()
+    } catch (error) {
       await pool.close()
-      // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.
-      await Promise.race([cache?.flush(), Bun.sleep(500)])
-      await cache?.close()
-      await tracing?.shutdown()
-      return { drained }
+      await server.stop(true)
+      throw error
+    }
+    lifecycle.state = 'ready'
+    const poller =
+      repository && config.repositoryPollMs > 0
+        ? new RepositoryPoller(repository, {
+            modelsDir: config.modelsDir,
+            loaded: () => catalog.names(),
+            defaultModel: config.defaultModel,
+            onApplied: (model, action) => log.info('model repository change applied', { model, action }),
+            onError: (model, action, message) => log.warn('model repository change failed', { model, action, error: message })
+          })
+        : undefined
+    poller?.start(config.repositoryPollMs)
+    log.info('ready', {
+      port: server.port,
+      models: catalog.specs().map((s) => s.key),
+      // Per version: workers holding it and the RSS its sessions added at load (GET /v1/models says the same).
+      sessions: Object.fromEntries(catalog.specs().map((s) => [s.key, pool.sessionsOf(s.key)])),
+      workers: config.workers,
+      intra_op_threads: config.intraOpThreads,
+      lone_intra_op_threads: sessionThreads(config).loneIntraOpThreads,
+      intra_op_spinning: config.intraOpSpinning,
+      lone_intra_op_spinning: config.loneIntraOpSpinning,
+      load_ms: Math.round(performance.now() - loadStarted),
+      body_budget_bytes: bodyBudget.bytes,
+      body_budget_from: describeBudget(bodyBudget)
+    })
+
+    return {
+      port: server.port!,
+      async stop() {
+        lifecycle.state = 'draining'
+        await poller?.stop() // no model loads or unloads while the server drains
+        // New requests are refused at the route (503 draining); those already admitted run to the end.
+        const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
+        await server.stop(!drained)
+        await pool.close()
+        // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.
+        await Promise.race([cache?.flush(), Bun.sleep(500)])
+        await cache?.close()
+        await tracing?.shutdown()
+        return { drained }
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * What bun-infer's HTTP layer costs a lone request, measured on one server so the host's noise lands on both
- * sides alike (issue 13). One process serves the real app (`app.listen`, every plugin and hook, the request gate,
+ * sides alike (issue 13). One process serves the real app (src/server.ts's `assembleServer`, every plugin and hook, the request gate,
  * the body reader, Elysia's response check) and, beside it on the same Bun.serve, `POST /bare`: the bare
  * minimum over the same predictor (one `request.bytes()`, the multipart split, `predictor.predict`, `Response.json`).
  * A client in this process then sends the bench's multipart chelsea.jpg one request at a time, alternating
@@ -10,45 +10,22 @@
  *   bun bench/micro/http-layer.ts [pairs = 1000]
  */
 import { resolve } from 'node:path'
-import { createApp } from '../../src/app'
-import { systemClock } from '../../src/batching/clock'
 import { loadConfig } from '../../src/config/load'
 import { boundaryOf, parseMultipart } from '../../src/http/multipart'
 import { toPredictBody } from '../../src/http/predict-response'
-import { createWorkerPool } from '../../src/inference/pool-from-config'
-import { Lifecycle } from '../../src/lifecycle'
 import { createLogger } from '../../src/log'
-import { loadCatalog } from '../../src/models/load-catalog'
-import { buildPipeline } from '../../src/pipeline'
+import { assembleServer } from '../../src/server'
 import { launch } from '../../tools/process/launch'
 import { buildPayload } from '../lib/payloads'
 import { summarise } from '../lib/stats'
 
 const ROOT = resolve(import.meta.dir, '../..')
 
-/** The server half: the app as src/server.ts wires it (no tracing, no keys, no cache reads: no-store), plus /bare. */
+/** The server half: the app as src/server.ts wires it (here no tracing, no keys, no cache reads: no-store), plus /bare. */
 async function serve(): Promise<void> {
-  const config = loadConfig({ ...process.env, BUN_INFER_LOG_LEVEL: 'warn' }, [])
-  const catalog = loadCatalog(config)
-  const lifecycle = new Lifecycle()
-  const pool = createWorkerPool(config, catalog, () => {})
-  const { metrics, predictor } = buildPipeline(config, catalog, pool, {
-    clock: systemClock,
-    inFlight: () => lifecycle.active,
-    sessionsOf: (key) => pool.sessionsOf(key)
-  })
-  const app = createApp({
-    config,
-    predictor,
-    catalog,
-    lifecycle,
-    metrics,
-    log: createLogger(config.logLevel),
-    workersHealthy: () => pool.healthy,
-    sessionsOf: (key) => pool.sessionsOf(key),
-    version: 'bench',
-    apiKeys: []
-  })
+  const env = { ...process.env, BUN_INFER_LOG_LEVEL: 'warn', BUN_INFER_HOST: '127.0.0.1', BUN_INFER_PORT: '0' }
+  const config = loadConfig(env, [])
+  const { app, predictor, start } = await assembleServer(config, createLogger(config.logLevel))
   const bare = async (request: Request) => {
     const body = await request.bytes()
     const [part] = parseMultipart(body, boundaryOf(request.headers.get('content-type') ?? '') ?? '')
@@ -57,9 +34,7 @@ async function serve(): Promise<void> {
   }
   // Elysia hands its routes to Bun's own router and merges these in: /bare is served beside the app, not through it.
   ;(app.config as { serve?: object }).serve = { routes: { '/bare': { POST: bare } } }
-  app.listen({ hostname: '127.0.0.1', port: 0, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
-  await pool.start()
-  lifecycle.state = 'ready'
+  await start()
 }
 
 async function measure(pairs: number): Promise<void> {
