@@ -38,6 +38,8 @@ const { values } = parseArgs({
   }
 })
 const durationS = Number(values.duration)
+// Read before any measuring: a bad value fails at once, not after the grid.
+const floorSetting = values['floor-setting'] === undefined ? undefined : parseFloorSetting(values['floor-setting'])
 const grid = values.grid!.split(',').map((cell) => {
   const [batchSize, concurrency] = cell.split('x').map(Number)
   if (!batchSize || !concurrency) throw new Error(`--grid: "${cell}" is not BATCHxCONCURRENCY`)
@@ -80,11 +82,9 @@ try {
   }
   // The floor's one-worker pools would share the cores with this one: close it first.
   await pool.close()
-  const only = values['floor-setting'] === undefined ? undefined : parseFloorSetting(values['floor-setting'])
-  const rounds = Number(values['floor-rounds'])
   const floor = values['no-floor']
     ? undefined
-    : await measureFloor(model, preprocessor, jpeg, { durationS, warmupS, rounds, turnS: only ? durationS : undefined }, log, only)
+    : await measureFloor(model, preprocessor, jpeg, { durationS, warmupS, rounds: Number(values['floor-rounds']) }, log, floorSetting)
   const result: LimitResult = {
     model: model.key,
     workers: config.workers,

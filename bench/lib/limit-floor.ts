@@ -35,14 +35,14 @@ export const formatFloorSetting = (s: FloorSetting) => `${s.intraOpThreads}:${s.
 
 /**
  * Per setting, the round with the lowest p50; the best of those is the floor. `only` measures one setting (the paired
- * rounds: the setting the limit chose, so a round's floor is not the luckiest of four windows), each turn `turnS`
- * long (default a third of a grid cell).
+ * rounds: the setting the limit chose, so a round's floor is not the luckiest of four windows), each turn a whole
+ * grid cell long instead of a third.
  */
 export async function measureFloor(
   model: ModelSpec,
   preprocessor: Preprocessor,
   jpeg: Uint8Array,
-  timing: { durationS: number; warmupS: number; rounds?: number; turnS?: number },
+  timing: { durationS: number; warmupS: number; rounds?: number },
   log: (line: string) => void,
   only?: FloorSetting
 ): Promise<LimitFloor> {
@@ -51,13 +51,9 @@ export async function measureFloor(
   const pools = settings.map((setting) => new WorkerPool({ size: 1, ...setting, models: [toWorkerModel(model)] }))
   const best: (FloorPoint | undefined)[] = settings.map(() => undefined)
   const rounds = timing.rounds ?? ROUNDS
-  // A setting's turn in one round lasts a third of a grid cell however many rounds there are, unless the caller says.
-  const cell = {
-    batchSize: 1,
-    concurrency: 1,
-    durationS: timing.turnS ?? timing.durationS / ROUNDS,
-    warmupS: Math.min(timing.warmupS, 0.3)
-  }
+  // A setting's turn in one round lasts a third of a grid cell however many rounds there are; one setting alone, a whole cell.
+  const turnS = only ? timing.durationS : timing.durationS / ROUNDS
+  const cell = { batchSize: 1, concurrency: 1, durationS: turnS, warmupS: Math.min(timing.warmupS, 0.3) }
   try {
     await Promise.all(pools.map((pool) => pool.start()))
     for (let round = 0; round < rounds; round++)

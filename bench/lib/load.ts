@@ -27,7 +27,10 @@ export interface LoadSpec {
 export interface LoadOutcome {
   /** The whole run, settling included (errors, timeouts and non-2xx are counted over all of it). */
   result: autocannon.Result
-  /** Responses that arrived in the measured window: 2xx response times, ms, full precision (autocannon's own histogram rounds to whole ms). */
+  /**
+   * Responses that arrived in the measured window: 2xx response times, ms, full precision (autocannon's own
+   * histogram rounds to whole ms).
+   */
   latenciesMs: number[]
   /** Responses of each status that arrived in the measured window. */
   statusCodes: Record<string, number>

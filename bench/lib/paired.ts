@@ -4,7 +4,8 @@
  * more about the neighbours than about the server. Here each round measures, back to back, the server and the
  * naive baseline at 1 connection, the single-image floor at the limit's chosen thread setting, and the server at
  * its saturation concurrency beside the limit's best cell; the targets are judged on the median over rounds of
- * each round's own ratio or difference (lib/paired-targets.ts). The order inside a round alternates, so neither side always goes first.
+ * each round's own ratio or difference (lib/paired-targets.ts). The order inside a round alternates, so neither
+ * side always goes first.
  */
 import { HTTP_CONTENDERS, startContender } from './contenders'
 import { type FloorSetting, formatFloorSetting } from './limit-floor'
