@@ -72,7 +72,8 @@ function pairedRounds(
     settleS: options.settleS,
     saturationConnections: sat?.connections ?? 16,
     limitCell: limit.best,
-    floorSetting: limit.floor?.best
+    floorSetting: limit.floor?.best,
+    echoHoldMs: limit.floor?.best.latencyMs.p50
   }
   return runPaired(spec, jpeg, ROOT)
 }

@@ -28,6 +28,14 @@ export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
   const cpuRounds = rounds.filter((r) => r.saturation.server.cpuMsPerImage !== null)
   const cpu = cpuRounds.map((r) => r.saturation.server.cpuMsPerImage! / r.saturation.limit.cpuMsPerImage)
   const overFloor = rounds.map((r) => r.server.p50 - r.floor.p50)
+  const echoRounds = rounds.filter((r) => r.echo !== undefined)
+  const httpAlone = echoRounds.map((r) => r.echo!.p50 - r.echo!.holdMs)
+  // Context, not a verdict: the part of "p50 − floor" that any HTTP server pays on this machine.
+  const httpContext =
+    httpAlone.length === 0
+      ? ''
+      : `; HTTP alone here: ${r1(median(httpAlone))} ms (an echo server busy ${r1(echoRounds[0]!.echo!.holdMs)} ms per request, ` +
+        `p50 − hold; rounds ${list(httpAlone, r1)})`
   const p50VsNaive = rounds.map((r) => r.server.p50 - r.naive.p50)
   const reqVsNaive = rounds.map((r) => r.server.reqPerS / r.naive.reqPerS)
   const cell = `${paired.saturationConnections} conn vs the limit's batch ${paired.limitCell.batchSize} × ${paired.limitCell.concurrency} loops`
@@ -53,7 +61,7 @@ export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
       pass: median(overFloor) <= 1,
       detail:
         `${where}: p50 − floor = ${r1(median(overFloor))} ms (rounds ${list(overFloor, r1)}); medians ` +
-        `${r1(median(rounds.map((r) => r.server.p50)))} vs floor ${r1(median(rounds.map((r) => r.floor.p50)))} ms`
+        `${r1(median(rounds.map((r) => r.server.p50)))} vs floor ${r1(median(rounds.map((r) => r.floor.p50)))} ms${httpContext}`
     },
     {
       name: PAIRED_TARGET_NAMES.naive,

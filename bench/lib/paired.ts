@@ -5,7 +5,8 @@
  * naive baseline at 1 connection, the single-image floor at the limit's chosen thread setting, and the server at
  * its saturation concurrency beside the limit's best cell; the targets are judged on the median over rounds of
  * each round's own ratio or difference (lib/paired-targets.ts). The order inside a round alternates, so neither
- * side always goes first.
+ * side always goes first. Beside the 1-connection points each round also measures an echo server busy for the
+ * floor's p50 (baselines/echo-server.ts): what HTTP alone adds here to an in-process time, reported, not judged.
  */
 import { HTTP_CONTENDERS, startContender } from './contenders'
 import { type FloorSetting, formatFloorSetting } from './limit-floor'
@@ -13,7 +14,7 @@ import { runLimitProcess } from './limit-runner'
 import { measurePoint, type Target } from './measure'
 import type { Payload } from './payloads'
 import type { LimitPoint, PairedResult, PairedRound, PointResult } from './types'
-import type { ServerProcess } from '../../tools/process/launch'
+import { launch, type ServerProcess } from '../../tools/process/launch'
 
 export interface PairedSpec {
   rounds: number
@@ -30,6 +31,8 @@ export interface PairedSpec {
    * ≈ 0.4 ms under the setting's own p50 here: bench/micro/floor-bias.ts).
    */
   floorSetting?: FloorSetting
+  /** The echo server's hold, ms (the floor's p50 at that setting); absent: no echo. */
+  echoHoldMs?: number
 }
 
 const oneConnection = (p: PointResult) => ({ p50: p.latencyMs.p50, reqPerS: p.reqPerS })
@@ -40,6 +43,12 @@ async function start(name: 'server' | 'naive', root: string): Promise<ServerProc
   return startContender(contender, root)
 }
 
+function startEcho(holdMs: number, root: string): Promise<ServerProcess> {
+  const cmd = ['bun', 'bench/baselines/echo-server.ts', '--port', '0', '--hold-ms', holdMs.toFixed(2)]
+  process.stderr.write(`paired: starting echo: ${cmd.join(' ')}\n`)
+  return launch({ cmd, cwd: root, warnIfGone: true })
+}
+
 export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): Promise<PairedResult> {
   const started: ServerProcess[] = []
   try {
@@ -47,14 +56,17 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
     started.push(server)
     const naive = await start('naive', root)
     started.push(naive)
-    const targets: Record<'server' | 'naive', Target> = {
+    const echo = spec.echoHoldMs === undefined ? undefined : await startEcho(spec.echoHoldMs, root)
+    if (echo) started.push(echo)
+    const targets: Partial<Record<'server' | 'naive' | 'echo', Target>> = {
       server: { contender: 'server', url: server.url, pid: server.pid },
-      naive: { contender: 'naive', url: naive.url, pid: naive.pid }
+      naive: { contender: 'naive', url: naive.url, pid: naive.pid },
+      echo: echo && { contender: 'echo', url: echo.url, pid: echo.pid }
     }
-    const point = (name: 'server' | 'naive', connections: number) =>
-      measurePoint(targets[name], 'paired', { payload: jpeg, connections, durationS: spec.durationS, settleS: spec.settleS })
-    // Warm both (first requests pay for lazy set-up), unmeasured.
-    for (const name of ['server', 'naive'] as const) await point(name, 4)
+    const point = (name: 'server' | 'naive' | 'echo', connections: number) =>
+      measurePoint(targets[name]!, 'paired', { payload: jpeg, connections, durationS: spec.durationS, settleS: spec.settleS })
+    // Warm them (first requests pay for lazy set-up), unmeasured.
+    for (const name of ['server', 'naive', ...(echo ? ['echo' as const] : [])] as const) await point(name, 4)
 
     const { batchSize, concurrency } = spec.limitCell
     const floorArgs = spec.floorSetting ? ['--floor-setting', formatFloorSetting(spec.floorSetting)] : []
@@ -66,6 +78,7 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
       const lone = flip ? (['naive', 'server'] as const) : (['server', 'naive'] as const)
       const one: Partial<Record<'server' | 'naive', PointResult>> = {}
       for (const name of lone) one[name] = await point(name, 1)
+      const echoed = echo && (await point('echo', 1))
       let sat: PointResult | undefined
       if (flip) sat = await point('server', spec.saturationConnections)
       const limit = await runLimitProcess(root, [...limitArgs, '--no-single', '--floor-rounds', '1'])
@@ -75,6 +88,7 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
         server: oneConnection(one.server!),
         naive: oneConnection(one.naive!),
         floor: { p50: floor.latencyMs.p50, intraOpThreads: floor.intraOpThreads, spinning: floor.spinning },
+        ...(echoed ? { echo: { holdMs: spec.echoHoldMs!, p50: echoed.latencyMs.p50 } } : {}),
         saturation: {
           server: { imgPerS: sat!.imgPerS, cpuMsPerImage: sat!.serverCpuMsPerImage },
           limit: { imgPerS: limit.best.imgPerS, cpuMsPerImage: limit.best.cpuMsPerImage }

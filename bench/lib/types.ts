@@ -139,6 +139,11 @@ export interface PairedRound {
    * (results before tree 09d1324: the best p50 over the four settings, one turn each).
    */
   floor: { p50: number; intraOpThreads: number; spinning: boolean }
+  /**
+   * An HTTP server that only holds each request busy for `holdMs` (the floor's p50 in the limit) at 1 connection:
+   * p50 − holdMs is what HTTP adds on this machine (absent in results from before it was measured).
+   */
+  echo?: { holdMs: number; p50: number }
   /** The server at its saturation concurrency and the limit's best cell. */
   saturation: {
     server: { imgPerS: number; cpuMsPerImage: number | null }

@@ -65,6 +65,20 @@ describe('paired targets', () => {
     expect(verdict(checks, PAIRED_TARGET_NAMES.cpu)).toBeNull()
   })
 
+  test("the echo server's round trip is reported beside the floor target and never judged", () => {
+    const echoed = (server: number, echo: number) => ({ ...round({ server }), echo: { holdMs: 11.5, p50: echo } })
+    const [withEcho] = checkPairedTargets(paired([echoed(13, 12.1), echoed(13.1, 12.3), echoed(12.9, 12.0)])).filter(
+      (c) => c.name === PAIRED_TARGET_NAMES.floor
+    )
+    // p50 − floor 1.5 ms misses whatever HTTP alone costs; the detail carries its median (12.1 − 11.5) and rounds.
+    expect(withEcho!.pass).toBe(false)
+    expect(withEcho!.detail).toContain(
+      'HTTP alone here: 0.6 ms (an echo server busy 11.5 ms per request, p50 − hold; rounds 0.6, 0.8, 0.5)'
+    )
+    const [without] = checkPairedTargets(paired([round({ server: 13 })])).filter((c) => c.name === PAIRED_TARGET_NAMES.floor)
+    expect(without!.detail).not.toContain('HTTP alone')
+  })
+
   test('checkTargets uses the paired rounds when there are any, the sweep otherwise', () => {
     const withRounds = checkTargets(null, [], paired([round({})]))
     expect(verdict(withRounds, PAIRED_TARGET_NAMES.saturation)).toBe(true)

@@ -200,6 +200,8 @@ function targetSection(report: BenchReport): string {
 function pairedSection(paired: PairedResult | null | undefined): string {
   if (!paired || paired.rounds.length === 0) return ''
   const { batchSize, concurrency } = paired.limitCell
+  const echoRounds = paired.rounds.filter((r) => r.echo !== undefined)
+  const withEcho = echoRounds.length > 0
   const rows = paired.rounds.map((r, i) => [
     i + 1,
     f1(r.server.p50),
@@ -211,7 +213,8 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     f1(r.saturation.limit.imgPerS),
     (r.saturation.server.imgPerS / r.saturation.limit.imgPerS).toFixed(2),
     f1(r.saturation.server.cpuMsPerImage),
-    f1(r.saturation.limit.cpuMsPerImage)
+    f1(r.saturation.limit.cpuMsPerImage),
+    ...(withEcho ? [r.echo ? f1(r.echo.p50 - r.echo.holdMs) : '–'] : [])
   ])
   const med = (pick: (r: PairedResult['rounds'][number]) => number) => f1(median(paired.rounds.map(pick)))
   rows.push([
@@ -225,7 +228,8 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     med((r) => r.saturation.limit.imgPerS),
     String(Math.round(median(paired.rounds.map((r) => r.saturation.server.imgPerS / r.saturation.limit.imgPerS)) * 100) / 100),
     '–',
-    '–'
+    '–',
+    ...(withEcho ? [f1(median(echoRounds.map((r) => r.echo!.p50 - r.echo!.holdMs)))] : [])
   ])
   const head = [
     'round',
@@ -238,7 +242,8 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     `limit img/s (${batchSize} × ${concurrency})`,
     'ratio',
     'server CPU ms/img',
-    'limit CPU ms/img'
+    'limit CPU ms/img',
+    ...(withEcho ? [`HTTP alone ms (echo p50 − ${f1(echoRounds[0]!.echo!.holdMs)} ms hold)`] : [])
   ]
   return [
     `### Paired rounds (${paired.durationS} s per point; 1 connection, floor, saturation back to back in each round)`,
