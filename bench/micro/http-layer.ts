@@ -5,10 +5,12 @@
  * minimum over the same predictor (one `request.bytes()`, the multipart split, `predictor.predict`, `Response.json`).
  * A client in this process then sends the bench's multipart chelsea.jpg one request at a time, alternating
  * between the two routes (the order swapping each pair, a 2 ms pause before each), and prints both p50s and their
- * difference. Not a test: run by hand,
+ * difference, and the CPU time the server's HTTP thread spent per request on each route (its schedstat, read in the
+ * pause before each request, so the after-response hooks are counted). Not a test: run by hand,
  *
  *   bun bench/micro/http-layer.ts [pairs = 1000]
  */
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadConfig } from '../../src/config/load'
 import { boundaryOf, parseMultipart } from '../../src/http/multipart'
@@ -42,8 +44,15 @@ async function measure(pairs: number): Promise<void> {
   const server = await launch({ cmd: ['bun', import.meta.path, '--serve'] })
   const routes = { app: '/v1/predict', bare: '/bare' } as const
   const latencies = { app: [] as number[], bare: [] as number[] }
+  const threadCpuMs = { app: [] as number[], bare: [] as number[] }
+  // The HTTP thread is the process's first thread; schedstat's first field is its time on a CPU, ns.
+  const httpThreadNs = () => Number(readFileSync(`/proc/${server.pid}/task/${server.pid}/schedstat`, 'utf8').split(' ')[0])
+  let previous: { route: keyof typeof routes; ns: number } | undefined
   const send = async (route: keyof typeof routes) => {
     await Bun.sleep(2) // a lone request: it finds the server idle
+    const ns = httpThreadNs()
+    if (previous) threadCpuMs[previous.route].push((ns - previous.ns) / 1e6)
+    previous = { route, ns }
     const started = performance.now()
     const response = await fetch(server.url + routes[route], {
       method: 'POST',
@@ -56,6 +65,7 @@ async function measure(pairs: number): Promise<void> {
   }
   try {
     for (let i = 0; i < 20; i++) await send(i % 2 ? 'app' : 'bare') // warm-up, not kept
+    threadCpuMs.app.length = threadCpuMs.bare.length = 0
     for (let i = 0; i < pairs; i++)
       for (const route of i % 2 ? (['app', 'bare'] as const) : (['bare', 'app'] as const)) latencies[route].push(await send(route))
   } finally {
@@ -63,10 +73,14 @@ async function measure(pairs: number): Promise<void> {
   }
   const app = summarise(latencies.app)
   const bare = summarise(latencies.bare)
-  console.log(`| route | p50 ms | p90 ms |\n| --- | --- | --- |`)
-  console.log(`| the app (POST /v1/predict) | ${app.p50.toFixed(3)} | ${app.p90.toFixed(3)} |`)
-  console.log(`| bare (POST /bare) | ${bare.p50.toFixed(3)} | ${bare.p90.toFixed(3)} |`)
-  console.log(`\nthe HTTP layer: ${(app.p50 - bare.p50).toFixed(3)} ms at p50 over ${pairs} pairs`)
+  const cpu = { app: summarise(threadCpuMs.app).p50, bare: summarise(threadCpuMs.bare).p50 }
+  console.log(`| route | p50 ms | p90 ms | HTTP-thread CPU ms per request (p50) |\n| --- | --- | --- | --- |`)
+  console.log(`| the app (POST /v1/predict) | ${app.p50.toFixed(3)} | ${app.p90.toFixed(3)} | ${cpu.app.toFixed(3)} |`)
+  console.log(`| bare (POST /bare) | ${bare.p50.toFixed(3)} | ${bare.p90.toFixed(3)} | ${cpu.bare.toFixed(3)} |`)
+  console.log(
+    `\nthe HTTP layer: ${(app.p50 - bare.p50).toFixed(3)} ms at p50 and ${(cpu.app - cpu.bare).toFixed(3)} ms of HTTP-thread CPU ` +
+      `per request, over ${pairs} pairs`
+  )
 }
 
 if (process.argv.includes('--serve')) await serve()
