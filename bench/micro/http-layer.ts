@@ -10,7 +10,6 @@
  *
  *   bun bench/micro/http-layer.ts [pairs = 1000]
  */
-import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadConfig } from '../../src/config/load'
 import { boundaryOf, parseMultipart } from '../../src/http/multipart'
@@ -18,6 +17,7 @@ import { toPredictBody } from '../../src/http/predict-response'
 import { createLogger } from '../../src/log'
 import { assembleServer } from '../../src/server'
 import { launch } from '../../tools/process/launch'
+import { mainThreadCpuNs } from '../../tools/process/procfs'
 import { buildPayload } from '../lib/payloads'
 import { summarise } from '../lib/stats'
 
@@ -45,12 +45,10 @@ async function measure(pairs: number): Promise<void> {
   const routes = { app: '/v1/predict', bare: '/bare' } as const
   const latencies = { app: [] as number[], bare: [] as number[] }
   const threadCpuMs = { app: [] as number[], bare: [] as number[] }
-  // The HTTP thread is the process's first thread; schedstat's first field is its time on a CPU, ns.
-  const httpThreadNs = () => Number(readFileSync(`/proc/${server.pid}/task/${server.pid}/schedstat`, 'utf8').split(' ')[0])
   let previous: { route: keyof typeof routes; ns: number } | undefined
   const send = async (route: keyof typeof routes) => {
     await Bun.sleep(2) // a lone request: it finds the server idle
-    const ns = httpThreadNs()
+    const ns = mainThreadCpuNs(server.pid) // the HTTP thread is the process's main thread
     if (previous) threadCpuMs[previous.route].push((ns - previous.ns) / 1e6)
     previous = { route, ns }
     const started = performance.now()

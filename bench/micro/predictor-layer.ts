@@ -9,7 +9,6 @@
  *
  *   bun bench/micro/predictor-layer.ts [pairs = 300]
  */
-import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { systemClock } from '../../src/batching/clock'
 import { loadConfig } from '../../src/config/load'
@@ -21,6 +20,7 @@ import { Preprocessor } from '../../src/preprocessing/preprocess'
 import { batcherFor } from '../lib/limit-cell'
 import { IMAGES } from '../lib/payloads'
 import { summarise } from '../lib/stats'
+import { mainThreadCpuNs } from '../../tools/process/procfs'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const pairs = Number(process.argv[2] ?? 300)
@@ -49,7 +49,6 @@ const paths = {
   }
 }
 type Path = keyof typeof paths
-const ownThreadNs = () => Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[0])
 const latencies: Record<Path, number[]> = { predictor: [], floor: [] }
 const cpuMs: Record<Path, number[]> = { predictor: [], floor: [] }
 
@@ -58,13 +57,13 @@ try {
   for (let i = 0; i < pairs + 20; i++)
     for (const path of (i % 2 ? ['predictor', 'floor'] : ['floor', 'predictor']) as Path[]) {
       await Bun.sleep(3) // a lone image: it finds the workers asleep
-      const ns = ownThreadNs()
+      const ns = mainThreadCpuNs(process.pid)
       const started = performance.now()
       await paths[path]()
       const wall = performance.now() - started
       if (i < 20) continue // warm-up, not kept
       latencies[path].push(wall)
-      cpuMs[path].push((ownThreadNs() - ns) / 1e6)
+      cpuMs[path].push((mainThreadCpuNs(process.pid) - ns) / 1e6)
     }
 } finally {
   await pool.close()

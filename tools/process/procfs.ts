@@ -58,6 +58,12 @@ export function cpuSecondsByThread(pid: number): Record<string, number> {
   return out
 }
 
+/**
+ * Nanoseconds the main thread of `pid` has spent on a CPU (the first field of its schedstat): nanosecond resolution,
+ * where `stat`'s ticks are 10 ms, for the CPU of one request.
+ */
+export const mainThreadCpuNs = (pid: number) => Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0])
+
 /** Resident set size now (VmRSS), bytes. */
 export const rssBytes = (pid: number) => statusField(pid, 'VmRSS')
 
