@@ -3,13 +3,15 @@
  * against the figure measured next to it, then the median over rounds, so one lucky or unlucky point moves
  * the verdict no more than any other.
  */
-import type { PairedResult, TargetCheck } from './types'
+import type { PairedResult, PairedRound, TargetCheck } from './types'
 
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
+/** What HTTP alone adds on this machine, from a round's echo server: its p50 less the time it holds each request. */
+export const httpAloneMs = (echo: NonNullable<PairedRound['echo']>) => echo.p50 - echo.holdMs
 const r2 = (v: number) => Math.round(v * 100) / 100
 const r1 = (v: number) => Math.round(v * 10) / 10
 const list = (values: number[], digits: (v: number) => number) => values.map((v) => digits(v)).join(', ')
@@ -29,7 +31,7 @@ export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
   const cpu = cpuRounds.map((r) => r.saturation.server.cpuMsPerImage! / r.saturation.limit.cpuMsPerImage)
   const overFloor = rounds.map((r) => r.server.p50 - r.floor.p50)
   const echoRounds = rounds.filter((r) => r.echo !== undefined)
-  const httpAlone = echoRounds.map((r) => r.echo!.p50 - r.echo!.holdMs)
+  const httpAlone = echoRounds.map((r) => httpAloneMs(r.echo!))
   // Context, not a verdict: the part of "p50 − floor" that any HTTP server pays on this machine.
   const httpContext =
     httpAlone.length === 0

@@ -1,7 +1,7 @@
 /** The Markdown summary: printed at the end of a run, written beside the JSON, and pasted into bench/README.md. */
 import { saturation } from '../targets'
 import { censored } from './censored'
-import { median } from '../paired-targets'
+import { httpAloneMs, median } from '../paired-targets'
 import type { BenchReport, LimitFloor, LimitPoint, PairedResult, PointResult } from '../types'
 
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v))
@@ -214,7 +214,7 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     (r.saturation.server.imgPerS / r.saturation.limit.imgPerS).toFixed(2),
     f1(r.saturation.server.cpuMsPerImage),
     f1(r.saturation.limit.cpuMsPerImage),
-    ...(withEcho ? [r.echo ? f1(r.echo.p50 - r.echo.holdMs) : '–'] : [])
+    ...(withEcho ? [r.echo ? f1(httpAloneMs(r.echo)) : '–'] : [])
   ])
   const med = (pick: (r: PairedResult['rounds'][number]) => number) => f1(median(paired.rounds.map(pick)))
   rows.push([
@@ -229,7 +229,7 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     String(Math.round(median(paired.rounds.map((r) => r.saturation.server.imgPerS / r.saturation.limit.imgPerS)) * 100) / 100),
     '–',
     '–',
-    ...(withEcho ? [f1(median(echoRounds.map((r) => r.echo!.p50 - r.echo!.holdMs)))] : [])
+    ...(withEcho ? [f1(median(echoRounds.map((r) => httpAloneMs(r.echo!))))] : [])
   ])
   const head = [
     'round',
