@@ -2,7 +2,7 @@
  * `bun run bench [--quick] [flags]`: the limit, the naive baseline, bun-infer with batching off and
  * bun-infer with defaults, on the same photos and the same machine, in one run. `--help` lists flags.
  */
-import { cpus } from 'node:os'
+import { availableParallelism } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { HELP, parseBenchArgs, type BenchOptions } from './lib/args'
 import { killAll, type ServerProcess } from '../tools/process/launch'
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const withLimit = options.contenders.includes('limit') && !options.url
   const firstLimit = withLimit ? await runLimit(options, ROOT) : null
   const contenders = await runHttpContenders(options, payloads)
-  const limit = firstLimit ? await recheckLimit(firstLimit, options, ROOT, cpus().length) : null
+  const limit = firstLimit ? await recheckLimit(firstLimit, options, ROOT, availableParallelism()) : null
   const paired = await pairedRounds(options, limit, contenders, payloads.get('jpeg')!)
   const report: BenchReport = {
     startedAt,

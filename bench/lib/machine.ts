@@ -1,5 +1,5 @@
 /** Facts about the machine and the software under test, recorded with every result. */
-import { cpus, loadavg, release, totalmem, type as osType } from 'node:os'
+import { availableParallelism, cpus, loadavg, release, totalmem, type as osType } from 'node:os'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -21,9 +21,11 @@ function git(root: string, args: string[]): string {
 /** CPU model, cores, memory, OS and the versions of Bun, onnxruntime-node, sharp/libvips, autocannon and the commit. */
 export function machineFacts(root: string): MachineFacts {
   const versions = sharp.versions as Record<string, string | undefined>
+  const cores = availableParallelism()
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
+    cores,
+    ...(cpus().length > cores ? { coresOnline: cpus().length } : {}),
     memTotalGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: osType(),
     kernel: release(),

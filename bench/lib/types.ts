@@ -116,7 +116,10 @@ export interface TargetCheck {
 
 export interface MachineFacts {
   cpuModel: string
+  /** Cores this process may run on (its CPU affinity): what the server and the limit size their threads by. */
   cores: number
+  /** Cores the machine has, when more than `cores` (the run was pinned with taskset). */
+  coresOnline?: number
   memTotalGb: number
   os: string
   kernel: string

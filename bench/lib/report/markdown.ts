@@ -2,7 +2,7 @@
 import { saturation } from '../targets'
 import { censored } from './censored'
 import { httpAloneMs, median } from '../paired-targets'
-import type { BenchReport, LimitFloor, LimitPoint, PairedResult, PointResult } from '../types'
+import type { BenchReport, LimitFloor, LimitPoint, MachineFacts, PairedResult, PointResult } from '../types'
 
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v))
 const f1 = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(1))
@@ -252,13 +252,16 @@ function pairedSection(paired: PairedResult | null | undefined): string {
   ].join('\n')
 }
 
+/** "2 cores", or "2 of its 16 cores (pinned)" when the run was restricted to some of the machine's cores. */
+export const coresText = (m: MachineFacts) => (m.coresOnline ? `${m.cores} of its ${m.coresOnline} cores (pinned)` : `${m.cores} cores`)
+
 /** The whole summary as Markdown. */
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine
   return [
     `## bun-infer benchmark — ${report.startedAt}`,
     '',
-    `\`${report.command}\` · ${m.cpuModel}, ${m.cores} cores, ${m.memTotalGb} GB · ${m.os} ${m.kernel} · Bun ${m.bun}, ` +
+    `\`${report.command}\` · ${m.cpuModel}, ${coresText(m)}, ${m.memTotalGb} GB · ${m.os} ${m.kernel} · Bun ${m.bun}, ` +
       `onnxruntime-node ${m.onnxruntime}, sharp ${m.sharp} (libvips ${m.libvips}), autocannon ${m.autocannon} · ` +
       `commit ${m.gitCommit}${m.gitDirty ? ' (uncommitted changes)' : ''} · load average ${report.loadAverage1m.start} → ${report.loadAverage1m.end}`,
     '',

@@ -1,5 +1,6 @@
 /** A self-contained SVG: latency (p50 solid, p99 dashed) against throughput per contender, and the server's batch sizes. */
 import type { BenchReport, PointResult } from '../types'
+import { coresText } from './markdown'
 
 const COLORS: Record<string, string> = { naive: '#d62728', 'batch-off': '#ff7f0e', server: '#1f77b4', limit: '#555555' }
 const SHADES = ['#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c', '#08306b']
@@ -131,7 +132,7 @@ function batchPanel(report: BenchReport, box: Box): string[] {
 /** The chart as one SVG document (no external fonts, scripts or images). */
 export function renderSvg(report: BenchReport): string {
   const m = report.machine
-  const title = `bun-infer · ${m.cpuModel}, ${m.cores} cores · ${report.startedAt}`
+  const title = `bun-infer · ${m.cpuModel}, ${coresText(m)} · ${report.startedAt}`
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
