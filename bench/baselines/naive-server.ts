@@ -1,21 +1,23 @@
 /**
  * The naive baseline: the strongest simple alternative, a careful straight port. One plain Bun.serve
  * handler decodes with one sharp pass to raw RGB (naive-preprocess.ts) and calls session.run for each image
- * on the HTTP thread — no worker threads, no batching, onnxruntime's default session options. It exists
+ * on the HTTP thread — no worker threads, no batching, onnxruntime's default session options (sized to its cores
+ * when the run is pinned to some of the machine's: sessionOptions). It exists
  * only to be measured against.
  *
  *   bun bench/baselines/naive-server.ts [--port 0]   → prints {"msg":"ready","port":N}
  */
 import * as ort from 'onnxruntime-node'
 import { readFileSync } from 'node:fs'
+import { availableParallelism, cpus } from 'node:os'
 import { join } from 'node:path'
-import { manifest, MODEL_DIR, toTensor } from './naive-preprocess'
+import { manifest, MODEL_DIR, sessionOptions, toTensor } from './naive-preprocess'
 
 const portFlag = process.argv.indexOf('--port')
 const port = portFlag > 0 ? Number(process.argv[portFlag + 1]) : 0
 const labels: string[] = JSON.parse(readFileSync(join(MODEL_DIR, manifest.labels), 'utf8'))
 const size = manifest.input.width as number
-const session = await ort.InferenceSession.create(join(MODEL_DIR, '1/model.onnx'))
+const session = await ort.InferenceSession.create(join(MODEL_DIR, '1/model.onnx'), sessionOptions(availableParallelism(), cpus().length))
 
 async function classify(bytes: Uint8Array) {
   const input = new ort.Tensor('float32', await toTensor(bytes), [1, 3, size, size])
