@@ -44,9 +44,9 @@ export async function toTensor(bytes: Uint8Array): Promise<Float32Array> {
 
 /**
  * onnxruntime's defaults, as a careful port on a machine of `cores` cores gets them. Its default intra-op pool has
- * one thread per physical core of the whole machine and ignores the process's CPU affinity: pinned to 2 of 16 cores
- * (a bench run under taskset) it would start 8 threads on 2 cores, a handicap no 2-core machine has. So a pinned
- * process asks for the cores it may use, what the default gives on a machine of that size.
+ * one thread per physical core of the whole machine and ignores the process's CPU affinity: pinned to 2 cores of a
+ * 16-core machine (a bench run under taskset) a default session added 16 threads, a handicap no 2-core machine has.
+ * So a pinned process asks for the cores it may use, what the default gives on a machine of that size.
  */
 export function sessionOptions(cores: number, coresOnline: number): { intraOpNumThreads?: number } {
   return cores < coresOnline ? { intraOpNumThreads: cores } : {}
