@@ -3,7 +3,7 @@
  *
  *   bun bench/micro/naive-preprocess.ts [runs=200]
  *
- * sharp on one thread, chelsea.jpg, the two variants interleaved in blocks of 20 so a neighbour's burst
+ * sharp on one thread, chelsea.jpg, the variants interleaved in blocks of 20 so a neighbour's burst
  * hits both. "before" is the old baseline's code (kept here only to be measured): resize, encode to JPEG,
  * decode again to crop. "after" is bench/baselines/naive-preprocess.ts; the server's Preprocessor (which reads a JPEG's
  * header in JavaScript and decodes with sequential access) runs beside them. Also checks that "after" gives the

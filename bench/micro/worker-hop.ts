@@ -14,6 +14,7 @@
 import * as ort from 'onnxruntime-node'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
+import { summarise } from '../lib/stats'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const rounds = Number(process.argv[2] ?? 8)
@@ -62,13 +63,8 @@ for (let round = -1; round < rounds; round++)
     }
 worker.terminate()
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 console.log(`${intraOpThreads} intra-op threads, ${busyMs} ms busy before each image, ${rounds} rounds of ${block} per path`)
 console.log('| path | p50 ms | p90 ms |\n| --- | --- | --- |')
-const p50: Record<string, number> = {}
-for (const [name, list] of Object.entries(samples)) {
-  const sorted = list.toSorted((a, b) => a - b)
-  p50[name] = quantile(sorted, 0.5)
-  console.log(`| ${name} | ${p50[name]!.toFixed(3)} | ${quantile(sorted, 0.9).toFixed(3)} |`)
-}
-console.log(`\nthe worker over the main thread: ${(p50.worker! - p50['main thread']!).toFixed(3)} ms at p50`)
+const stats = Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, summarise(list)]))
+for (const [name, { p50, p90 }] of Object.entries(stats)) console.log(`| ${name} | ${p50.toFixed(3)} | ${p90.toFixed(3)} |`)
+console.log(`\nthe worker over the main thread: ${(stats.worker!.p50 - stats['main thread']!.p50).toFixed(3)} ms at p50`)
