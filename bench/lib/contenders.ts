@@ -37,3 +37,11 @@ export const HTTP_CONTENDERS: readonly HttpContender[] = [
 export function startContender(contender: HttpContender, root: string): Promise<ServerProcess> {
   return launch({ cmd: contender.cmd, env: contender.env, cwd: root, warnIfGone: true })
 }
+
+/** The echo server (baselines/echo-server.ts), busy `holdMs` per request: what HTTP alone costs beside a contender. */
+export const echoCommand = (holdMs: number) => ['bun', 'bench/baselines/echo-server.ts', '--port', '0', '--hold-ms', holdMs.toFixed(2)]
+
+/** Starts the echo server from the repository root. */
+export function startEcho(holdMs: number, root: string): Promise<ServerProcess> {
+  return launch({ cmd: echoCommand(holdMs), cwd: root, warnIfGone: true })
+}

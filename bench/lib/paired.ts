@@ -8,13 +8,13 @@
  * side always goes first. Beside the 1-connection points each round also measures an echo server busy for the
  * floor's p50 (baselines/echo-server.ts): what HTTP alone adds here to an in-process time, reported, not judged.
  */
-import { HTTP_CONTENDERS, startContender } from './contenders'
+import { echoCommand, HTTP_CONTENDERS, startContender, startEcho } from './contenders'
 import { type FloorSetting, formatFloorSetting } from './limit-floor'
 import { runLimitProcess } from './limit-runner'
 import { measurePoint, type Target } from './measure'
 import type { Payload } from './payloads'
 import type { LimitPoint, PairedResult, PairedRound, PointResult } from './types'
-import { launch, type ServerProcess } from '../../tools/process/launch'
+import type { ServerProcess } from '../../tools/process/launch'
 
 export interface PairedSpec {
   rounds: number
@@ -43,12 +43,6 @@ async function start(name: 'server' | 'naive', root: string): Promise<ServerProc
   return startContender(contender, root)
 }
 
-function startEcho(holdMs: number, root: string): Promise<ServerProcess> {
-  const cmd = ['bun', 'bench/baselines/echo-server.ts', '--port', '0', '--hold-ms', holdMs.toFixed(2)]
-  process.stderr.write(`paired: starting echo: ${cmd.join(' ')}\n`)
-  return launch({ cmd, cwd: root, warnIfGone: true })
-}
-
 export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): Promise<PairedResult> {
   const started: ServerProcess[] = []
   try {
@@ -56,8 +50,12 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
     started.push(server)
     const naive = await start('naive', root)
     started.push(naive)
-    const echo = spec.echoHoldMs === undefined ? undefined : await startEcho(spec.echoHoldMs, root)
-    if (echo) started.push(echo)
+    let echo: ServerProcess | undefined
+    if (spec.echoHoldMs !== undefined) {
+      process.stderr.write(`paired: starting echo: ${echoCommand(spec.echoHoldMs).join(' ')}\n`)
+      echo = await startEcho(spec.echoHoldMs, root)
+      started.push(echo)
+    }
     const targets: Partial<Record<'server' | 'naive' | 'echo', Target>> = {
       server: { contender: 'server', url: server.url, pid: server.pid },
       naive: { contender: 'naive', url: naive.url, pid: naive.pid },

@@ -12,7 +12,8 @@ import { runLoad } from '../lib/load'
 import { buildPayload } from '../lib/payloads'
 import { summarise } from '../lib/stats'
 import { median } from '../lib/paired-targets'
-import { launch, type ServerProcess } from '../../tools/process/launch'
+import type { ServerProcess } from '../../tools/process/launch'
+import { startEcho } from '../lib/contenders'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const rounds = Number(process.argv[2] ?? 3)
@@ -21,8 +22,7 @@ const payload = await buildPayload(ROOT, 'jpeg')
 
 const servers: ServerProcess[] = []
 try {
-  for (const hold of holds)
-    servers.push(await launch({ cmd: ['bun', 'bench/baselines/echo-server.ts', '--port', '0', '--hold-ms', String(hold)], cwd: ROOT }))
+  for (const hold of holds) servers.push(await startEcho(hold, ROOT))
   const overHold = holds.map(() => [] as number[])
   for (let round = 0; round < rounds; round++)
     for (let k = 0; k < holds.length; k++) {
