@@ -14,11 +14,10 @@
  * the result is the last stdout line; progress goes to stderr.
  */
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../src/config/load'
 import { toWorkerModel, WorkerPool } from '../src/inference/pool'
 import { sessionThreads } from '../src/inference/threads'
-import { discoverModels } from '../src/models/registry'
 import { Preprocessor } from '../src/preprocessing/preprocess'
+import { defaultModel } from './lib/default-model'
 import { runCell } from './lib/limit-cell'
 import { measureFloor, parseFloorSetting } from './lib/limit-floor'
 import { IMAGES, type ImageName } from './lib/payloads'
@@ -49,9 +48,7 @@ if (!values['no-single'] && !grid.some((c) => c.batchSize === 1 && c.concurrency
 const imageNames = values.images!.split(',') as ImageName[]
 
 // The server's own defaults (and BUN_INFER_* overrides), so the limit runs what the server would.
-const config = loadConfig(process.env, [])
-// The default model's default version, keyed as the server keys its queue and worker sessions.
-const model = discoverModels(config.modelsDir, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const { config, model } = defaultModel(process.env)
 const preprocessor = new Preprocessor(model, config)
 const threads = sessionThreads(config)
 const pool = new WorkerPool({ size: config.workers, ...threads, models: [toWorkerModel(model)] })

@@ -7,17 +7,15 @@
  *   bun bench/micro/floor-bias.ts [rounds = 12]
  */
 import { resolve } from 'node:path'
-import { loadConfig } from '../../src/config/load'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
-import { discoverModels } from '../../src/models/registry'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
+import { defaultModel } from '../lib/default-model'
 import { runCell } from '../lib/limit-cell'
 import { floorSettings, formatFloorSetting } from '../lib/limit-floor'
 import { IMAGES } from '../lib/payloads'
 
 const rounds = Number(process.argv[2] ?? 12)
-const config = loadConfig(process.env, [])
-const model = discoverModels(config.modelsDir, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const { config, model } = defaultModel(process.env)
 const preprocessor = new Preprocessor(model, config)
 const jpeg = await Bun.file(resolve(import.meta.dir, '../..', IMAGES.jpeg.path)).bytes()
 const settings = floorSettings()

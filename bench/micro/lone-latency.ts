@@ -10,11 +10,10 @@
  */
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { loadConfig } from '../../src/config/load'
 import { toWorkerModel, WorkerPool, type PoolOptions } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
-import { discoverModels } from '../../src/models/registry'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
+import { defaultModel } from '../lib/default-model'
 import { batcherFor } from '../lib/limit-cell'
 import { IMAGES } from '../lib/payloads'
 import { summarise } from '../lib/stats'
@@ -23,8 +22,7 @@ const ROOT = resolve(import.meta.dir, '../..')
 const block = Number(process.argv[2] ?? 40)
 const rounds = Number(process.argv[3] ?? 5)
 const cores = availableParallelism()
-const config = loadConfig({}, [])
-const model = discoverModels(resolve(ROOT, config.modelsDir), { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const { config, model } = defaultModel()
 const jpeg = await Bun.file(resolve(ROOT, IMAGES.jpeg.path)).bytes()
 const preprocessor = new Preprocessor(model, config)
 

@@ -11,10 +11,9 @@
  */
 import sharp from 'sharp'
 import { join } from 'node:path'
-import { loadConfig } from '../../src/config/load'
-import { discoverModels } from '../../src/models/registry'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
 import { manifest, toRgb, toTensor } from '../baselines/naive-preprocess'
+import { defaultModel } from '../lib/default-model'
 
 const runs = Number(process.argv[2] ?? 200)
 const bytes = await Bun.file(join(import.meta.dir, '../../test/fixtures/images/chelsea.jpg')).bytes()
@@ -43,8 +42,7 @@ async function beforeTensor(input: Uint8Array): Promise<Float32Array> {
   return out
 }
 
-const config = loadConfig({}, [])
-const model = discoverModels(config.modelsDir, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const { config, model } = defaultModel()
 const preprocessor = new Preprocessor(model, config)
 
 const variants = {

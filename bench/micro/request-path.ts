@@ -11,23 +11,21 @@
 import { resolve } from 'node:path'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { hasTransform } from 'elysia/schema'
-import { loadConfig } from '../../src/config/load'
 import { parsePredictBody } from '../../src/http/body'
 import { toPredictBody } from '../../src/http/predict-response'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
 import { normalisationOf } from '../../src/models/manifest'
-import { discoverModels } from '../../src/models/registry'
 import { buildLookupTables, hwcToChw } from '../../src/preprocessing/normalise'
 import { readJpegHeader } from '../../src/preprocessing/jpeg-header'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
 import sharp from 'sharp'
 import { PredictResponse } from '../../src/schemas/predict'
+import { defaultModel } from '../lib/default-model'
 import { buildPayload, IMAGES } from '../lib/payloads'
 
 const ROOT = resolve(import.meta.dir, '../..')
-const config = loadConfig({}, [])
-const model = discoverModels(resolve(ROOT, config.modelsDir), { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const { config, model } = defaultModel()
 const payload = await buildPayload(ROOT, 'jpeg')
 const jpeg = await Bun.file(resolve(ROOT, IMAGES.jpeg.path)).bytes()
 const preprocessor = new Preprocessor(model, config)

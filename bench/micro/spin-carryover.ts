@@ -12,9 +12,8 @@
  */
 import * as ort from 'onnxruntime-node'
 import { join, resolve } from 'node:path'
-import { loadConfig } from '../../src/config/load'
-import { discoverModels } from '../../src/models/registry'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
+import { defaultModel } from '../lib/default-model'
 import { summarise } from '../lib/stats'
 
 const ROOT = resolve(import.meta.dir, '../..')
@@ -22,8 +21,7 @@ const rounds = Number(process.argv[2] ?? 6)
 const gaps = (process.argv[3] ?? '0,0.2,0.5,1,2').split(',').map(Number)
 const bytes = await Bun.file(join(ROOT, 'test/fixtures/images/chelsea.jpg')).bytes()
 const input = new Float32Array(await Bun.file(join(ROOT, 'test/fixtures/vectors/input_0.f32')).arrayBuffer())
-const config = loadConfig({}, [])
-const model = discoverModels(resolve(ROOT, config.modelsDir), { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const { config, model } = defaultModel()
 const preprocessor = new Preprocessor(model, config)
 
 const session = (stopAfterRun: boolean) =>

@@ -10,15 +10,14 @@
  */
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
-import { loadConfig } from '../../src/config/load'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
 import { sessionThreads } from '../../src/inference/threads'
-import { discoverModels } from '../../src/models/registry'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
 import { Semaphore } from '../../src/preprocessing/semaphore'
 import { launch } from '../../tools/process/launch'
 import { cpuSecondsByThread } from '../../tools/process/procfs'
+import { defaultModel } from '../lib/default-model'
 import { batcherFor } from '../lib/limit-cell'
 import { runLoad } from '../lib/load'
 import { buildPayload, IMAGES } from '../lib/payloads'
@@ -55,8 +54,7 @@ try {
   await server.stop()
 }
 
-const config = loadConfig({}, [])
-const model = discoverModels(resolve(ROOT, config.modelsDir), { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve(config.defaultModel)
+const { config, model } = defaultModel()
 const preprocessor = new Preprocessor(model, config)
 const pool = new WorkerPool({ size: config.workers, ...sessionThreads(config), models: [toWorkerModel(model)] })
 const batcher = batcherFor(pool, model, model)
