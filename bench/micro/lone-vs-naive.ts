@@ -57,7 +57,7 @@ const inferences = {
     await batcher.submit(model.key, [rgb])
   },
   'naive session.run': (rgb: Uint8Array) => runHere(session, rgb),
-  'lone session here': async (rgb: Uint8Array) => runHere(await lone(), rgb)
+  'lone session, calling thread': async (rgb: Uint8Array) => runHere(await lone(), rgb)
 }
 async function runHere(on: ort.InferenceSession, rgb: Uint8Array): Promise<void> {
   const plane = size * size
