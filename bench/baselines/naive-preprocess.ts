@@ -35,7 +35,11 @@ export async function toRgb(bytes: Uint8Array): Promise<Buffer> {
 
 /** Encoded image → the model's normalised 1 × 3 × size × size float input. */
 export async function toTensor(bytes: Uint8Array): Promise<Float32Array> {
-  const rgb = await toRgb(bytes)
+  return normalise(await toRgb(bytes))
+}
+
+/** Height × width × 3 RGB bytes → (x / 255 − mean) / std, channels first. */
+export function normalise(rgb: Uint8Array): Float32Array {
   const plane = size * size
   const out = new Float32Array(3 * plane)
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = (rgb[i * 3 + c]! / 255 - mean[c]!) / std[c]!

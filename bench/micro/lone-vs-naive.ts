@@ -17,9 +17,10 @@ import * as ort from 'onnxruntime-node'
 import { availableParallelism, cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
+import { workerSessionOptions } from '../../src/inference/session-options'
 import { sessionThreads } from '../../src/inference/threads'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
-import { manifest, MODEL_DIR, sessionOptions, toRgb } from '../baselines/naive-preprocess'
+import { manifest, MODEL_DIR, normalise, sessionOptions, toRgb } from '../baselines/naive-preprocess'
 import { defaultModel } from '../lib/default-model'
 import { batcherFor } from '../lib/limit-cell'
 import { IMAGES } from '../lib/payloads'
@@ -35,20 +36,14 @@ const only = process.argv[6] ?? ''
 const { config, model } = defaultModel()
 const jpeg = await Bun.file(resolve(ROOT, IMAGES.jpeg.path)).bytes()
 const preprocessor = new Preprocessor(model, config)
-const pool = new WorkerPool({ size: config.workers, ...sessionThreads(config), models: [toWorkerModel(model)] })
+const threads = sessionThreads(config)
+const pool = new WorkerPool({ size: config.workers, ...threads, models: [toWorkerModel(model)] })
 const batcher = batcherFor(pool, model, { maxBatchSize: 1, maxBatchDelayMs: 0 })
 const session = await ort.InferenceSession.create(join(MODEL_DIR, '1/model.onnx'), sessionOptions(availableParallelism(), cpus().length))
 let loneSession: Promise<ort.InferenceSession> | undefined
-// The server's lone session (worker.ts's createSession), run here: its options without the hop to a worker.
-const lone = () =>
-  (loneSession ??= ort.InferenceSession.create(join(MODEL_DIR, '1/model.onnx'), {
-    intraOpNumThreads: availableParallelism(),
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } }
-  }))
-const { mean, std } = manifest.preprocessing as { mean: number[]; std: number[] }
+// The server's lone session, run here: the options its worker gives it, without the hop to a worker.
+const loneOptions = workerSessionOptions(threads.loneIntraOpThreads || threads.intraOpThreads, threads.loneSpinning, threads.loneSpinning)
+const lone = () => (loneSession ??= ort.InferenceSession.create(join(MODEL_DIR, '1/model.onnx'), loneOptions))
 const size = manifest.input.width as number
 
 const decoders = { server: (b: Uint8Array) => preprocessor.run(b), naive: (b: Uint8Array) => toRgb(b) }
@@ -60,10 +55,7 @@ const inferences = {
   'lone session, calling thread': async (rgb: Uint8Array) => runHere(await lone(), rgb)
 }
 async function runHere(on: ort.InferenceSession, rgb: Uint8Array): Promise<void> {
-  const plane = size * size
-  const input = new Float32Array(3 * plane)
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) input[c * plane + i] = (rgb[i * 3 + c]! / 255 - mean[c]!) / std[c]!
-  await on.run({ [manifest.input.name]: new ort.Tensor('float32', input, [1, 3, size, size]) })
+  await on.run({ [manifest.input.name]: new ort.Tensor('float32', normalise(rgb), [1, 3, size, size]) })
 }
 const pairs = Object.entries(decoders)
   .flatMap(([d, decode]) =>

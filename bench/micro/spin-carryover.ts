@@ -5,13 +5,14 @@
  *
  *   bun bench/micro/spin-carryover.ts [rounds = 6] [gaps ms = 0,0.2,0.5,1,2]
  *
- * Two sessions on the main thread, as the naive baseline runs them (2 intra-op threads, spinning on), one of them
- * with `session.force_spinning_stop` as the server's lone session has. Each image: a run of the official test vector,
+ * Two sessions on the main thread with the worker's session options (session-options.ts: 2 intra-op threads,
+ * spinning on), one of them with `session.force_spinning_stop` as the server's lone session has. Each image: a run of the official test vector,
  * the thread asleep for the gap (a futex wait, as a server waits for the next request), then the server's
  * Preprocessor on chelsea.jpg, timed. Blocks of 20 per session and gap, rotating; the first round warms up.
  */
 import * as ort from 'onnxruntime-node'
 import { join, resolve } from 'node:path'
+import { workerSessionOptions } from '../../src/inference/session-options'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
 import { defaultModel } from '../lib/default-model'
 import { summarise } from '../lib/stats'
@@ -25,10 +26,7 @@ const { config, model } = defaultModel()
 const preprocessor = new Preprocessor(model, config)
 
 const session = (stopAfterRun: boolean) =>
-  ort.InferenceSession.create(join(ROOT, 'models/mobilenetv2/1/model.onnx'), {
-    intraOpNumThreads: 2,
-    extra: { session: { intra_op: { allow_spinning: '1' }, ...(stopAfterRun ? { force_spinning_stop: '1' } : {}) } }
-  })
+  ort.InferenceSession.create(join(ROOT, 'models/mobilenetv2/1/model.onnx'), workerSessionOptions(2, true, stopAfterRun))
 const sessions = { 'spins on': await session(false), 'stops after run': await session(true) }
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 

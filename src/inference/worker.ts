@@ -9,6 +9,7 @@ import { checkInterface } from './interface-check'
 import { IDENTITY_MODEL } from './runtime-warmup'
 import { fullCollection } from '../memory/reclaimer'
 import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerModel } from './protocol'
+import { workerSessionOptions } from './session-options'
 
 declare const self: Worker
 
@@ -24,28 +25,15 @@ interface Loaded {
 const sessions = new Map<string, Loaded>()
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
 
-/**
- * `spinning`: session.intra_op.allow_spinning — off, idle intra-op threads sleep instead of busy-waiting, so a
- * session's spare threads do not take CPU from decoding or from the other workers. `stopAfterRun`:
- * session.force_spinning_stop — they busy-wait between the steps of a run (no wake-up per step: about 0.7 ms of
- * a lone image's 6.5 ms here) and stop as the run returns, which suits the lone session: it has the cores only
- * for its run.
- */
+/** One of the worker's sessions for `model` (options: session-options.ts); a file that is not ONNX says so. */
 async function createSession(
   model: WorkerModel,
   intraOpThreads: number,
   spinning: boolean,
   stopAfterRun = false
 ): Promise<ort.InferenceSession> {
-  const session = { intra_op: { allow_spinning: spinning ? '1' : '0' }, ...(stopAfterRun ? { force_spinning_stop: '1' } : {}) }
   try {
-    return await ort.InferenceSession.create(model.modelPath, {
-      intraOpNumThreads: intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session }
-    })
+    return await ort.InferenceSession.create(model.modelPath, workerSessionOptions(intraOpThreads, spinning, stopAfterRun))
   } catch (error) {
     throw new Error(`${model.modelPath}: cannot load as ONNX (${(error as Error).message.split('\n')[0]})`)
   }
