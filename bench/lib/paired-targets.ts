@@ -23,28 +23,49 @@ export const PAIRED_TARGET_NAMES = {
   naive: "1 connection: p50 ≤ naive's and req/s ≥ naive's"
 } as const
 
+/** One round's figures, each the server's against what was measured next to it in the same round. */
+export function roundFigures(r: PairedRound) {
+  return {
+    saturation: r.saturation.server.imgPerS / r.saturation.limit.imgPerS,
+    cpu: r.saturation.server.cpuMsPerImage === null ? null : r.saturation.server.cpuMsPerImage / r.saturation.limit.cpuMsPerImage,
+    overFloor: r.server.p50 - r.floor.p50,
+    p50VsNaive: r.server.p50 - r.naive.p50,
+    reqVsNaive: r.server.reqPerS / r.naive.reqPerS,
+    httpAlone: r.echo === undefined ? null : httpAloneMs(r.echo)
+  }
+}
+
+/** The bars of the four targets, on the medians of roundFigures over rounds. */
+export const passes = {
+  saturation: (ratio: number) => ratio >= 0.9,
+  cpu: (ratio: number) => ratio <= 1.1,
+  floor: (overMs: number) => overMs <= 1,
+  naive: (p50VsNaiveMs: number, reqVsNaive: number) => p50VsNaiveMs <= 0 && reqVsNaive >= 1
+}
+
 export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
   const { rounds } = paired
   const where = `median of ${rounds.length} paired rounds`
-  const sat = rounds.map((r) => r.saturation.server.imgPerS / r.saturation.limit.imgPerS)
+  const figures = rounds.map(roundFigures)
+  const sat = figures.map((f) => f.saturation)
   const cpuRounds = rounds.filter((r) => r.saturation.server.cpuMsPerImage !== null)
-  const cpu = cpuRounds.map((r) => r.saturation.server.cpuMsPerImage! / r.saturation.limit.cpuMsPerImage)
-  const overFloor = rounds.map((r) => r.server.p50 - r.floor.p50)
+  const cpu = figures.flatMap((f) => (f.cpu === null ? [] : [f.cpu]))
+  const overFloor = figures.map((f) => f.overFloor)
   const echoRounds = rounds.filter((r) => r.echo !== undefined)
-  const httpAlone = echoRounds.map((r) => httpAloneMs(r.echo!))
+  const httpAlone = figures.flatMap((f) => (f.httpAlone === null ? [] : [f.httpAlone]))
   // Context, not a verdict: the part of "p50 − floor" that any HTTP server pays on this machine.
   const httpContext =
     httpAlone.length === 0
       ? ''
       : `; HTTP alone here: ${r1(median(httpAlone))} ms (an echo server busy ${r1(echoRounds[0]!.echo!.holdMs)} ms per request, ` +
         `p50 − hold; rounds ${list(httpAlone, r1)})`
-  const p50VsNaive = rounds.map((r) => r.server.p50 - r.naive.p50)
-  const reqVsNaive = rounds.map((r) => r.server.reqPerS / r.naive.reqPerS)
+  const p50VsNaive = figures.map((f) => f.p50VsNaive)
+  const reqVsNaive = figures.map((f) => f.reqVsNaive)
   const cell = `${paired.saturationConnections} conn vs the limit's batch ${paired.limitCell.batchSize} × ${paired.limitCell.concurrency} loops`
   const checks: TargetCheck[] = [
     {
       name: PAIRED_TARGET_NAMES.saturation,
-      pass: median(sat) >= 0.9,
+      pass: passes.saturation(median(sat)),
       detail:
         `${where}: ${r2(median(sat))}× (${cell}; rounds ${list(sat, r2)}); medians ` +
         `${r1(median(rounds.map((r) => r.saturation.server.imgPerS)))} vs ${r1(median(rounds.map((r) => r.saturation.limit.imgPerS)))} img/s`
@@ -53,21 +74,21 @@ export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
       ? { name: PAIRED_TARGET_NAMES.cpu, pass: null, detail: 'not checked: needs /proc of the server' }
       : {
           name: PAIRED_TARGET_NAMES.cpu,
-          pass: median(cpu) <= 1.1,
+          pass: passes.cpu(median(cpu)),
           detail:
             `${where}: ${r2(median(cpu))}× (rounds ${list(cpu, r2)}); medians ` +
             `${r1(median(cpuRounds.map((r) => r.saturation.server.cpuMsPerImage!)))} vs ${r1(median(cpuRounds.map((r) => r.saturation.limit.cpuMsPerImage)))} ms`
         },
     {
       name: PAIRED_TARGET_NAMES.floor,
-      pass: median(overFloor) <= 1,
+      pass: passes.floor(median(overFloor)),
       detail:
         `${where}: p50 − floor = ${r1(median(overFloor))} ms (rounds ${list(overFloor, r1)}); medians ` +
         `${r1(median(rounds.map((r) => r.server.p50)))} vs floor ${r1(median(rounds.map((r) => r.floor.p50)))} ms${httpContext}`
     },
     {
       name: PAIRED_TARGET_NAMES.naive,
-      pass: median(p50VsNaive) <= 0 && median(reqVsNaive) >= 1,
+      pass: passes.naive(median(p50VsNaive), median(reqVsNaive)),
       detail:
         `${where}: p50 − naive's = ${r1(median(p50VsNaive))} ms (rounds ${list(p50VsNaive, r1)}), ` +
         `req/s ÷ naive's = ${r2(median(reqVsNaive))}× (rounds ${list(reqVsNaive, r2)}); medians ` +
