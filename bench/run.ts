@@ -15,7 +15,7 @@ import { buildPayload, PAYLOAD_NAMES, type Payload, type PayloadName } from './l
 import { renderMarkdown } from './lib/report/markdown'
 import { renderSvg } from './lib/report/svg'
 import { prepare, runServerScenarios, runSweep } from './lib/scenarios'
-import { checkTargets, saturation } from './lib/targets'
+import { checkTargets } from './lib/targets'
 import type { BenchReport, ContenderResult, LimitResult, PairedResult } from './lib/types'
 
 const ROOT = resolve(import.meta.dir, '..')
@@ -57,20 +57,17 @@ async function runHttpContenders(options: BenchOptions, payloads: Map<PayloadNam
 }
 
 /** Issue 13's paired rounds, when the run has the limit, the server and the naive baseline to pair. */
-function pairedRounds(
-  options: BenchOptions,
-  limit: LimitResult | null,
-  contenders: ContenderResult[],
-  jpeg: Payload
-): Promise<PairedResult> | null {
+function pairedRounds(options: BenchOptions, limit: LimitResult | null, jpeg: Payload): Promise<PairedResult> | null {
   const both = options.contenders.includes('server') && options.contenders.includes('naive')
   if (options.rounds === 0 || !limit || !both) return null
-  const sat = saturation(contenders.find((c) => c.name === 'server'))
   const spec = {
     rounds: options.rounds,
     durationS: options.pairedDurationS,
     settleS: options.settleS,
-    saturationConnections: sat?.connections ?? 16,
+    // As many requests in flight as the limit's cell has images in flight (its loops), not the server's best sweep
+    // point: that is the luckiest of five noisy points, and when it is a low concurrency (4 connections in one run)
+    // the server is paired below saturation against a limit running twice as many images at once.
+    saturationConnections: limit.best.concurrency,
     limitCell: limit.best,
     floorSetting: limit.floor?.best,
     echoHoldMs: limit.floor?.best.latencyMs.p50
@@ -104,7 +101,7 @@ async function main(): Promise<void> {
   const firstLimit = withLimit ? await runLimit(options, ROOT) : null
   const contenders = await runHttpContenders(options, payloads)
   const limit = firstLimit ? await recheckLimit(firstLimit, options, ROOT, availableParallelism()) : null
-  const paired = await pairedRounds(options, limit, contenders, payloads.get('jpeg')!)
+  const paired = await pairedRounds(options, limit, payloads.get('jpeg')!)
   const report: BenchReport = {
     startedAt,
     finishedAt: new Date().toISOString(),

@@ -2,9 +2,9 @@
  * Paired rounds (issue 13's targets): on a shared machine one 10 s point swings ±10 % from the next, and the
  * limit's best cell is the luckiest of a dozen such points, so a ratio of two points measured minutes apart says
  * more about the neighbours than about the server. Here each round measures, back to back, the server and the
- * naive baseline at 1 connection, the single-image floor at the limit's chosen thread setting, and the server at
- * its saturation concurrency beside the limit's best cell; the targets are judged on the median over rounds of
- * each round's own ratio or difference (lib/paired-targets.ts). The order inside a round alternates, so neither
+ * naive baseline at 1 connection, the single-image floor at the limit's chosen thread setting, and the server beside
+ * the limit's best cell with as many requests in flight as that cell has images; the targets are judged on the
+ * median over rounds of each round's own ratio or difference (lib/paired-targets.ts). The order inside a round alternates, so neither
  * side always goes first. Beside the 1-connection points each round also measures an echo server busy for the
  * floor's p50 (baselines/echo-server.ts): what HTTP alone adds here to an in-process time, reported, not judged.
  */
@@ -22,7 +22,10 @@ export interface PairedSpec {
   durationS: number
   /** Seconds of load before each HTTP point's measured window (the limit's cells have their own warm-up). */
   settleS: number
-  /** The server's saturation concurrency (its best sweep point) and the limit's best cell: what each round repeats. */
+  /**
+   * The server's saturation concurrency and the limit's best cell: what each round repeats. run.ts pairs them at the
+   * same number in flight (connections = the cell's loops).
+   */
   saturationConnections: number
   limitCell: Pick<LimitPoint, 'batchSize' | 'concurrency'>
   /**

@@ -147,7 +147,7 @@ export interface PairedRound {
    * p50 − holdMs is what HTTP adds on this machine (absent in results from before it was measured).
    */
   echo?: { holdMs: number; p50: number }
-  /** The server at its saturation concurrency and the limit's best cell. */
+  /** The server with as many requests in flight as the limit's best cell has images (its loops), and that cell. */
   saturation: {
     server: { imgPerS: number; cpuMsPerImage: number | null }
     limit: { imgPerS: number; cpuMsPerImage: number }
