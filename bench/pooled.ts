@@ -16,7 +16,7 @@ if (files.length === 0) {
 const reports = (await Promise.all(files.map((file) => Bun.file(file).json()))) as BenchReport[]
 const { runs, pooled } = poolRuns(reports)
 
-const mark = (pass: boolean | null, text: string) => (pass === null ? text : pass ? `**${text}**` : text)
+const mark = (pass: boolean | null, text: string) => (pass === true ? `**${text}**` : text)
 const fixed = (value: number | null, digits: number, unit = '') => (value === null ? '–' : `${value.toFixed(digits)}${unit}`)
 const row = (label: string, m: FigureMedians) =>
   [

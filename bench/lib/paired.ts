@@ -4,9 +4,10 @@
  * more about the neighbours than about the server. Here each round measures, back to back, the server and the
  * naive baseline at 1 connection, the single-image floor at the limit's chosen thread setting, and the server beside
  * the limit's best cell with as many requests in flight as that cell has images; the targets are judged on the
- * median over rounds of each round's own ratio or difference (lib/paired-targets.ts). The order inside a round alternates, so neither
- * side always goes first. Beside the 1-connection points each round also measures an echo server busy for the
- * floor's p50 (baselines/echo-server.ts): what HTTP alone adds here to an in-process time, reported, not judged.
+ * median over rounds of each round's own ratio or difference (lib/paired-targets.ts). The order inside a round
+ * alternates, so neither side always goes first. Beside the 1-connection points each round also measures an echo
+ * server busy for the floor's p50 (baselines/echo-server.ts): what HTTP alone adds here to an in-process time,
+ * reported, not judged.
  */
 import { echoCommand, HTTP_CONTENDERS, startContender, startEcho } from './contenders'
 import { type FloorSetting, formatFloorSetting } from './limit-floor'
