@@ -14,7 +14,14 @@ if (files.length === 0) {
   process.exit(2)
 }
 const reports = (await Promise.all(files.map((file) => Bun.file(file).json()))) as BenchReport[]
-const { runs, pooled } = poolRuns(reports)
+let pooledRuns: ReturnType<typeof poolRuns>
+try {
+  pooledRuns = poolRuns(reports)
+} catch (error) {
+  console.error(`bench/pooled.ts: ${(error as Error).message} (results from before the paired rounds have none)`)
+  process.exit(2)
+}
+const { runs, pooled } = pooledRuns
 
 const mark = (pass: boolean | null, text: string) => (pass === true ? `**${text}**` : text)
 const fixed = (value: number | null, digits: number, unit = '') => (value === null ? '–' : `${value.toFixed(digits)}${unit}`)
