@@ -5,7 +5,8 @@
  *
  *   bun bench/pooled.ts bench/results/2026-11-26T12-55-44-187Z.json bench/results/2026-11-26T14-03-05-326Z.json …
  */
-import { poolRuns, type FigureMedians } from './lib/pooled-rounds'
+import type { FigureMedians } from './lib/paired-targets'
+import { poolRuns } from './lib/pooled-rounds'
 import type { BenchReport } from './lib/types'
 
 const files = process.argv.slice(2)

@@ -36,16 +36,61 @@ export function roundFigures(r: PairedRound) {
 }
 
 /** The bars of the four targets, on the medians of roundFigures over rounds. */
-export const passes = {
+const passes = {
   saturation: (ratio: number) => ratio >= 0.9,
   cpu: (ratio: number) => ratio <= 1.1,
   floor: (overMs: number) => overMs <= 1,
   naive: (p50VsNaiveMs: number, reqVsNaive: number) => p50VsNaiveMs <= 0 && reqVsNaive >= 1
 }
 
+/** The medians over rounds of each round's figures, and the four verdicts on them: what a run (or pooled runs) is judged on. */
+export interface FigureMedians {
+  rounds: number
+  saturation: number
+  cpu: number | null
+  overFloor: number
+  p50VsNaive: number
+  reqVsNaive: number
+  httpAlone: number | null
+  /** cpu: null when no round had the server's CPU. */
+  pass: { saturation: boolean; cpu: boolean | null; floor: boolean; naive: boolean }
+}
+
+const medianOrNull = (values: (number | null)[]): number | null => {
+  const present = values.filter((v): v is number => v !== null)
+  return present.length === 0 ? null : median(present)
+}
+
+export function figureMedians(rounds: readonly PairedRound[]): FigureMedians {
+  if (rounds.length === 0) throw new Error('no paired rounds to judge')
+  const figures = rounds.map(roundFigures)
+  const of = <K extends keyof (typeof figures)[number]>(key: K) => figures.map((f) => f[key])
+  const saturation = median(of('saturation'))
+  const cpu = medianOrNull(of('cpu'))
+  const overFloor = median(of('overFloor'))
+  const p50VsNaive = median(of('p50VsNaive'))
+  const reqVsNaive = median(of('reqVsNaive'))
+  return {
+    rounds: rounds.length,
+    saturation,
+    cpu,
+    overFloor,
+    p50VsNaive,
+    reqVsNaive,
+    httpAlone: medianOrNull(of('httpAlone')),
+    pass: {
+      saturation: passes.saturation(saturation),
+      cpu: cpu === null ? null : passes.cpu(cpu),
+      floor: passes.floor(overFloor),
+      naive: passes.naive(p50VsNaive, reqVsNaive)
+    }
+  }
+}
+
 export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
   const { rounds } = paired
   const where = `median of ${rounds.length} paired rounds`
+  const m = figureMedians(rounds)
   const figures = rounds.map(roundFigures)
   const sat = figures.map((f) => f.saturation)
   const cpuRounds = rounds.filter((r) => r.saturation.server.cpuMsPerImage !== null)
@@ -55,9 +100,9 @@ export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
   const httpAlone = figures.flatMap((f) => (f.httpAlone === null ? [] : [f.httpAlone]))
   // Context, not a verdict: the part of "p50 − floor" that any HTTP server pays on this machine.
   const httpContext =
-    httpAlone.length === 0
+    m.httpAlone === null
       ? ''
-      : `; HTTP alone here: ${r1(median(httpAlone))} ms (an echo server busy ${r1(echoRounds[0]!.echo!.holdMs)} ms per request, ` +
+      : `; HTTP alone here: ${r1(m.httpAlone)} ms (an echo server busy ${r1(echoRounds[0]!.echo!.holdMs)} ms per request, ` +
         `p50 − hold; rounds ${list(httpAlone, r1)})`
   const p50VsNaive = figures.map((f) => f.p50VsNaive)
   const reqVsNaive = figures.map((f) => f.reqVsNaive)
@@ -65,33 +110,33 @@ export function checkPairedTargets(paired: PairedResult): TargetCheck[] {
   const checks: TargetCheck[] = [
     {
       name: PAIRED_TARGET_NAMES.saturation,
-      pass: passes.saturation(median(sat)),
+      pass: m.pass.saturation,
       detail:
-        `${where}: ${r2(median(sat))}× (${cell}; rounds ${list(sat, r2)}); medians ` +
+        `${where}: ${r2(m.saturation)}× (${cell}; rounds ${list(sat, r2)}); medians ` +
         `${r1(median(rounds.map((r) => r.saturation.server.imgPerS)))} vs ${r1(median(rounds.map((r) => r.saturation.limit.imgPerS)))} img/s`
     },
-    cpu.length === 0
+    m.cpu === null
       ? { name: PAIRED_TARGET_NAMES.cpu, pass: null, detail: 'not checked: needs /proc of the server' }
       : {
           name: PAIRED_TARGET_NAMES.cpu,
-          pass: passes.cpu(median(cpu)),
+          pass: m.pass.cpu,
           detail:
-            `${where}: ${r2(median(cpu))}× (rounds ${list(cpu, r2)}); medians ` +
+            `${where}: ${r2(m.cpu)}× (rounds ${list(cpu, r2)}); medians ` +
             `${r1(median(cpuRounds.map((r) => r.saturation.server.cpuMsPerImage!)))} vs ${r1(median(cpuRounds.map((r) => r.saturation.limit.cpuMsPerImage)))} ms`
         },
     {
       name: PAIRED_TARGET_NAMES.floor,
-      pass: passes.floor(median(overFloor)),
+      pass: m.pass.floor,
       detail:
-        `${where}: p50 − floor = ${r1(median(overFloor))} ms (rounds ${list(overFloor, r1)}); medians ` +
+        `${where}: p50 − floor = ${r1(m.overFloor)} ms (rounds ${list(overFloor, r1)}); medians ` +
         `${r1(median(rounds.map((r) => r.server.p50)))} vs floor ${r1(median(rounds.map((r) => r.floor.p50)))} ms${httpContext}`
     },
     {
       name: PAIRED_TARGET_NAMES.naive,
-      pass: passes.naive(median(p50VsNaive), median(reqVsNaive)),
+      pass: m.pass.naive,
       detail:
-        `${where}: p50 − naive's = ${r1(median(p50VsNaive))} ms (rounds ${list(p50VsNaive, r1)}), ` +
-        `req/s ÷ naive's = ${r2(median(reqVsNaive))}× (rounds ${list(reqVsNaive, r2)}); medians ` +
+        `${where}: p50 − naive's = ${r1(m.p50VsNaive)} ms (rounds ${list(p50VsNaive, r1)}), ` +
+        `req/s ÷ naive's = ${r2(m.reqVsNaive)}× (rounds ${list(reqVsNaive, r2)}); medians ` +
         `${r1(median(rounds.map((r) => r.server.p50)))} vs ${r1(median(rounds.map((r) => r.naive.p50)))} ms`
     }
   ]

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { figureMedians, poolRuns } from '../../bench/lib/pooled-rounds'
+import { figureMedians } from '../../bench/lib/paired-targets'
+import { poolRuns } from '../../bench/lib/pooled-rounds'
 import type { BenchReport, PairedRound } from '../../bench/lib/types'
 
 const round = (over: { sat?: number; cpu?: number | null; overFloor?: number; overNaive?: number; reqRatio?: number; echo?: number }) =>

@@ -1,7 +1,7 @@
 /** The Markdown summary: printed at the end of a run, written beside the JSON, and pasted into bench/README.md. */
 import { saturation } from '../targets'
 import { censored } from './censored'
-import { httpAloneMs, median } from '../paired-targets'
+import { figureMedians, median, roundFigures } from '../paired-targets'
 import type { BenchReport, LimitFloor, LimitPoint, MachineFacts, PairedResult, PointResult } from '../types'
 
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : String(v))
@@ -202,6 +202,7 @@ function pairedSection(paired: PairedResult | null | undefined): string {
   const { batchSize, concurrency } = paired.limitCell
   const echoRounds = paired.rounds.filter((r) => r.echo !== undefined)
   const withEcho = echoRounds.length > 0
+  const medians = figureMedians(paired.rounds)
   const rows = paired.rounds.map((r, i) => [
     i + 1,
     f1(r.server.p50),
@@ -211,10 +212,10 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     f1(r.naive.reqPerS),
     f1(r.saturation.server.imgPerS),
     f1(r.saturation.limit.imgPerS),
-    (r.saturation.server.imgPerS / r.saturation.limit.imgPerS).toFixed(2),
+    roundFigures(r).saturation.toFixed(2),
     f1(r.saturation.server.cpuMsPerImage),
     f1(r.saturation.limit.cpuMsPerImage),
-    ...(withEcho ? [r.echo ? f1(httpAloneMs(r.echo)) : '–'] : [])
+    ...(withEcho ? [f1(roundFigures(r).httpAlone)] : [])
   ])
   const med = (pick: (r: PairedResult['rounds'][number]) => number) => f1(median(paired.rounds.map(pick)))
   rows.push([
@@ -226,10 +227,10 @@ function pairedSection(paired: PairedResult | null | undefined): string {
     med((r) => r.naive.reqPerS),
     med((r) => r.saturation.server.imgPerS),
     med((r) => r.saturation.limit.imgPerS),
-    String(Math.round(median(paired.rounds.map((r) => r.saturation.server.imgPerS / r.saturation.limit.imgPerS)) * 100) / 100),
+    String(Math.round(medians.saturation * 100) / 100),
     '–',
     '–',
-    ...(withEcho ? [f1(median(echoRounds.map((r) => httpAloneMs(r.echo!))))] : [])
+    ...(withEcho ? [f1(medians.httpAlone)] : [])
   ])
   const head = [
     'round',
