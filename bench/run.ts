@@ -64,10 +64,6 @@ function pairedRounds(options: BenchOptions, limit: LimitResult | null, jpeg: Pa
     rounds: options.rounds,
     durationS: options.pairedDurationS,
     settleS: options.settleS,
-    // As many requests in flight as the limit's cell has images in flight (its loops), not the server's best sweep
-    // point: that is the luckiest of five noisy points, and when it is a low concurrency (4 connections in one run)
-    // the server is paired below saturation against a limit running twice as many images at once.
-    saturationConnections: limit.best.concurrency,
     limitCell: limit.best,
     floorSetting: limit.floor?.best,
     echoHoldMs: limit.floor?.best.latencyMs.p50

@@ -23,11 +23,7 @@ export interface PairedSpec {
   durationS: number
   /** Seconds of load before each HTTP point's measured window (the limit's cells have their own warm-up). */
   settleS: number
-  /**
-   * The server's saturation concurrency and the limit's best cell: what each round repeats. run.ts pairs them at the
-   * same number in flight (connections = the cell's loops).
-   */
-  saturationConnections: number
+  /** The limit's best cell: what each round repeats, beside the server at the same number in flight. */
   limitCell: Pick<LimitPoint, 'batchSize' | 'concurrency'>
   /**
    * The floor's thread setting, chosen by the limit: each round measures it alone, for as long as the server's point.
@@ -71,6 +67,10 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
     for (const name of ['server', 'naive', ...(echo ? ['echo' as const] : [])] as const) await point(name, 4)
 
     const { batchSize, concurrency } = spec.limitCell
+    // As many requests in flight as the limit's cell has images in flight (its loops), not the server's best sweep
+    // point: that is the luckiest of five noisy points, and when it is a low concurrency (4 connections in one run)
+    // the server is paired below saturation against a limit running twice as many images at once.
+    const saturationConnections = concurrency
     const floorArgs = spec.floorSetting ? ['--floor-setting', formatFloorSetting(spec.floorSetting)] : []
     const limitArgs = ['--duration', String(spec.durationS), '--grid', `${batchSize}x${concurrency}`, '--images', 'jpeg', ...floorArgs]
     const rounds: PairedRound[] = []
@@ -82,9 +82,9 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
       for (const name of lone) one[name] = await point(name, 1)
       const echoed = echo && (await point('echo', 1))
       let sat: PointResult | undefined
-      if (flip) sat = await point('server', spec.saturationConnections)
+      if (flip) sat = await point('server', saturationConnections)
       const limit = await runLimitProcess(root, [...limitArgs, '--no-single', '--floor-rounds', '1'])
-      if (!flip) sat = await point('server', spec.saturationConnections)
+      if (!flip) sat = await point('server', saturationConnections)
       const floor = limit.floor!.best
       rounds.push({
         server: oneConnection(one.server!),
@@ -97,7 +97,7 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
         }
       })
     }
-    return { durationS: spec.durationS, saturationConnections: spec.saturationConnections, limitCell: { batchSize, concurrency }, rounds }
+    return { durationS: spec.durationS, saturationConnections, limitCell: { batchSize, concurrency }, rounds }
   } finally {
     await Promise.all(started.map((p) => p.stop()))
   }
