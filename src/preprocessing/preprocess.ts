@@ -3,6 +3,9 @@ import { AppError } from '../errors'
 import type { ModelSpec } from '../models/registry'
 import { readJpegHeader } from './jpeg-header'
 import { sniffImageFormat } from './sniff'
+import { resizeAndCropBox } from './crop-box'
+
+export { resizeAndCropBox } from './crop-box'
 
 export interface ImageLimits {
   maxImageBytes: number
@@ -11,19 +14,6 @@ export interface ImageLimits {
 
 /** Orientation values 5–8 swap width and height once EXIF rotation is applied. */
 const swapsAxes = (orientation: number | undefined) => orientation !== undefined && orientation >= 5
-
-/** Resized size whose shorter side is `shorter` (aspect kept), and the centred crop box in it. */
-export function resizeAndCropBox(width: number, height: number, shorter: number, cropW: number, cropH: number) {
-  const scale = shorter / Math.min(width, height)
-  const resizedW = Math.max(cropW, Math.round(width * scale))
-  const resizedH = Math.max(cropH, Math.round(height * scale))
-  return {
-    resizedW,
-    resizedH,
-    left: Math.round((resizedW - cropW) / 2),
-    top: Math.round((resizedH - cropH) / 2)
-  }
-}
 
 /**
  * Decodes, orients, resizes and crops one image for one model: the queue only ever holds these.
