@@ -60,7 +60,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     clock: options.clock,
     // From the key, not a table: /v2 tensor queues and models loaded at run time count under their model version.
     onBatch: (key, size) => metrics.batchSize.observe(labelsOfQueue(key), size),
-    onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key))
+    onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key)),
+    onWorkerDecode: (key, outcome) => metrics.workerDecodes.inc({ ...labelsOfQueue(key), outcome })
   })
   addModelQueues(batcher, specs)
   const predictor = new Predictor(catalog, batcher, config, metrics, cache)

@@ -40,6 +40,11 @@ export const ConfigSchema = Type.Object({
     description:
       "The lone session's intra-op threads busy-wait between the steps of its run and stop when the run returns (session.force_spinning_stop), so they take no CPU between requests; it only runs while no other worker is busy. Off: they sleep, as intraOpSpinning=false."
   }),
+  loneDecodeOnWorker: Type.Boolean({
+    default: true,
+    description:
+      'An image that arrives while the server has nothing else to do (one image, no worker busy, nothing queued or decoding), if it is a plain 8-bit sRGB JPEG, is decoded by the inference worker that runs it (libvips on that thread, the same bytes as sharp) instead of by sharp before it queues: fewer trips between threads for a lone request. Off: every image is decoded with sharp before it queues.'
+  }),
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
   modelInstances: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,4}$' }), {

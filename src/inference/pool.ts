@@ -15,7 +15,8 @@ export function toWorkerModel(spec: ModelSpec): WorkerModel {
     inputName: input.name,
     outputName: output.name,
     classes: output.classes,
-    instances: spec.instances
+    instances: spec.instances,
+    resize: { shorterSide: spec.manifest.preprocessing.resizeShorterSide, kernel: spec.manifest.preprocessing.kernel }
   }
 }
 
@@ -31,6 +32,8 @@ export interface RunResult {
   inferenceMs: number
   /** Intra-op threads of the session that ran the batch (more when it ran lone). */
   intraOpThreads?: number
+  /** The worker's decode of an encoded image (runEncoded). */
+  preprocessMs?: number
 }
 
 /** What the batcher needs from the pool. */
@@ -40,13 +43,18 @@ export interface BatchRunner {
   /** Workers running a batch of any model. */
   readonly busy: number
   run(model: string, input: Uint8Array | Float32Array, batchSize: number): Promise<RunResult>
+  /**
+   * One encoded JPEG decoded and run by a free worker itself (see WorkerPool.runEncoded); undefined when the worker
+   * declines it. Optional: a runner without it has every image decoded before it queues.
+   */
+  runEncoded?(model: string, bytes: Uint8Array, width: number, height: number): Promise<RunResult | undefined>
   /** Called whenever a worker becomes free (after a batch, or when a replacement is ready). */
   onIdle(listener: () => void): void
 }
 
 interface Job {
   id: number
-  resolve: (result: RunResult) => void
+  resolve: (result: RunResult | undefined) => void
   reject: (error: Error) => void
   /** The watchdog of a batch that may hang. */
   timer?: ReturnType<typeof setTimeout>
@@ -154,25 +162,54 @@ export class WorkerPool implements BatchRunner {
    * `fault` is for src/faults only (a test build wraps the pool to crash or hang a worker mid-batch).
    */
   run(model: string, input: Uint8Array | Float32Array, batchSize: number, fault?: WorkerFault): Promise<RunResult> {
-    // Of the free workers holding the model, the one holding fewest models, so a model with fewer instances
-    // finds its workers free more often.
-    let slot: Slot | undefined
-    for (const s of this.slots)
-      if (this.canRun(s, model) && (!slot || this.placement[s.position]!.size < this.placement[slot.position]!.size)) slot = s
+    const slot = this.freeSlotFor(model)
     if (!slot) throw new Error(`WorkerPool.run called with no idle worker holding ${model} (batcher bug)`)
     // A lone image (a batch of one that starts while every other worker is idle) has the cores to itself.
     // Only batches of one: a lone session that also ran whole batches grew an activation arena as large
     // as the main session's (+110 MB RSS after 64 concurrent requests, measured), for no gain under load.
     const lone = this.busy === 0 && batchSize === 1
-    return new Promise<RunResult>((resolve, reject) => {
-      const job: Job = { id: this.nextJobId++, resolve, reject }
-      const message: ToWorker = { type: 'run', jobId: job.id, model, batchSize, input, lone, fault }
+    return this.post<RunResult>(slot, (jobId) => ({ type: 'run', jobId, model, batchSize, input, lone, fault }), input)
+  }
+
+  /**
+   * One encoded JPEG (its header's `width × height`) decoded by a free worker on its own thread and run on its lone
+   * session: a lone request then crosses threads twice instead of six times (src/preprocessing/vips-direct.ts).
+   * Undefined when no worker holding the model is free, or the worker declines the image (not a plain 8-bit sRGB
+   * JPEG, or it does not decode): the caller decodes it with sharp as usual.
+   */
+  runEncoded(model: string, bytes: Uint8Array, width: number, height: number): Promise<RunResult | undefined> {
+    const slot = this.freeSlotFor(model)
+    if (!slot) return Promise.resolve(undefined)
+    // A copy of its own, transferred: the bytes may be a view into a request body the caller still holds (and a
+    // Buffer's slice() is a view, not a copy; the constructor copies).
+    const copy = new Uint8Array(bytes)
+    return this.post<RunResult | undefined>(slot, (jobId) => ({ type: 'run-encoded', jobId, model, bytes: copy, width, height }), copy)
+  }
+
+  /** Of the free workers holding the model, the one holding fewest models, so a model with fewer instances finds its workers free more often. */
+  private freeSlotFor(model: string): Slot | undefined {
+    let slot: Slot | undefined
+    for (const s of this.slots)
+      if (this.canRun(s, model) && (!slot || this.placement[s.position]!.size < this.placement[slot.position]!.size)) slot = s
+    return slot
+  }
+
+  /** Sends one job to a free worker (its buffer transferred) and settles with the worker's answer (see settle). */
+  private post<T extends RunResult | undefined>(
+    slot: Slot,
+    message: (jobId: number) => ToWorker,
+    buffer: Uint8Array | Float32Array
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { id: this.nextJobId++, resolve: resolve as Job['resolve'], reject }
+      const sent = message(job.id)
       try {
-        slot.worker.postMessage(message, [input.buffer as ArrayBuffer])
+        slot.worker.postMessage(sent, [buffer.buffer as ArrayBuffer])
       } catch {
         // Native-owned memory (a sharp output buffer, say) cannot be transferred: send a JS-owned copy.
-        const copy = input.slice()
-        slot.worker.postMessage({ ...message, input: copy }, [copy.buffer as ArrayBuffer])
+        const copy = buffer.slice()
+        const field = sent.type === 'run-encoded' ? 'bytes' : 'input'
+        slot.worker.postMessage({ ...sent, [field]: copy }, [copy.buffer as ArrayBuffer])
       }
       slot.job = job
       const limit = this.options.batchWatchdogMs
@@ -296,7 +333,13 @@ export class WorkerPool implements BatchRunner {
     clearTimeout(job.timer)
     slot.job = undefined
     if (message.type === 'result')
-      job.resolve({ output: message.output, inferenceMs: message.inferenceMs, intraOpThreads: message.intraOpThreads })
+      job.resolve({
+        output: message.output,
+        inferenceMs: message.inferenceMs,
+        intraOpThreads: message.intraOpThreads,
+        preprocessMs: message.preprocessMs
+      })
+    else if (message.type === 'declined') job.resolve(undefined)
     else job.reject(new Error(`inference failed: ${message.message}`))
     this.notifyIdle()
   }

@@ -10,6 +10,8 @@ import { IDENTITY_MODEL } from './runtime-warmup'
 import { fullCollection } from '../memory/reclaimer'
 import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerModel } from './protocol'
 import { workerSessionOptions } from './session-options'
+import { resizeAndCropBox } from '../preprocessing/crop-box'
+import { decodeJpegCrop, vipsDirectAvailable } from '../preprocessing/vips-direct'
 
 declare const self: Worker
 
@@ -21,6 +23,8 @@ interface Loaded {
   model: WorkerModel
   /** Turns queued RGB bytes into this model's input tensor (buffers reused across runs). */
   tensors: TensorBuilder
+  /** Where a lone JPEG this worker decodes itself lands (reused; made on the first one). */
+  decoded?: Uint8Array
 }
 const sessions = new Map<string, Loaded>()
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
@@ -74,6 +78,8 @@ async function warmUpRuntime(): Promise<void> {
   const session = await ort.InferenceSession.create(IDENTITY_MODEL, { intraOpNumThreads: 1, interOpNumThreads: 1 })
   await session.run({ x: new ort.Tensor('float32', new Float32Array(1), [1]) })
   await session.release()
+  // Opens libvips for lone JPEGs now, not on the first one (and before any model's memory is measured).
+  vipsDirectAvailable()
 }
 
 async function warmUp({ model, tensors }: Loaded, session: ort.InferenceSession): Promise<void> {
@@ -87,25 +93,57 @@ function tensorOf(data: Float32Array | Uint8Array, batchSize: number, model: Wor
 }
 
 async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
-  const entry = sessions.get(message.model)
-  if (!entry) throw new Error(`worker has no session for model ${message.model}`)
+  const entry = loaded(message.model)
   // Test-only fault hooks, refused unless enabled in config: die, or spin forever like a wedged kernel.
   if (message.fault === 'crash') process.exit(70)
   if (message.fault === 'hang') for (;;);
-  const { model, tensors } = entry
   const useLone = message.lone === true && entry.lone !== undefined
-  const session = useLone ? entry.lone! : entry.session
-  const started = performance.now()
   // A float tensor arrives already in the graph's layout (the /v2 tensor input); RGB bytes are converted here.
-  const data = message.input instanceof Float32Array ? message.input : tensors.build(message.input)
-  const results = await session.run({ [model.inputName]: tensorOf(data, message.batchSize, model) }, [model.outputName])
+  const started = performance.now()
+  const data = message.input instanceof Float32Array ? message.input : entry.tensors.build(message.input)
+  await infer(entry, data, message.batchSize, useLone, message.jobId, started)
+}
+
+/** A lone JPEG decoded here (libvips on this thread, no hop to sharp's pool) and run on the lone session. */
+async function runEncoded(message: Extract<ToWorker, { type: 'run-encoded' }>): Promise<void> {
+  const entry = loaded(message.model)
+  const { model } = entry
+  const started = performance.now()
+  const box = resizeAndCropBox(message.width, message.height, model.resize.shorterSide, model.input.width, model.input.height)
+  entry.decoded ??= new Uint8Array(model.input.width * model.input.height * 3)
+  const spec = { kernel: model.resize.kernel, width: model.input.width, height: model.input.height }
+  const rgb = decodeJpegCrop(message.bytes, message.width, message.height, box, spec, entry.decoded)
+  if (!rgb) return reply({ type: 'declined', jobId: message.jobId })
+  const decoded = performance.now()
+  await infer(entry, entry.tensors.build(rgb), 1, entry.lone !== undefined, message.jobId, decoded, decoded - started)
+}
+
+function loaded(key: string): Loaded {
+  const entry = sessions.get(key)
+  if (!entry) throw new Error(`worker has no session for model ${key}`)
+  return entry
+}
+
+async function infer(
+  entry: Loaded,
+  data: Float32Array | Uint8Array,
+  batchSize: number,
+  useLone: boolean,
+  jobId: number,
+  started: number,
+  preprocessMs?: number
+): Promise<void> {
+  const { model } = entry
+  const session = useLone ? entry.lone! : entry.session
+  const results = await session.run({ [model.inputName]: tensorOf(data, batchSize, model) }, [model.outputName])
   const scores = results[model.outputName]!.data as Float32Array
-  if (scores.length !== message.batchSize * model.classes)
-    throw new Error(`output "${model.outputName}" has ${scores.length} values, expected ${message.batchSize}×${model.classes}`)
+  if (scores.length !== batchSize * model.classes)
+    throw new Error(`output "${model.outputName}" has ${scores.length} values, expected ${batchSize}×${model.classes}`)
   // Copy out of onnxruntime's buffer (it may be a view into native memory) so it can be transferred.
   const output = scores.slice()
   const intraOpThreads = useLone ? entry.threads.loneIntraOpThreads : entry.threads.intraOpThreads
-  reply({ type: 'result', jobId: message.jobId, output, inferenceMs: performance.now() - started, intraOpThreads }, [output.buffer])
+  const inferenceMs = performance.now() - started
+  reply({ type: 'result', jobId, output, inferenceMs, intraOpThreads, preprocessMs }, [output.buffer])
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
@@ -117,6 +155,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     )
   else if (message.type === 'run')
     run(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
+  else if (message.type === 'run-encoded')
+    runEncoded(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
   else if (message.type === 'add-models')
     load(message.models, message.threads).then(
       (memory) => reply({ type: 'models-added', memory }),
