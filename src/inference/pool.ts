@@ -109,6 +109,8 @@ export class WorkerPool implements BatchRunner {
   private loading: Promise<unknown> = Promise.resolve()
   private nextJobId = 1
   private closed = false
+  /** `busy`, shared with the workers (Atomics): a worker that decoded a lone JPEG runs it lone only if still alone. */
+  private readonly busyWorkers = new Int32Array(new SharedArrayBuffer(4))
 
   constructor(private readonly options: PoolOptions) {
     this.placement = Array.from({ length: options.size }, () => new Set<string>())
@@ -212,6 +214,7 @@ export class WorkerPool implements BatchRunner {
         slot.worker.postMessage({ ...sent, [field]: copy }, [copy.buffer as ArrayBuffer])
       }
       slot.job = job
+      Atomics.store(this.busyWorkers, 0, this.busy)
       const limit = this.options.batchWatchdogMs
       if (limit) job.timer = setTimeout(() => slot.job === job && this.lost(slot, `a batch ran over ${limit} ms`), limit)
     })
@@ -321,7 +324,7 @@ export class WorkerPool implements BatchRunner {
       void this.exclusively(() => {
         if (!this.slots.includes(slot)) return Promise.resolve()
         const models = this.options.models.filter((m) => this.placement[position]!.has(m.key))
-        worker.postMessage({ type: 'load', models, threads: this.threads() } satisfies ToWorker)
+        worker.postMessage({ type: 'load', models, threads: this.threads(), busyWorkers: this.busyWorkers } satisfies ToWorker)
         return slot.loaded
       })
     })
@@ -332,6 +335,7 @@ export class WorkerPool implements BatchRunner {
     if (!job || job.id !== message.jobId) return
     clearTimeout(job.timer)
     slot.job = undefined
+    Atomics.store(this.busyWorkers, 0, this.busy)
     if (message.type === 'result')
       job.resolve({
         output: message.output,
@@ -346,6 +350,7 @@ export class WorkerPool implements BatchRunner {
 
   private lost(slot: Slot, reason: string): void {
     if (!this.remove(slot)) return
+    Atomics.store(this.busyWorkers, 0, this.busy)
     // terminate() also stops a worker stuck in a loop (the watchdog's case); its batch fails alone.
     slot.worker.terminate()
     slot.settleLoad()

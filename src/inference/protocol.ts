@@ -38,7 +38,8 @@ export interface SessionThreads {
 }
 
 export type ToWorker =
-  | { type: 'load'; models: WorkerModel[]; threads: SessionThreads }
+  /** busyWorkers: the pool's count of busy workers, shared, so a worker that decoded a lone JPEG sees if it is still alone. */
+  | { type: 'load'; models: WorkerModel[]; threads: SessionThreads; busyWorkers?: Int32Array }
   /**
    * input: batchSize images of RGB bytes (HWC), or a float tensor already in the graph's own layout and normalisation.
    * lone: no other worker is busy, so the batch may run on the session with more threads.

@@ -27,6 +27,8 @@ interface Loaded {
   decoded?: Uint8Array
 }
 const sessions = new Map<string, Loaded>()
+/** The pool's busy-worker count (this one included while it runs), shared; see runEncoded. */
+let busyWorkers: Int32Array | undefined
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
 
 /** One of the worker's sessions for `model` (options: session-options.ts); a file that is not ONNX says so. */
@@ -115,7 +117,10 @@ async function runEncoded(message: Extract<ToWorker, { type: 'run-encoded' }>): 
   const rgb = decodeJpegCrop(message.bytes, message.width, message.height, box, spec, entry.decoded)
   if (!rgb) return reply({ type: 'declined', jobId: message.jobId })
   const decoded = performance.now()
-  await infer(entry, entry.tensors.build(rgb), 1, entry.lone !== undefined, message.jobId, decoded, decoded - started)
+  // Lone as pool.run decides it, but now that the image is decoded: another worker may have started meanwhile,
+  // and two threads here would then take a core from it.
+  const alone = busyWorkers === undefined || Atomics.load(busyWorkers, 0) <= 1
+  await infer(entry, entry.tensors.build(rgb), 1, alone && entry.lone !== undefined, message.jobId, decoded, decoded - started)
 }
 
 function loaded(key: string): Loaded {
@@ -148,12 +153,13 @@ async function infer(
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
-  if (message.type === 'load')
+  if (message.type === 'load') {
+    busyWorkers = message.busyWorkers
     load(message.models, message.threads).then(
       (memory) => reply({ type: 'ready', memory }),
       (error: Error) => reply({ type: 'load-failed', message: error.message })
     )
-  else if (message.type === 'run')
+  } else if (message.type === 'run')
     run(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
   else if (message.type === 'run-encoded')
     runEncoded(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))

@@ -120,6 +120,20 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
     }
   }, 30_000)
 
+  test('an encoded JPEG runs lone only if no other worker started while it was decoded', async () => {
+    const pool = new WorkerPool({ size: 2, intraOpThreads: 1, loneIntraOpThreads: 2, models: [toWorkerModel(mobilenet)] })
+    await pool.start()
+    try {
+      const chelsea = await Bun.file(join(import.meta.dir, '../fixtures/images/chelsea.jpg')).bytes()
+      expect((await pool.runEncoded(mobilenet.key, chelsea, 451, 300))!.intraOpThreads).toBe(2)
+      // The second worker is busy before the first has even read its message, so it finds itself not alone.
+      const [encoded] = await Promise.all([pool.runEncoded(mobilenet.key, chelsea, 451, 300), pool.run(mobilenet.key, image(), 1)])
+      expect(encoded!.intraOpThreads).toBe(1)
+    } finally {
+      await pool.close()
+    }
+  }, 30_000)
+
   test('runEncoded with no free worker holding the model answers undefined at once', async () => {
     const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)] })
     await pool.start()
