@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node'
 import { imageShape, TensorBuilder } from '../preprocessing/layout'
 import { checkInterface } from './interface-check'
 import { IDENTITY_MODEL } from './runtime-warmup'
-import { fullCollection } from '../memory/reclaimer'
+import { fullCollection, trimNativeHeap } from '../memory/reclaimer'
 import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerModel } from './protocol'
 import { workerSessionOptions } from './session-options'
 import { resizeAndCropBox } from '../preprocessing/crop-box'
@@ -29,6 +29,12 @@ interface Loaded {
 const sessions = new Map<string, Loaded>()
 /** The pool's busy-worker count (this one included while it runs), shared; see runEncoded. */
 let busyWorkers: Int32Array | undefined
+/**
+ * Set by a lone JPEG decoded here. libvips' freed buffers stay in this thread's malloc arena (+15–30 MB of peak RSS
+ * over a run of lone requests, bench/README.md issue 13 section 13), and keeping them is what makes the next lone
+ * decode fast; the first ordinary batch after them (the server is busy now) gives them back (see run).
+ */
+let decodedAlone = false
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
 
 /** One of the worker's sessions for `model` (options: session-options.ts); a file that is not ONNX says so. */
@@ -100,6 +106,10 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   if (message.fault === 'crash') process.exit(70)
   if (message.fault === 'hang') for (;;);
   const useLone = message.lone === true && entry.lone !== undefined
+  if (decodedAlone) {
+    decodedAlone = false
+    trimNativeHeap()
+  }
   // A float tensor arrives already in the graph's layout (the /v2 tensor input); RGB bytes are converted here.
   const started = performance.now()
   const data = message.input instanceof Float32Array ? message.input : entry.tensors.build(message.input)
@@ -116,6 +126,7 @@ async function runEncoded(message: Extract<ToWorker, { type: 'run-encoded' }>): 
   const spec = { kernel: model.resize.kernel, width: model.input.width, height: model.input.height }
   const rgb = decodeJpegCrop(message.bytes, message.width, message.height, box, spec, entry.decoded)
   if (!rgb) return reply({ type: 'declined', jobId: message.jobId })
+  decodedAlone = true
   const decoded = performance.now()
   // Lone as pool.run decides it, but now that the image is decoded: another worker may have started meanwhile,
   // and two threads here would then take a core from it.

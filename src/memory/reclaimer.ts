@@ -113,9 +113,14 @@ function glibcTrim(): (() => void) | undefined {
 
 let trim: (() => void) | undefined | null = null
 
+/** glibc's malloc_trim (every arena): freed native memory goes back to the OS; a no-op where there is no glibc. */
+export function trimNativeHeap(): void {
+  if (trim === null) trim = glibcTrim()
+  trim?.()
+}
+
 /** A full collection of this thread's heap, then malloc_trim: freed native memory goes back to the OS. */
 export function fullCollection(): void {
   Bun.gc(true)
-  if (trim === null) trim = glibcTrim()
-  trim?.()
+  trimNativeHeap()
 }
