@@ -126,8 +126,10 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
     try {
       const chelsea = await Bun.file(join(import.meta.dir, '../fixtures/images/chelsea.jpg')).bytes()
       expect((await pool.runEncoded(mobilenet.key, chelsea, 451, 300))!.intraOpThreads).toBe(2)
-      // The second worker is busy before the first has even read its message, so it finds itself not alone.
-      const [encoded] = await Promise.all([pool.runEncoded(mobilenet.key, chelsea, 451, 300), pool.run(mobilenet.key, image(), 1)])
+      // The second worker is busy before the first has even read its message, and stays busy with a batch of 8 (tens of
+      // ms on one thread) well past the first one's decode (a few ms), so the first finds itself not alone.
+      const batch = new Uint8Array(8 * mobilenet.inputElements).fill(128)
+      const [encoded] = await Promise.all([pool.runEncoded(mobilenet.key, chelsea, 451, 300), pool.run(mobilenet.key, batch, 8)])
       expect(encoded!.intraOpThreads).toBe(1)
     } finally {
       await pool.close()
