@@ -132,11 +132,12 @@ export function decodeJpegCrop(
   const v = vips()
   if (!v || bytes.length === 0) return undefined
   const owned: Pointer[] = []
-  const run = (name: Buffer, image: Pointer | null, imageArg: Buffer, options: string): Pointer | undefined => {
+  /** Builds one operation on `input` (set as its `inputArg`) with `options`; its output, owned until the end, or undefined. */
+  const run = (name: Buffer, input: Pointer, inputArg: Buffer, options: string): Pointer | undefined => {
     const op = v.vips_operation_new(name)
     if (!op) return undefined
     try {
-      if (image) v.g_object_set(op, imageArg, image, null)
+      v.g_object_set(op, inputArg, input, null)
       if (v.vips_object_set_from_string(op, c(options)) !== 0 || v.vips_object_build(op) !== 0) {
         v.vips_object_unref_outputs(op)
         return undefined
@@ -155,23 +156,7 @@ export function decodeJpegCrop(
   if (!blob) return undefined
   try {
     const shrink = jpegShrinkOnLoad(width, height, box)
-    const loadOp = v.vips_operation_new(NAMES.load)
-    if (!loadOp) return undefined
-    let loaded: Pointer | undefined
-    try {
-      v.g_object_set(loadOp, NAMES.buffer, blob, null)
-      if (
-        v.vips_object_set_from_string(loadOp, c(`access=sequential,fail_on=error,shrink=${shrink}`)) === 0 &&
-        v.vips_object_build(loadOp) === 0
-      ) {
-        v.g_object_get(loadOp, NAMES.out, ptr(slot), null)
-        loaded = Number(slot[0]) as Pointer
-        owned.push(loaded)
-      }
-      v.vips_object_unref_outputs(loadOp)
-    } finally {
-      v.g_object_unref(loadOp)
-    }
+    const loaded = run(NAMES.load, blob as Pointer, NAMES.buffer, `access=sequential,fail_on=error,shrink=${shrink}`)
     if (!loaded || !plainSrgb(v, loaded)) return undefined
     // sharp's scales: the loaded size over the resize target, per axis (its ResolveShrink for fit "fill").
     const hshrink = v.vips_image_get_width(loaded) / box.resizedW
