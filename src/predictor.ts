@@ -9,8 +9,6 @@ import { cacheKey } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
 import { tensorQueueKey } from './models/queues'
-import { readJpegHeader } from './preprocessing/jpeg-header'
-import { sniffImageFormat } from './preprocessing/sniff'
 
 export interface PredictResult {
   model: string
@@ -160,16 +158,17 @@ export class Predictor {
     admission: Admission,
     afterDecode?: () => void
   ) {
+    // Models loaded at run time (the repository extension) get theirs on first use.
+    let preprocessor = this.preprocessors.get(model)
+    if (!preprocessor) this.preprocessors.set(model, (preprocessor = new Preprocessor(model, this.limits)))
     // The server's only image, a plain JPEG: its worker decodes it (Batcher.runAlone), no trip to sharp's pool.
-    const alone = images.length === 1 ? await this.runAlone(model, images[0]!, admission, options.signal) : undefined
+    const header = images.length === 1 && this.limits.loneDecodeOnWorker ? preprocessor.plainJpeg(images[0]!) : undefined
+    const alone = header && (await this.batcher.runAlone(model.key, images[0]!, header, admission, options.signal))
     if (alone) {
       afterDecode?.()
       return { results: [alone], preprocessMs: alone.preprocessMs }
     }
     const preprocessStarted = performance.now()
-    // Models loaded at run time (the repository extension) get theirs on first use.
-    let preprocessor = this.preprocessors.get(model)
-    if (!preprocessor) this.preprocessors.set(model, (preprocessor = new Preprocessor(model, this.limits)))
     const decode = (bytes: Uint8Array) => {
       if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work
       return preprocessor.run(bytes)
@@ -184,18 +183,6 @@ export class Predictor {
     // submit() refuses an aborted signal itself, before anything is queued.
     const results = await this.batcher.submit(model.key, tensors, { signal: options.signal, admission })
     return { results, preprocessMs }
-  }
-
-  /**
-   * A lone image for the worker to decode: within the limits and a JPEG whose header gives its size and no EXIF
-   * rotation (what the Preprocessor would check first); anything else, or a busy server, is decoded here.
-   */
-  private runAlone(model: ModelSpec, bytes: Uint8Array, admission: Admission, signal?: AbortSignal) {
-    if (!this.limits.loneDecodeOnWorker || bytes.length === 0 || bytes.length > this.limits.maxImageBytes) return undefined
-    if (sniffImageFormat(bytes) !== 'jpeg') return undefined
-    const header = readJpegHeader(bytes)
-    if (!header || (header.orientation ?? 1) !== 1 || header.width * header.height > this.limits.maxImagePixels) return undefined
-    return this.batcher.runAlone(model.key, bytes, header, admission, signal)
   }
 
   private observe(model: string, version: string, images: number, t: PredictResult['timings'], totalMs: number): void {

@@ -9,7 +9,6 @@ import type { WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
 import type { ModelSpec } from '../../src/models/registry'
 import type { Preprocessor } from '../../src/preprocessing/preprocess'
-import { readJpegHeader } from '../../src/preprocessing/jpeg-header'
 import { round, roundLatency, summarise } from './stats'
 import type { LimitPoint } from './types'
 
@@ -55,9 +54,8 @@ export async function runCell(
   let preprocessSum = 0
   let inferenceSum = 0
 
-  // The server sends a JPEG to a worker only when its header shows no EXIF rotation (src/predictor.ts).
-  const header = readJpegHeader(bytes)
-  const size = header && (header.orientation ?? 1) === 1 ? header : undefined
+  // A JPEG the server would send to a worker still encoded (src/predictor.ts).
+  const size = preprocessor.plainJpeg(bytes)
 
   /** One image the server's way: to a worker still encoded when nothing else is in flight, else decoded here and queued. */
   async function classify(): Promise<{ scores: Float32Array; inferenceMs: number; preprocessMs: number }> {

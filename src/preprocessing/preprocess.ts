@@ -1,7 +1,7 @@
 import sharp, { type Metadata, type SharpOptions } from 'sharp'
 import { AppError } from '../errors'
 import type { ModelSpec } from '../models/registry'
-import { readJpegHeader } from './jpeg-header'
+import { readJpegHeader, type JpegHeader } from './jpeg-header'
 import { sniffImageFormat } from './sniff'
 import { resizeAndCropBox } from './crop-box'
 
@@ -25,6 +25,18 @@ export class Preprocessor {
     private readonly model: ModelSpec,
     private readonly limits: ImageLimits
   ) {}
+
+  /**
+   * The header of a JPEG that passes this Preprocessor's first checks (size, format, pixel limit) and needs no EXIF
+   * rotation: one a worker may decode itself (src/preprocessing/vips-direct.ts). Undefined for anything else, which
+   * run() decodes, or refuses with its 4xx.
+   */
+  plainJpeg(bytes: Uint8Array): JpegHeader | undefined {
+    if (bytes.length === 0 || bytes.length > this.limits.maxImageBytes || sniffImageFormat(bytes) !== 'jpeg') return undefined
+    const header = readJpegHeader(bytes)
+    if (!header || (header.orientation ?? 1) !== 1 || header.width * header.height > this.limits.maxImagePixels) return undefined
+    return header
+  }
 
   /** One image → height × width × 3 RGB bytes (`model.inputElements`). Throws AppError (4xx) for anything the client sent wrong. */
   async run(bytes: Uint8Array): Promise<Uint8Array> {
