@@ -32,6 +32,31 @@ export function batcherFor(runner: WorkerPool, model: ModelSpec, batching: { max
 }
 
 /**
+ * One image the server's way: to a worker still encoded when nothing else is in flight (`size` from
+ * `Preprocessor.plainJpeg`, absent for anything else), else decoded here and queued.
+ */
+export async function classifyOne(
+  batcher: Batcher,
+  model: ModelSpec,
+  preprocessor: Preprocessor,
+  bytes: Uint8Array,
+  size: { width: number; height: number } | undefined
+): Promise<{ scores: Float32Array; inferenceMs: number; preprocessMs: number }> {
+  const admission = batcher.admit(model.key, 1)
+  try {
+    const alone = size && (await batcher.runAlone(model.key, bytes, size, admission))
+    if (alone) return alone
+    const started = performance.now()
+    const tensor = await preprocessor.run(bytes)
+    const preprocessMs = performance.now() - started
+    const [result] = await batcher.submit(model.key, [tensor], { admission })
+    return { ...result!, preprocessMs }
+  } finally {
+    admission.release()
+  }
+}
+
+/**
  * Runs one cell and measures a window in its middle: images finished inside the window, and the
  * whole process's CPU (every thread: sharp's, the workers', this one) over the same meter.
  */
@@ -56,22 +81,7 @@ export async function runCell(
 
   // A JPEG the server would send to a worker still encoded (src/predictor.ts).
   const size = preprocessor.plainJpeg(bytes)
-
-  /** One image the server's way: to a worker still encoded when nothing else is in flight, else decoded here and queued. */
-  async function classify(): Promise<{ scores: Float32Array; inferenceMs: number; preprocessMs: number }> {
-    const admission = batcher.admit(model.key, 1)
-    try {
-      const alone = size && (await batcher.runAlone(model.key, bytes, size, admission))
-      if (alone) return alone
-      const started = performance.now()
-      const tensor = await preprocessor.run(bytes)
-      const preprocessMs = performance.now() - started
-      const [result] = await batcher.submit(model.key, [tensor], { admission })
-      return { ...result!, preprocessMs }
-    } finally {
-      admission.release()
-    }
-  }
+  const classify = () => classifyOne(batcher, model, preprocessor, bytes, size)
 
   async function client(): Promise<void> {
     while (performance.now() < windowEnd) {

@@ -1,7 +1,8 @@
 /**
  * What the predictor costs a lone image over the floor's path (issue 13). In one process, on one worker pool wired
  * as the server wires it: the server's `predictor.predict` (catalog, admission, decode turn and slots, abort signal,
- * stage metrics) against the path the limit's floor measures (Preprocessor → Batcher → pool → softmax and top 5),
+ * stage metrics) against the path the limit's floor measures (`classifyOne`: a lone JPEG decoded by the worker that
+ * runs it, as the server's own lone path, then softmax and top 5),
  * one image at a time, alternating (3 ms apart, the order swapping each pair). Prints each side's p50 and the CPU its
  * own thread spent per image (schedstat: the JavaScript, sharp's synchronous part, the hops; decoding and inference
  * run on other threads). With http-layer.ts (the app over a bare route) and http-round-trip.ts (HTTP alone) it splits
@@ -17,7 +18,7 @@ import { softmax, topK } from '../../src/inference/postprocess'
 import { loadCatalog } from '../../src/models/load-catalog'
 import { buildPipeline } from '../../src/pipeline'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
-import { batcherFor } from '../lib/limit-cell'
+import { batcherFor, classifyOne } from '../lib/limit-cell'
 import { IMAGES } from '../lib/payloads'
 import { summarise } from '../lib/stats'
 import { mainThreadCpuNs } from '../../tools/process/procfs'
@@ -36,6 +37,7 @@ const model = catalog.resolve(config.defaultModel)
 const preprocessor = new Preprocessor(model, config)
 const floorBatcher = batcherFor(pool, model, { maxBatchSize: 1, maxBatchDelayMs: 0 })
 const jpeg = await Bun.file(resolve(ROOT, IMAGES.jpeg.path)).bytes()
+const jpegSize = preprocessor.plainJpeg(jpeg)
 const deadline = new AbortController() // the server passes every request's deadline signal
 
 const paths = {
@@ -44,8 +46,8 @@ const paths = {
     await predictor.predict(config.defaultModel, undefined, [jpeg], { topK: 5, cache: 'off', signal: deadline.signal })
   },
   floor: async () => {
-    const [result] = await floorBatcher.submit(model.key, [await preprocessor.run(jpeg)])
-    topK(softmax(result!.scores), 5, model.labels)
+    const result = await classifyOne(floorBatcher, model, preprocessor, jpeg, jpegSize)
+    topK(softmax(result.scores), 5, model.labels)
   }
 }
 type Path = keyof typeof paths
