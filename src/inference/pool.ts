@@ -58,6 +58,8 @@ interface Job {
   reject: (error: Error) => void
   /** The watchdog of a batch that may hang. */
   timer?: ReturnType<typeof setTimeout>
+  /** Settles (never rejects) once the worker has answered, or the job failed: what close() waits for. */
+  settled?: Promise<unknown>
 }
 
 interface Slot {
@@ -92,6 +94,8 @@ export interface PoolOptions {
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url)
 const RESPAWN_BACKOFF_MS = 1000
+/** How long close() lets running batches finish before it terminates their workers anyway. */
+const CLOSE_WAIT_MS = 10_000
 
 /**
  * Inference workers (Bun Worker threads), one batch each at a time, each holding sessions for the models placed
@@ -202,8 +206,9 @@ export class WorkerPool implements BatchRunner {
     message: (jobId: number) => ToWorker,
     buffer: Uint8Array | Float32Array
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const job: Job = { id: this.nextJobId++, resolve: resolve as Job['resolve'], reject }
+    let job!: Job
+    const answer = new Promise<T>((resolve, reject) => {
+      job = { id: this.nextJobId++, resolve: resolve as Job['resolve'], reject }
       const sent = message(job.id)
       try {
         slot.worker.postMessage(sent, [buffer.buffer as ArrayBuffer])
@@ -218,6 +223,8 @@ export class WorkerPool implements BatchRunner {
       const limit = this.options.batchWatchdogMs
       if (limit) job.timer = setTimeout(() => slot.job === job && this.lost(slot, `a batch ran over ${limit} ms`), limit)
     })
+    job.settled = answer.catch(() => {})
+    return answer
   }
 
   /**
@@ -256,8 +263,21 @@ export class WorkerPool implements BatchRunner {
     for (const key of keys) this.memory.delete(key)
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops every worker, each after the batch it is running. A worker terminated inside onnxruntime-node's
+   * `session.run` can take the whole process down: the binding cannot throw its error into a thread being terminated
+   * and calls std::terminate (abort, exit 134; about one drain in ten right after a load generator hung up, whose
+   * requests' batches were still running). No new batch starts meanwhile; one that outlasts `waitMs` (a wedged run
+   * with the watchdog off) is terminated all the same.
+   */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     this.closed = true
+    const running = this.slots.flatMap((slot) => (slot.job?.settled ? [slot.job.settled] : []))
+    if (running.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([Promise.all(running), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))])
+      clearTimeout(timer)
+    }
     for (const slot of this.slots) {
       slot.job?.reject(new AppError('draining', 'server stopped'))
       slot.worker.terminate()
@@ -267,7 +287,7 @@ export class WorkerPool implements BatchRunner {
 
   /** Free, loaded, and holding a session of the model version: could take its batch now. */
   private canRun(slot: Slot, model: string): boolean {
-    return slot.ready && !slot.job && this.placement[slot.position]!.has(model)
+    return !this.closed && slot.ready && !slot.job && this.placement[slot.position]!.has(model)
   }
 
   private threads(): SessionThreads {

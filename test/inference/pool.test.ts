@@ -64,6 +64,28 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
     }
   }, 30_000)
 
+  test('close() lets a running batch finish before it stops the worker, and starts no new one', async () => {
+    // Terminating a worker inside session.run aborted the whole process (exit 134) in about one drain in ten after
+    // clients had hung up on requests whose batch still ran; before, close() also failed such a batch with `draining`.
+    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)] })
+    await pool.start()
+    const batch = pool.run(mobilenet.key, new Uint8Array(mobilenet.inputElements * 8).fill(128), 8)
+    const closing = pool.close()
+    expect(pool.idleFor(mobilenet.key)).toBe(0)
+    const { output } = await batch
+    expect(output.length).toBe(8 * 1000)
+    await closing
+    expect(pool.healthy).toBe(false)
+  }, 30_000)
+
+  test('close() stops a worker whose batch outlasts its wait (a wedged run with the watchdog off); the batch gets draining', async () => {
+    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)], batchWatchdogMs: 0 })
+    await pool.start()
+    const hung = pool.run(mobilenet.key, image(), 1, 'hang')
+    await pool.close(50)
+    await expect(hung).rejects.toMatchObject({ code: 'draining' })
+  }, 30_000)
+
   test('a lone image (a batch of one while no other worker is busy) runs on the lone session; one beside it, or a bigger batch, on the narrow one; same scores', async () => {
     // Spinning off as well, so the extra option reaches onnxruntime (a bad key or value would fail the load).
     const pool = new WorkerPool({ size: 2, intraOpThreads: 1, loneIntraOpThreads: 2, spinning: false, models: [toWorkerModel(mobilenet)] })
