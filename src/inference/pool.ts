@@ -58,8 +58,6 @@ interface Job {
   reject: (error: Error) => void
   /** The watchdog of a batch that may hang. */
   timer?: ReturnType<typeof setTimeout>
-  /** Settles (never rejects) once the worker has answered, or the job failed: what close() waits for. */
-  settled?: Promise<unknown>
 }
 
 interface Slot {
@@ -206,9 +204,8 @@ export class WorkerPool implements BatchRunner {
     message: (jobId: number) => ToWorker,
     buffer: Uint8Array | Float32Array
   ): Promise<T> {
-    let job!: Job
-    const answer = new Promise<T>((resolve, reject) => {
-      job = { id: this.nextJobId++, resolve: resolve as Job['resolve'], reject }
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { id: this.nextJobId++, resolve: resolve as Job['resolve'], reject }
       const sent = message(job.id)
       try {
         slot.worker.postMessage(sent, [buffer.buffer as ArrayBuffer])
@@ -223,8 +220,6 @@ export class WorkerPool implements BatchRunner {
       const limit = this.options.batchWatchdogMs
       if (limit) job.timer = setTimeout(() => slot.job === job && this.lost(slot, `a batch ran over ${limit} ms`), limit)
     })
-    job.settled = answer.catch(() => {})
-    return answer
   }
 
   /**
@@ -267,12 +262,13 @@ export class WorkerPool implements BatchRunner {
    * Stops every worker, each after the batch it is running. A worker terminated inside onnxruntime-node's
    * `session.run` can take the whole process down: the binding cannot throw its error into a thread being terminated
    * and calls std::terminate (abort, exit 134; about one drain in ten right after a load generator hung up, whose
-   * requests' batches were still running). No new batch starts meanwhile; one that outlasts `waitMs` (a wedged run
-   * with the watchdog off) is terminated all the same.
+   * requests' batches were still running). No new batch starts meanwhile (a closing pool's workers are not ready);
+   * one that outlasts `waitMs` (a wedged run with the watchdog off) is terminated all the same.
    */
   async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     this.closed = true
-    const running = this.slots.flatMap((slot) => (slot.job?.settled ? [slot.job.settled] : []))
+    for (const slot of this.slots) slot.ready = false
+    const running = this.slots.flatMap((slot) => (slot.job ? [whenSettled(slot.job)] : []))
     if (running.length > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined
       await Promise.race([Promise.all(running), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))])
@@ -287,7 +283,7 @@ export class WorkerPool implements BatchRunner {
 
   /** Free, loaded, and holding a session of the model version: could take its batch now. */
   private canRun(slot: Slot, model: string): boolean {
-    return !this.closed && slot.ready && !slot.job && this.placement[slot.position]!.has(model)
+    return slot.ready && !slot.job && this.placement[slot.position]!.has(model)
   }
 
   private threads(): SessionThreads {
@@ -396,4 +392,19 @@ export class WorkerPool implements BatchRunner {
   private notifyIdle(): void {
     for (const listener of this.idleListeners) listener()
   }
+}
+
+/** Settles once `job` is answered or failed, however it ends (close() waits for it; the job's own caller gets the answer). */
+function whenSettled(job: Job): Promise<void> {
+  return new Promise((done) => {
+    const { resolve, reject } = job
+    job.resolve = (result) => {
+      resolve(result)
+      done()
+    }
+    job.reject = (error) => {
+      reject(error)
+      done()
+    }
+  })
 }
