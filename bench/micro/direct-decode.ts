@@ -13,19 +13,20 @@ import { resizeAndCropBox } from '../../src/preprocessing/crop-box'
 import { readJpegHeader } from '../../src/preprocessing/jpeg-header'
 import { Preprocessor } from '../../src/preprocessing/preprocess'
 import { decodeJpegCrop } from '../../src/preprocessing/vips-direct'
-import { discoverModels } from '../../src/models/registry'
+import { defaultModel } from '../lib/default-model'
+import { IMAGES } from '../lib/payloads'
 import { summarise } from '../lib/stats'
 
 const ROOT = join(import.meta.dir, '../..')
 const rounds = Number(process.argv[2] ?? 4)
 const block = Number(process.argv[3] ?? 60)
 const gapMs = Number(process.argv[4] ?? 0)
-const model = discoverModels(join(ROOT, 'models'), { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve('mobilenetv2')
+const { config, model } = defaultModel()
 const { input, preprocessing } = model.manifest
-const bytes = new Uint8Array(await Bun.file(join(ROOT, 'test/fixtures/images/chelsea.jpg')).arrayBuffer())
+const bytes = await Bun.file(join(ROOT, IMAGES.jpeg.path)).bytes()
 const header = readJpegHeader(bytes)!
 const box = resizeAndCropBox(header.width, header.height, preprocessing.resizeShorterSide, input.width, input.height)
-const preprocessor = new Preprocessor(model, { maxImageBytes: 1 << 26, maxImagePixels: 1 << 26 })
+const preprocessor = new Preprocessor(model, config)
 const into = new Uint8Array(model.inputElements)
 const spec = { kernel: preprocessing.kernel, width: input.width, height: input.height }
 
