@@ -1,6 +1,6 @@
 import { Batcher } from './batching/batcher'
 import type { Clock } from './batching/clock'
-import { ResultCache } from './cache'
+import { ResultCache, sharedKeyPrefix } from './cache'
 import type { Config } from './config/schema'
 import type { BatchRunner, ModelSessions } from './inference/pool'
 import { createMetrics, type Metrics } from './metrics/registry'
@@ -48,7 +48,9 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
           maxEntries: config.maxCacheEntries,
           maxBytes: config.maxCacheBytes,
           ttlMs: config.cacheTtlMs,
-          redis: config.redisUrl ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs } : undefined,
+          redis: config.redisUrl
+            ? { url: config.redisUrl, getTimeoutMs: config.redisTimeoutMs, keyPrefix: sharedKeyPrefix(config.cacheNamespace) }
+            : undefined,
           onEvent: (event) => metrics.cacheEvents.inc({ event })
         })
       : undefined
@@ -60,8 +62,7 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     clock: options.clock,
     // From the key, not a table: /v2 tensor queues and models loaded at run time count under their model version.
     onBatch: (key, size) => metrics.batchSize.observe(labelsOfQueue(key), size),
-    onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key)),
-    onWorkerDecode: (key, outcome) => metrics.workerDecodes.inc({ ...labelsOfQueue(key), outcome })
+    onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key))
   })
   addModelQueues(batcher, specs)
   const predictor = new Predictor(catalog, batcher, config, metrics, cache)

@@ -5,7 +5,7 @@ import type { Metrics } from './metrics/registry'
 import type { ModelCatalog, ModelSpec } from './models/registry'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
 import type { ResultCache } from './cache'
-import { cacheKey } from './cache'
+import { cacheKeyFor } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
 import { tensorQueueKey } from './models/queues'
@@ -45,7 +45,7 @@ export class Predictor {
   constructor(
     readonly catalog: ModelCatalog,
     private readonly batcher: Batcher,
-    private readonly limits: ImageLimits & { maxConcurrentDecodes: number; loneDecodeOnWorker?: boolean },
+    private readonly limits: ImageLimits & { maxConcurrentDecodes: number },
     private readonly metrics?: Metrics,
     private readonly cache?: ResultCache
   ) {
@@ -76,9 +76,8 @@ export class Predictor {
     const started = performance.now()
     const modelVersion = String(model.version)
     const mode = this.cache ? (options.cache ?? 'use') : 'off'
-    // Raw and softmaxed scores are different answers, so they are different keys.
-    const keyVersion = options.rawScores ? `${modelVersion}+raw` : modelVersion
-    const keys = mode === 'off' ? [] : images.map((bytes) => cacheKey(bytes, model.name, keyVersion, options.topK))
+    // Raw and softmaxed scores are different answers, so they are different keys; the model file's digest is in the key too.
+    const keys = mode === 'off' ? [] : images.map((bytes) => cacheKeyFor(bytes, model, options.topK, options.rawScores))
     const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
     const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
     const missing = images.map((_, i) => i).filter((i) => !cached[i])
@@ -161,13 +160,6 @@ export class Predictor {
     // Models loaded at run time (the repository extension) get theirs on first use.
     let preprocessor = this.preprocessors.get(model)
     if (!preprocessor) this.preprocessors.set(model, (preprocessor = new Preprocessor(model, this.limits)))
-    // The server's only image, a plain JPEG: its worker decodes it (Batcher.runAlone), no trip to sharp's pool.
-    const header = images.length === 1 && this.limits.loneDecodeOnWorker ? preprocessor.plainJpeg(images[0]!) : undefined
-    const alone = header && (await this.batcher.runAlone(model.key, images[0]!, header, admission, options.signal))
-    if (alone) {
-      afterDecode?.()
-      return { results: [alone], preprocessMs: alone.preprocessMs }
-    }
     const preprocessStarted = performance.now()
     const decode = (bytes: Uint8Array) => {
       if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work

@@ -1,7 +1,6 @@
 /**
  * One cell of the in-process limit: `concurrency` loops push one image each through Preprocessor → Batcher →
- * WorkerPool, as the server does, its lone-JPEG path included: an image that finds nothing else in flight goes to a
- * worker still encoded (Batcher.runAlone), so the single-image floor is that of the server's own fastest path.
+ * WorkerPool, as the server does: decoded by sharp, then queued, batched and run on a worker.
  */
 import { Batcher } from '../../src/batching/batcher'
 import { systemClock } from '../../src/batching/clock'
@@ -31,21 +30,15 @@ export function batcherFor(runner: WorkerPool, model: ModelSpec, batching: { max
   return batcher
 }
 
-/**
- * One image the server's way: to a worker still encoded when nothing else is in flight (`size` from
- * `Preprocessor.plainJpeg`, absent for anything else), else decoded here and queued.
- */
+/** One image the server's way: decoded here with sharp, then queued and run. */
 export async function classifyOne(
   batcher: Batcher,
   model: ModelSpec,
   preprocessor: Preprocessor,
-  bytes: Uint8Array,
-  size: { width: number; height: number } | undefined
+  bytes: Uint8Array
 ): Promise<{ scores: Float32Array; inferenceMs: number; preprocessMs: number }> {
   const admission = batcher.admit(model.key, 1)
   try {
-    const alone = size && (await batcher.runAlone(model.key, bytes, size, admission))
-    if (alone) return alone
     const started = performance.now()
     const tensor = await preprocessor.run(bytes)
     const preprocessMs = performance.now() - started
@@ -79,9 +72,7 @@ export async function runCell(
   let preprocessSum = 0
   let inferenceSum = 0
 
-  // A JPEG the server would send to a worker still encoded (src/predictor.ts).
-  const size = preprocessor.plainJpeg(bytes)
-  const classify = () => classifyOne(batcher, model, preprocessor, bytes, size)
+  const classify = () => classifyOne(batcher, model, preprocessor, bytes)
 
   async function client(): Promise<void> {
     while (performance.now() < windowEnd) {

@@ -1,8 +1,8 @@
 /**
  * What the predictor costs a lone image over the floor's path (issue 13). In one process, on one worker pool wired
  * as the server wires it: the server's `predictor.predict` (catalog, admission, decode turn and slots, abort signal,
- * stage metrics) against the path the limit's floor measures (`classifyOne`: a lone JPEG decoded by the worker that
- * runs it, as the server's own lone path, then softmax and top 5),
+ * stage metrics) against the path the limit's floor measures (`classifyOne`: sharp's decode, the batcher and a
+ * worker, then softmax and top 5),
  * one image at a time, alternating (3 ms apart, the order swapping each pair). Prints each side's p50 and the CPU its
  * own thread spent per image (schedstat: the JavaScript, sharp's synchronous part, the hops; decoding and inference
  * run on other threads). With http-layer.ts (the app over a bare route) and http-round-trip.ts (HTTP alone) it splits
@@ -37,7 +37,6 @@ const model = catalog.resolve(config.defaultModel)
 const preprocessor = new Preprocessor(model, config)
 const floorBatcher = batcherFor(pool, model, { maxBatchSize: 1, maxBatchDelayMs: 0 })
 const jpeg = await Bun.file(resolve(ROOT, IMAGES.jpeg.path)).bytes()
-const jpegSize = preprocessor.plainJpeg(jpeg)
 const deadline = new AbortController() // the server passes every request's deadline signal
 
 const paths = {
@@ -46,7 +45,7 @@ const paths = {
     await predictor.predict(config.defaultModel, undefined, [jpeg], { topK: 5, cache: 'off', signal: deadline.signal })
   },
   floor: async () => {
-    const result = await classifyOne(floorBatcher, model, preprocessor, jpeg, jpegSize)
+    const result = await classifyOne(floorBatcher, model, preprocessor, jpeg)
     topK(softmax(result.scores), 5, model.labels)
   }
 }

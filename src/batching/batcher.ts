@@ -35,8 +35,6 @@ export interface BatcherOptions {
   /** Observers for metrics; all optional. */
   onBatch?: (model: string, size: number) => void
   onSkipped?: (model: string, reason: 'aborted') => void
-  /** An image runAlone sent to a worker encoded: it ran there, or the worker declined it. */
-  onWorkerDecode?: (model: string, outcome: 'ran' | 'declined') => void
 }
 
 interface Entry {
@@ -213,41 +211,6 @@ export class Batcher {
   }
 
   /**
-   * One encoded image decoded and run by a worker itself (BatchRunner.runEncoded), when nothing else is in the
-   * way: no worker busy, and no images queued, running or being preprocessed but this one (its `admission`). The
-   * image is then the server's only work, a batch of one that would run lone anyway, and the worker's own decode
-   * saves its trips between threads. Undefined when that is not so, or the runner declines the image: the caller
-   * decodes and submits it as usual. Rejects with the signal's reason if it aborts first (the run finishes unread).
-   */
-  async runAlone(
-    model: string,
-    bytes: Uint8Array,
-    size: { width: number; height: number },
-    admission: Admission,
-    signal?: AbortSignal
-  ): Promise<(ImageResult & { preprocessMs: number }) | undefined> {
-    const queue = this.queue(model)
-    if (!this.runner.runEncoded || admission.images !== 1 || !this.onlyWork(queue) || this.runner.idleFor(model) === 0) return undefined
-    if (signal?.aborted) throw signal.reason
-    queue.running += 1
-    const run = this.runner.runEncoded(model, bytes, size.width, size.height).finally(() => (queue.running -= 1))
-    const result = await untilAborted(run, signal)
-    this.options.onWorkerDecode?.(model, result ? 'ran' : 'declined')
-    if (!result) return undefined
-    if (result.output.length !== queue.config.outputElements)
-      throw new Error(`an encoded image returned ${result.output.length} values, expected ${queue.config.outputElements}`)
-    this.options.onBatch?.(model, 1)
-    return { scores: result.output, queueMs: 0, inferenceMs: result.inferenceMs, batchSize: 1, preprocessMs: result.preprocessMs ?? 0 }
-  }
-
-  /** No worker busy, and nothing of any model queued, running or admitted but the one image `queue` holds room for. */
-  private onlyWork(queue: ModelQueue): boolean {
-    if (this.runner.busy > 0) return false
-    for (const q of this.queues.values()) if (q.entries.length > 0 || q.running > 0 || q.reserved > (q === queue ? 1 : 0)) return false
-    return true
-  }
-
-  /**
    * Queues the images of one request (all or none) and resolves with their results in order.
    * With an admission, its held room is used (and released); without one, room is checked here.
    * Rejects at once with the signal's reason if it aborts (deadline, client gone); queued images
@@ -374,14 +337,4 @@ export class Batcher {
       // One path for a failed run and a broken result: only this batch's requests fail.
       .catch((error) => batch.forEach((entry) => entry.reject(error)))
   }
-}
-
-/** `work`, or the signal's reason if it aborts first. */
-function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }

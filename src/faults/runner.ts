@@ -3,8 +3,8 @@ import type { WorkerFault } from '../inference/protocol'
 
 /**
  * Test-only: wraps the worker pool so the next batch dispatched crashes or hangs its worker. Built only when
- * fault injection is enabled (src/server.ts), so production requests never pass through it. It has no runEncoded:
- * every image is decoded before it queues, so an armed fault always meets a batch.
+ * fault injection is enabled (src/server.ts), so production requests never pass through it. Every image is decoded
+ * before it queues, so an armed fault always meets a batch.
  */
 export class FaultInjectingRunner implements BatchRunner {
   private armed: WorkerFault | undefined

@@ -15,8 +15,7 @@ export function toWorkerModel(spec: ModelSpec): WorkerModel {
     inputName: input.name,
     outputName: output.name,
     classes: output.classes,
-    instances: spec.instances,
-    resize: { shorterSide: spec.manifest.preprocessing.resizeShorterSide, kernel: spec.manifest.preprocessing.kernel }
+    instances: spec.instances
   }
 }
 
@@ -32,8 +31,6 @@ export interface RunResult {
   inferenceMs: number
   /** Intra-op threads of the session that ran the batch (more when it ran lone). */
   intraOpThreads?: number
-  /** The worker's decode of an encoded image (runEncoded). */
-  preprocessMs?: number
 }
 
 /** What the batcher needs from the pool. */
@@ -43,18 +40,13 @@ export interface BatchRunner {
   /** Workers running a batch of any model. */
   readonly busy: number
   run(model: string, input: Uint8Array | Float32Array, batchSize: number): Promise<RunResult>
-  /**
-   * One encoded JPEG decoded and run by a free worker itself (see WorkerPool.runEncoded); undefined when the worker
-   * declines it. Optional: a runner without it has every image decoded before it queues.
-   */
-  runEncoded?(model: string, bytes: Uint8Array, width: number, height: number): Promise<RunResult | undefined>
   /** Called whenever a worker becomes free (after a batch, or when a replacement is ready). */
   onIdle(listener: () => void): void
 }
 
 interface Job {
   id: number
-  resolve: (result: RunResult | undefined) => void
+  resolve: (result: RunResult) => void
   reject: (error: Error) => void
   /** The watchdog of a batch that may hang. */
   timer?: ReturnType<typeof setTimeout>
@@ -111,8 +103,6 @@ export class WorkerPool implements BatchRunner {
   private loading: Promise<unknown> = Promise.resolve()
   private nextJobId = 1
   private closed = false
-  /** `busy`, shared with the workers (Atomics): a worker that decoded a lone JPEG runs it lone only if still alone. */
-  private readonly busyWorkers = new Int32Array(new SharedArrayBuffer(4))
 
   constructor(private readonly options: PoolOptions) {
     this.placement = Array.from({ length: options.size }, () => new Set<string>())
@@ -172,22 +162,7 @@ export class WorkerPool implements BatchRunner {
     // Only batches of one: a lone session that also ran whole batches grew an activation arena as large
     // as the main session's (+110 MB RSS after 64 concurrent requests, measured), for no gain under load.
     const lone = this.busy === 0 && batchSize === 1
-    return this.post<RunResult>(slot, (jobId) => ({ type: 'run', jobId, model, batchSize, input, lone, fault }), input)
-  }
-
-  /**
-   * One encoded JPEG (its header's `width × height`) decoded by a free worker on its own thread and run on its lone
-   * session: a lone request then crosses threads twice instead of six times (src/preprocessing/vips-direct.ts).
-   * Undefined when no worker holding the model is free, or the worker declines the image (not a plain 8-bit sRGB
-   * JPEG, or it does not decode): the caller decodes it with sharp as usual.
-   */
-  runEncoded(model: string, bytes: Uint8Array, width: number, height: number): Promise<RunResult | undefined> {
-    const slot = this.freeSlotFor(model)
-    if (!slot) return Promise.resolve(undefined)
-    // A copy of its own, transferred: the bytes may be a view into a request body the caller still holds (and a
-    // Buffer's slice() is a view, not a copy; the constructor copies).
-    const copy = new Uint8Array(bytes)
-    return this.post<RunResult | undefined>(slot, (jobId) => ({ type: 'run-encoded', jobId, model, bytes: copy, width, height }), copy)
+    return this.post(slot, (jobId) => ({ type: 'run', jobId, model, batchSize, input, lone, fault }), input)
   }
 
   /** Of the free workers holding the model, the one holding fewest models, so a model with fewer instances finds its workers free more often. */
@@ -199,24 +174,18 @@ export class WorkerPool implements BatchRunner {
   }
 
   /** Sends one job to a free worker (its buffer transferred) and settles with the worker's answer (see settle). */
-  private post<T extends RunResult | undefined>(
-    slot: Slot,
-    message: (jobId: number) => ToWorker,
-    buffer: Uint8Array | Float32Array
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const job: Job = { id: this.nextJobId++, resolve: resolve as Job['resolve'], reject }
+  private post(slot: Slot, message: (jobId: number) => ToWorker, buffer: Uint8Array | Float32Array): Promise<RunResult> {
+    return new Promise<RunResult>((resolve, reject) => {
+      const job: Job = { id: this.nextJobId++, resolve, reject }
       const sent = message(job.id)
       try {
         slot.worker.postMessage(sent, [buffer.buffer as ArrayBuffer])
       } catch {
         // Native-owned memory (a sharp output buffer, say) cannot be transferred: send a JS-owned copy.
         const copy = buffer.slice()
-        const field = sent.type === 'run-encoded' ? 'bytes' : 'input'
-        slot.worker.postMessage({ ...sent, [field]: copy }, [copy.buffer as ArrayBuffer])
+        slot.worker.postMessage({ ...sent, input: copy }, [copy.buffer as ArrayBuffer])
       }
       slot.job = job
-      Atomics.store(this.busyWorkers, 0, this.busy)
       const limit = this.options.batchWatchdogMs
       if (limit) job.timer = setTimeout(() => slot.job === job && this.lost(slot, `a batch ran over ${limit} ms`), limit)
     })
@@ -340,7 +309,7 @@ export class WorkerPool implements BatchRunner {
       void this.exclusively(() => {
         if (!this.slots.includes(slot)) return Promise.resolve()
         const models = this.options.models.filter((m) => this.placement[position]!.has(m.key))
-        worker.postMessage({ type: 'load', models, threads: this.threads(), busyWorkers: this.busyWorkers } satisfies ToWorker)
+        worker.postMessage({ type: 'load', models, threads: this.threads() } satisfies ToWorker)
         return slot.loaded
       })
     })
@@ -351,22 +320,14 @@ export class WorkerPool implements BatchRunner {
     if (!job || job.id !== message.jobId) return
     clearTimeout(job.timer)
     slot.job = undefined
-    Atomics.store(this.busyWorkers, 0, this.busy)
     if (message.type === 'result')
-      job.resolve({
-        output: message.output,
-        inferenceMs: message.inferenceMs,
-        intraOpThreads: message.intraOpThreads,
-        preprocessMs: message.preprocessMs
-      })
-    else if (message.type === 'declined') job.resolve(undefined)
+      job.resolve({ output: message.output, inferenceMs: message.inferenceMs, intraOpThreads: message.intraOpThreads })
     else job.reject(new Error(`inference failed: ${message.message}`))
     this.notifyIdle()
   }
 
   private lost(slot: Slot, reason: string): void {
     if (!this.remove(slot)) return
-    Atomics.store(this.busyWorkers, 0, this.busy)
     // terminate() also stops a worker stuck in a loop (the watchdog's case); its batch fails alone.
     slot.worker.terminate()
     slot.settleLoad()

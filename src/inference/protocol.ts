@@ -12,8 +12,6 @@ export interface WorkerModel {
   classes: number
   /** Workers that hold it (see placeModels); undefined: every worker. */
   instances?: number
-  /** The manifest's resize, for an image the worker decodes itself (run-encoded). */
-  resize: { shorterSide: number; kernel: string }
 }
 
 /** RSS a worker's load of one model version added: its sessions and a one-image warm-up run on each. */
@@ -38,19 +36,12 @@ export interface SessionThreads {
 }
 
 export type ToWorker =
-  /** busyWorkers: the pool's count of busy workers, shared, so a worker that decoded a lone JPEG sees if it is still alone. */
-  | { type: 'load'; models: WorkerModel[]; threads: SessionThreads; busyWorkers?: Int32Array }
+  | { type: 'load'; models: WorkerModel[]; threads: SessionThreads }
   /**
    * input: batchSize images of RGB bytes (HWC), or a float tensor already in the graph's own layout and normalisation.
    * lone: no other worker is busy, so the batch may run on the session with more threads.
    */
   | { type: 'run'; jobId: number; model: string; batchSize: number; input: Uint8Array | Float32Array; lone?: boolean; fault?: WorkerFault }
-  /**
-   * One encoded JPEG of `width × height` (its header's size) that the worker decodes itself and runs lone, while
-   * no other worker is busy (src/preprocessing/vips-direct.ts); answered by result, or declined when that path
-   * does not handle the image (the pool then decodes it with sharp as usual).
-   */
-  | { type: 'run-encoded'; jobId: number; model: string; bytes: Uint8Array; width: number; height: number }
   /** The repository extension: sessions for more model versions (answered by models-added or models-failed), or fewer. */
   | { type: 'add-models'; models: WorkerModel[]; threads: SessionThreads }
   | { type: 'remove-models'; keys: string[] }
@@ -58,9 +49,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; memory: LoadedMemory[] }
   | { type: 'load-failed'; message: string }
-  /** preprocessMs: the worker's own decode, for run-encoded. */
-  | { type: 'result'; jobId: number; output: Float32Array; inferenceMs: number; intraOpThreads: number; preprocessMs?: number }
-  | { type: 'declined'; jobId: number }
+  | { type: 'result'; jobId: number; output: Float32Array; inferenceMs: number; intraOpThreads: number }
   | { type: 'run-failed'; jobId: number; message: string }
   | { type: 'models-added'; memory: LoadedMemory[] }
   | { type: 'models-failed'; message: string }

@@ -7,11 +7,9 @@ import * as ort from 'onnxruntime-node'
 import { imageShape, TensorBuilder } from '../preprocessing/layout'
 import { checkInterface } from './interface-check'
 import { IDENTITY_MODEL } from './runtime-warmup'
-import { fullCollection, trimNativeHeap } from '../memory/reclaimer'
+import { fullCollection } from '../memory/reclaimer'
 import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerModel } from './protocol'
 import { workerSessionOptions } from './session-options'
-import { resizeAndCropBox } from '../preprocessing/crop-box'
-import { decodeJpegCrop, vipsDirectAvailable } from '../preprocessing/vips-direct'
 
 declare const self: Worker
 
@@ -23,18 +21,8 @@ interface Loaded {
   model: WorkerModel
   /** Turns queued RGB bytes into this model's input tensor (buffers reused across runs). */
   tensors: TensorBuilder
-  /** Where a lone JPEG this worker decodes itself lands (reused; made on the first one). */
-  decoded?: Uint8Array
 }
 const sessions = new Map<string, Loaded>()
-/** The pool's busy-worker count (this one included while it runs), shared; see runEncoded. */
-let busyWorkers: Int32Array | undefined
-/**
- * Set by a lone JPEG decoded here. libvips' freed buffers stay in this thread's malloc arena (+15–30 MB of peak RSS
- * over a run of lone requests, bench/README.md issue 13 section 13), and keeping them is what makes the next lone
- * decode fast; the first ordinary batch after them (the server is busy now) gives them back (see run).
- */
-let decodedAlone = false
 const reply = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer)
 
 /** One of the worker's sessions for `model` (options: session-options.ts); a file that is not ONNX says so. */
@@ -86,8 +74,6 @@ async function warmUpRuntime(): Promise<void> {
   const session = await ort.InferenceSession.create(IDENTITY_MODEL, { intraOpNumThreads: 1, interOpNumThreads: 1 })
   await session.run({ x: new ort.Tensor('float32', new Float32Array(1), [1]) })
   await session.release()
-  // Opens libvips for lone JPEGs now, not on the first one (and before any model's memory is measured).
-  vipsDirectAvailable()
 }
 
 async function warmUp({ model, tensors }: Loaded, session: ort.InferenceSession): Promise<void> {
@@ -106,32 +92,10 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   if (message.fault === 'crash') process.exit(70)
   if (message.fault === 'hang') for (;;);
   const useLone = message.lone === true && entry.lone !== undefined
-  if (decodedAlone) {
-    decodedAlone = false
-    trimNativeHeap()
-  }
   // A float tensor arrives already in the graph's layout (the /v2 tensor input); RGB bytes are converted here.
   const started = performance.now()
   const data = message.input instanceof Float32Array ? message.input : entry.tensors.build(message.input)
   await infer(entry, data, message.batchSize, useLone, message.jobId, started)
-}
-
-/** A lone JPEG decoded here (libvips on this thread, no hop to sharp's pool) and run on the lone session. */
-async function runEncoded(message: Extract<ToWorker, { type: 'run-encoded' }>): Promise<void> {
-  const entry = loaded(message.model)
-  const { model } = entry
-  const started = performance.now()
-  const box = resizeAndCropBox(message.width, message.height, model.resize.shorterSide, model.input.width, model.input.height)
-  entry.decoded ??= new Uint8Array(model.input.width * model.input.height * 3)
-  const spec = { kernel: model.resize.kernel, width: model.input.width, height: model.input.height }
-  const rgb = decodeJpegCrop(message.bytes, message.width, message.height, box, spec, entry.decoded)
-  if (!rgb) return reply({ type: 'declined', jobId: message.jobId })
-  decodedAlone = true
-  const decoded = performance.now()
-  // Lone as pool.run decides it, but now that the image is decoded: another worker may have started meanwhile,
-  // and two threads here would then take a core from it.
-  const alone = busyWorkers === undefined || Atomics.load(busyWorkers, 0) <= 1
-  await infer(entry, entry.tensors.build(rgb), 1, alone && entry.lone !== undefined, message.jobId, decoded, decoded - started)
 }
 
 function loaded(key: string): Loaded {
@@ -146,8 +110,7 @@ async function infer(
   batchSize: number,
   useLone: boolean,
   jobId: number,
-  started: number,
-  preprocessMs?: number
+  started: number
 ): Promise<void> {
   const { model } = entry
   const session = useLone ? entry.lone! : entry.session
@@ -159,21 +122,18 @@ async function infer(
   const output = scores.slice()
   const intraOpThreads = useLone ? entry.threads.loneIntraOpThreads : entry.threads.intraOpThreads
   const inferenceMs = performance.now() - started
-  reply({ type: 'result', jobId, output, inferenceMs, intraOpThreads, preprocessMs }, [output.buffer])
+  reply({ type: 'result', jobId, output, inferenceMs, intraOpThreads }, [output.buffer])
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data
-  if (message.type === 'load') {
-    busyWorkers = message.busyWorkers
+  if (message.type === 'load')
     load(message.models, message.threads).then(
       (memory) => reply({ type: 'ready', memory }),
       (error: Error) => reply({ type: 'load-failed', message: error.message })
     )
-  } else if (message.type === 'run')
+  else if (message.type === 'run')
     run(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
-  else if (message.type === 'run-encoded')
-    runEncoded(message).catch((error: Error) => reply({ type: 'run-failed', jobId: message.jobId, message: error.message }))
   else if (message.type === 'add-models')
     load(message.models, message.threads).then(
       (memory) => reply({ type: 'models-added', memory }),

@@ -90,12 +90,6 @@ export function createMetrics(sources: MetricSources = {}) {
       labelNames: ['model', 'version'] as const,
       registers: [registry]
     }),
-    workerDecodes: new Counter({
-      name: `${PREFIX}worker_decodes_total`,
-      help: 'Lone JPEGs sent still encoded to the worker that runs them (BUN_INFER_LONE_DECODE_ON_WORKER): ran there, or declined by it (decoded with sharp instead).',
-      labelNames: ['model', 'version', 'outcome'] as const,
-      registers: [registry]
-    }),
     cacheEvents: new Counter({
       name: `${PREFIX}cache_events_total`,
       help: 'Result cache events: hit, miss, eviction (local tier); shared_hit, shared_miss, shared_error, shared_connect, shared_disconnect (Redis tier).',

@@ -15,8 +15,7 @@ const model: WorkerModel = {
   inputName: 'pixels',
   outputName: 'probabilities',
   classes: 1000,
-  input: { datatype: 'uint8', layout: 'NHWC', channelOrder: 'RGB', height: 192, width: 192 },
-  resize: { shorterSide: 219, kernel: 'lanczos3' }
+  input: { datatype: 'uint8', layout: 'NHWC', channelOrder: 'RGB', height: 192, width: 192 }
 }
 const withInput = (change: Partial<WorkerModel['input']>): WorkerModel => ({ ...model, input: { ...model.input, ...change } })
 

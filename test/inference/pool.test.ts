@@ -2,8 +2,6 @@ import { describe, expect, test } from 'bun:test'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { discoverModels } from '../../src/models/registry'
 import { editManifest, MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
-import { Preprocessor } from '../../src/preprocessing/preprocess'
-import { join } from 'node:path'
 
 const overrides = { maxBatchSize: 0, maxBatchDelayMs: -1 }
 const mobilenet = discoverModels(MODELS_DIR, overrides).resolve('mobilenetv2')
@@ -113,62 +111,6 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
     await pool.start()
     try {
       expect((await pool.run(mobilenet.key, image(), 1)).intraOpThreads).toBe(1)
-    } finally {
-      await pool.close()
-    }
-  }, 30_000)
-
-  test('an encoded JPEG decoded by the worker itself gives the same scores as the Preprocessor’s bytes run; one it declines comes back undefined, and the worker goes on', async () => {
-    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, loneIntraOpThreads: 2, models: [toWorkerModel(mobilenet)] })
-    await pool.start()
-    try {
-      const fixture = (name: string) => Bun.file(join(import.meta.dir, '../fixtures/images', name)).bytes()
-      const chelsea = await fixture('chelsea.jpg')
-      const preprocessed = await new Preprocessor(mobilenet, { maxImageBytes: 1 << 26, maxImagePixels: 1 << 26 }).run(chelsea)
-      const expected = await pool.run(mobilenet.key, preprocessed, 1)
-      const direct = await pool.runEncoded(mobilenet.key, chelsea, 451, 300)
-      expect(direct).toBeDefined()
-      expect(direct!.output).toEqual(expected.output)
-      expect(direct!.intraOpThreads).toBe(2)
-      expect(direct!.preprocessMs).toBeGreaterThan(0)
-      // rocket.jpg carries an ICC profile: sharp converts it, so the worker leaves it to sharp.
-      expect(await pool.runEncoded(mobilenet.key, await fixture('rocket.jpg'), 640, 427)).toBeUndefined()
-      // The caller keeps its bytes (sharp decodes them after a decline), a Buffer's included (its slice() is a view).
-      const held = Buffer.from(chelsea)
-      expect((await pool.runEncoded(mobilenet.key, held, 451, 300))!.output).toEqual(expected.output)
-      expect(held.length).toBe(chelsea.length)
-      // An ordinary batch after lone decodes gives their freed memory back (the worker's trim): later tests in this
-      // process measure model loads by RSS growth, which memory left free here would hide.
-      await pool.run(mobilenet.key, image(), 1)
-    } finally {
-      await pool.close()
-    }
-  }, 30_000)
-
-  test('an encoded JPEG runs lone only if no other worker started while it was decoded', async () => {
-    const pool = new WorkerPool({ size: 2, intraOpThreads: 1, loneIntraOpThreads: 2, models: [toWorkerModel(mobilenet)] })
-    await pool.start()
-    try {
-      const chelsea = await Bun.file(join(import.meta.dir, '../fixtures/images/chelsea.jpg')).bytes()
-      expect((await pool.runEncoded(mobilenet.key, chelsea, 451, 300))!.intraOpThreads).toBe(2)
-      // The second worker is busy before the first has even read its message, and stays busy with a batch of 8 (tens of
-      // ms on one thread) well past the first one's decode (a few ms), so the first finds itself not alone.
-      const batch = new Uint8Array(8 * mobilenet.inputElements).fill(128)
-      const [encoded] = await Promise.all([pool.runEncoded(mobilenet.key, chelsea, 451, 300), pool.run(mobilenet.key, batch, 8)])
-      expect(encoded!.intraOpThreads).toBe(1)
-      await Promise.all([pool.run(mobilenet.key, image(), 1), pool.run(mobilenet.key, image(), 1)]) // both trim, as above
-    } finally {
-      await pool.close()
-    }
-  }, 30_000)
-
-  test('runEncoded with no free worker holding the model answers undefined at once', async () => {
-    const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)] })
-    await pool.start()
-    try {
-      const running = pool.run(mobilenet.key, image(), 1)
-      expect(await pool.runEncoded(mobilenet.key, new Uint8Array([0xff, 0xd8]), 1, 1)).toBeUndefined()
-      await running
     } finally {
       await pool.close()
     }

@@ -70,22 +70,3 @@ describe('refused before any decoder runs', () => {
       expect((error as AppError).code).toBe(code as never)
     })
 })
-
-describe('plainJpeg: the JPEGs a worker may decode itself (the Preprocessor’s first checks, no EXIF rotation)', () => {
-  const jpeg = async (make = base.clone()) => new Uint8Array(await make.jpeg().toBuffer())
-
-  test('a JPEG within the limits gives its header', async () => {
-    expect(preprocessor.plainJpeg(await jpeg())).toEqual({ width: 451, height: 300, orientation: undefined })
-    expect(preprocessor.plainJpeg(await jpeg(base.clone().withExif({ IFD0: { Orientation: '1' } })))?.orientation).toBe(1)
-  })
-
-  test('anything run() would rotate, refuse or decode another way is left to it', async () => {
-    const small = new Preprocessor(model, { maxImageBytes: 1000, maxImagePixels: 100_000 })
-    const photo = await jpeg()
-    expect(preprocessor.plainJpeg(await jpeg(base.clone().withMetadata({ orientation: 6 })))).toBeUndefined()
-    expect(preprocessor.plainJpeg(new Uint8Array(await base.clone().png().toBuffer()))).toBeUndefined()
-    expect(preprocessor.plainJpeg(new Uint8Array(0))).toBeUndefined()
-    expect(small.plainJpeg(photo)).toBeUndefined() // over maxImageBytes
-    expect(new Preprocessor(model, { maxImageBytes: 1 << 20, maxImagePixels: 100_000 }).plainJpeg(photo)).toBeUndefined() // 135,300 px
-  })
-})
