@@ -1,15 +1,15 @@
 import { describe, expect, test } from 'bun:test'
 import sharp from 'sharp'
 import { join } from 'node:path'
-import { readJpegHeader } from '../../src/preprocessing/jpeg-header'
+import { countJpegScans, readJpegHeader } from '../../src/preprocessing/jpeg-header'
 
 const fixtures = join(import.meta.dir, '../fixtures/images')
 const photo = sharp(Buffer.from(await Bun.file(join(fixtures, 'chelsea.png')).arrayBuffer())).resize(300, 200)
 
 /** What sharp reads from the same bytes: the reference the fast path must agree with. */
 async function sharpHeader(bytes: Uint8Array) {
-  const { width, height, orientation } = await sharp(bytes).metadata()
-  return { width, height, orientation }
+  const { width, height, orientation, isProgressive } = await sharp(bytes).metadata()
+  return { width, height, orientation, progressive: isProgressive }
 }
 
 describe('readJpegHeader agrees with sharp', () => {
@@ -70,5 +70,78 @@ describe('readJpegHeader leaves what it is unsure of to sharp', () => {
       if (view.getUint16(entry, little) === 0x0112) view.setUint16(entry + 8, 9, little)
     }
     expect(readJpegHeader(bytes)).toBeUndefined()
+  })
+})
+
+/** JPEG segments: SOI, then `segments`, then the rest of `jpeg` after its SOI. */
+const withSegments = (jpeg: Uint8Array, ...segments: number[][]) => new Uint8Array([0xff, 0xd8, ...segments.flat(), ...jpeg.subarray(2)])
+const comment = (data: number[]) => [0xff, 0xfe, (data.length + 2) >> 8, (data.length + 2) & 0xff, ...data]
+/** A baseline SOF0 segment of `width × height`, three components. */
+const frame = (width: number, height: number) => [
+  0xff,
+  0xc0,
+  0,
+  17,
+  8,
+  height >> 8,
+  height & 0xff,
+  width >> 8,
+  width & 0xff,
+  3,
+  1,
+  0x22,
+  0,
+  2,
+  0x11,
+  1,
+  3,
+  0x11,
+  1
+]
+
+describe('readJpegHeader reads the frame libjpeg decodes', () => {
+  test('TEM carries no length: a fake frame inside a comment is not the frame', async () => {
+    const jpeg = new Uint8Array(await photo.clone().jpeg().toBuffer())
+    // A reader that took TEM's next two bytes (FF FE, the comment marker) as a length would jump from offset 2 to
+    // 2 + 2 + 0xFFFE, inside the second comment, onto a 16×16 frame; libjpeg skips both comments and decodes the
+    // photo's real 300×200 frame.
+    const landing = 2 + 2 + 0xfffe
+    const first = comment(new Array(65_000).fill(0x20))
+    const secondData = 4 + first.length + 4 // SOI + TEM, the first comment, the second's marker and length
+    const second = comment([...new Array(landing - secondData).fill(0x20), ...frame(16, 16), 0x20])
+    const bytes = withSegments(jpeg, [0xff, 0x01], first, second)
+    expect([bytes[landing], bytes[landing + 1], bytes[landing + 7], bytes[landing + 8]]).toEqual([0xff, 0xc0, 0, 16])
+    expect(await sharpHeader(bytes)).toMatchObject({ width: 300, height: 200 })
+    expect(readJpegHeader(bytes)).toEqual(await sharpHeader(bytes))
+  })
+
+  test('RSTn and fill bytes before a marker carry no length either', async () => {
+    const jpeg = new Uint8Array(await photo.clone().jpeg().toBuffer())
+    const bytes = withSegments(jpeg, [0xff, 0xd3], [0xff, 0xff, 0xff], comment([1, 2, 3]))
+    expect(readJpegHeader(bytes)).toEqual(await sharpHeader(bytes))
+  })
+
+  test('a stuffed FF 00 or stray bytes between segments: unsure, left to sharp', async () => {
+    const jpeg = new Uint8Array(await photo.clone().jpeg().toBuffer())
+    expect(readJpegHeader(withSegments(jpeg, [0xff, 0x00]))).toBeUndefined()
+    expect(readJpegHeader(withSegments(jpeg, [0x12, 0x34]))).toBeUndefined()
+  })
+})
+
+describe('countJpegScans counts the scans libjpeg would decode', () => {
+  test('one for baseline, several for progressive; FF bytes in comments and entropy data are not scans', async () => {
+    const baseline = new Uint8Array(await photo.clone().jpeg().toBuffer())
+    const progressive = new Uint8Array(await photo.clone().jpeg({ progressive: true }).toBuffer())
+    let sos = 0
+    for (let i = 0; i + 1 < progressive.length; i++) if (progressive[i] === 0xff && progressive[i + 1] === 0xda) sos++
+    expect(countJpegScans(baseline)).toBe(1)
+    expect(countJpegScans(progressive)).toBe(sos)
+    expect(sos).toBeGreaterThan(1)
+    expect(countJpegScans(withSegments(baseline, comment([0xff, 0xda, 0, 8, 0xff, 0xda])))).toBe(1)
+  })
+
+  test('stops counting one past the bound', async () => {
+    const progressive = new Uint8Array(await photo.clone().jpeg({ progressive: true }).toBuffer())
+    expect(countJpegScans(progressive, 2)).toBe(3)
   })
 })
