@@ -4,7 +4,7 @@ import { AppError } from '../errors'
 import { PredictJsonBody } from '../schemas/predict'
 import type { Reservation } from './byte-budget'
 import { readBodyLimited } from './read-body'
-import { jsonNestsDeeperThan } from './json-depth'
+import { checkJsonBounds, type JsonBounds } from './json-bounds'
 import { boundaryOf, parseMultipart } from './multipart'
 
 export interface BodyLimits {
@@ -23,6 +23,24 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/
 const DATA_URL = /^data:([^;,]*)(;[^,]*)?,/
 /** Deepest JSON nesting parsed at all: a predict body nests 2 levels (an object holding an array). */
 export const MAX_JSON_DEPTH = 32
+/**
+ * Room beyond one string (and one array element) per image: a valid body has three keys and two containers. The room
+ * covers a body nested to the depth limit (a key and a container a level), so one nested deeper is told that (400),
+ * not that it is too big; it is tiny next to what the bounds keep out.
+ */
+const PREDICT_JSON_ROOM = MAX_JSON_DEPTH + 16
+
+/**
+ * What a predict JSON body can need: one string (and one array element) per image, at most maxImagesPerRequest of
+ * them, besides its few keys. Anything more is refused before JSON.parse builds it, so the heap a body costs is
+ * bounded by the image limit rather than by how many tiny strings fit in the body limit.
+ */
+export const predictJsonBounds = (limits: Pick<BodyLimits, 'maxImagesPerRequest'>): JsonBounds => ({
+  maxDepth: MAX_JSON_DEPTH,
+  maxStrings: limits.maxImagesPerRequest + PREDICT_JSON_ROOM,
+  maxContainers: PREDICT_JSON_ROOM,
+  maxEntries: limits.maxImagesPerRequest + PREDICT_JSON_ROOM
+})
 const utf8 = new TextDecoder()
 
 function checkCount(count: number, limits: BodyLimits): void {
@@ -82,9 +100,9 @@ export function decodeBase64Image(value: string, index: number, limits: BodyLimi
 }
 
 async function parseJson(bytes: Uint8Array, limits: BodyLimits): Promise<PredictInput> {
-  // Checked before parsing: JSON.parse of a million nested brackets costs tens of MB; no valid body nests past 3.
-  if (jsonNestsDeeperThan(bytes, MAX_JSON_DEPTH))
-    throw new AppError('malformed_request', `the JSON nests deeper than ${MAX_JSON_DEPTH} levels`)
+  // Checked before parsing: JSON.parse of a million nested brackets, or of a million tiny strings, costs a heap many
+  // times the body; a valid body nests 2 levels and holds a string per image.
+  checkJsonBounds(bytes, predictJsonBounds(limits))
   // JSON is UTF-8 (RFC 8259); Response.json() would replace bad bytes with U+FFFD and make a confusing 422.
   if (!isUtf8(bytes)) throw new AppError('malformed_request', 'the body is not valid UTF-8')
   let body: unknown

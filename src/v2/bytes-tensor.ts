@@ -17,16 +17,34 @@ export function encodeBytesTensor(elements: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-/** The inverse of encodeBytesTensor; `name` is the tensor named in the error when the bytes do not add up. */
-export function decodeBytesTensor(data: Uint8Array, name: string): Uint8Array[] {
+/**
+ * How many elements BYTES data holds, counted from the length prefixes without building any: at most `atMost + 1`
+ * (it stops there, so a body of zero-length elements costs no more than the count a shape allows). 400 naming
+ * `name` when a prefix or an element runs past the end.
+ */
+export function countBytesElements(data: Uint8Array, name: string, atMost = Number.POSITIVE_INFINITY): number {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
-  const elements: Uint8Array[] = []
-  for (let at = 0; at < data.length; ) {
+  let count = 0
+  for (let at = 0; at < data.length && count <= atMost; count++) {
     if (at + 4 > data.length) throw new V2Error(`input "${name}": BYTES data ends inside a 4-byte length prefix at byte ${at}`)
     const length = view.getUint32(at, true)
     if (at + 4 + length > data.length)
       throw new V2Error(`input "${name}": BYTES element at byte ${at} claims ${length} bytes, only ${data.length - at - 4} remain`)
-    elements.push(data.subarray(at + 4, at + 4 + length))
+    at += 4 + length
+  }
+  return count
+}
+
+/**
+ * The inverse of encodeBytesTensor (views into `data`, no copies); `name` is the tensor named in the error when the
+ * bytes do not add up. Callers that know how many elements to expect count them first (countBytesElements).
+ */
+export function decodeBytesTensor(data: Uint8Array, name: string): Uint8Array[] {
+  const elements = new Array<Uint8Array>(countBytesElements(data, name))
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  for (let i = 0, at = 0; i < elements.length; i++) {
+    const length = view.getUint32(at, true)
+    elements[i] = data.subarray(at + 4, at + 4 + length)
     at += 4 + length
   }
   return elements

@@ -5,7 +5,7 @@ import { toQueuedRgb } from '../preprocessing/layout'
 import { elementCount } from './datatypes'
 import { V2Error } from './error'
 import { v2Interface } from './model-interface'
-import type { RequestInput } from './request'
+import type { DeclaredInput, RequestInput } from './request'
 
 /** What a request asks the model to run on: encoded images (preprocessed like /v1), or ready tensors. */
 export type ModelInput =
@@ -15,8 +15,12 @@ export type ModelInput =
 
 const showShape = (shape: readonly (number | string)[]) => `[${shape.join(',')}]`
 
-/** Checks the request's one input against the model's interface; 400 naming the input and what was expected. */
-export function toModelInput(spec: ModelSpec, inputs: readonly RequestInput[], limits: BodyLimits): ModelInput {
+/**
+ * Checks the request's declared inputs against the model's interface; 400 naming the input and what was expected,
+ * 413 for more images than allowed. Runs on names, datatypes and shapes alone, before any data is decoded, so a
+ * shape no request to this model can have never sizes an allocation.
+ */
+export function checkModelInputs(spec: ModelSpec, inputs: readonly DeclaredInput[], limits: Pick<BodyLimits, 'maxImagesPerRequest'>): void {
   const { tensorInput, imageInput } = v2Interface(spec)
   if (inputs.length !== 1)
     throw new V2Error(`model ${spec.name} takes exactly one input, "${tensorInput.name}" or "${imageInput.name}"; got ${inputs.length}`)
@@ -29,13 +33,7 @@ export function toModelInput(spec: ModelSpec, inputs: readonly RequestInput[], l
       throw new V2Error(
         `input "${input.name}": expected BYTES [N] (one encoded image per element, N ≥ 1), got ${input.datatype} ${showShape(input.shape)}`
       )
-    const elements = input.data as Uint8Array[]
-    // In JSON an element is text, so it carries the image in base64 (a data: URL too); in binary, the file bytes.
-    const images = input.binary ? elements : elements.map((e, i) => decodeBase64Image(new TextDecoder().decode(e), i, limits))
-    for (const image of images)
-      if (image.length > limits.maxImageBytes)
-        throw new AppError('image_too_large', `an image is ${image.length} bytes; the limit is ${limits.maxImageBytes}`)
-    return { kind: 'images', images }
+    return
   }
   if (input.name !== tensorInput.name)
     throw new V2Error(`model ${spec.name} has no input "${input.name.slice(0, 64)}" (inputs: "${tensorInput.name}", "${imageInput.name}")`)
@@ -44,6 +42,23 @@ export function toModelInput(spec: ModelSpec, inputs: readonly RequestInput[], l
     throw new V2Error(
       `input "${input.name}": expected ${tensorInput.datatype} ${showShape(['N', ...tensorInput.imageShape])} with N ≥ 1, got ${input.datatype} ${showShape(input.shape)}`
     )
+}
+
+/** The request's one decoded input as the model's input (checked again: cheap, and this must not trust its caller). */
+export function toModelInput(spec: ModelSpec, inputs: readonly RequestInput[], limits: BodyLimits): ModelInput {
+  checkModelInputs(spec, inputs, limits)
+  const { tensorInput, imageInput } = v2Interface(spec)
+  const input = inputs[0]!
+  const count = input.shape[0]!
+  if (input.name === imageInput.name) {
+    const elements = input.data as Uint8Array[]
+    // In JSON an element is text, so it carries the image in base64 (a data: URL too); in binary, the file bytes.
+    const images = input.binary ? elements : elements.map((e, i) => decodeBase64Image(new TextDecoder().decode(e), i, limits))
+    for (const image of images)
+      if (image.length > limits.maxImageBytes)
+        throw new AppError('image_too_large', `an image is ${image.length} bytes; the limit is ${limits.maxImageBytes}`)
+    return { kind: 'images', images }
+  }
   const perImage = elementCount(tensorInput.imageShape)
   const data = input.data as Float32Array | Uint8Array
   const tensors = Array.from({ length: count }, (_, i) => data.subarray(i * perImage, (i + 1) * perImage))

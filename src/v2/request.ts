@@ -1,7 +1,8 @@
 import { Value } from '@sinclair/typebox/value'
-import { decodeBytesTensor } from './bytes-tensor'
-import { elementCount, ELEMENT_BYTES, isV2Datatype, type V2Datatype } from './datatypes'
+import { checkJsonBounds, type JsonBounds } from '../http/json-bounds'
+import { isV2Datatype, type V2Datatype } from './datatypes'
 import { V2Error } from './error'
+import { binaryInput, jsonInput } from './input-data'
 import { InferRequestSchema, type InferRequestJson } from './schemas'
 
 /** One input tensor, decoded. BYTES elements from JSON are the UTF-8 bytes of their strings. */
@@ -35,33 +36,45 @@ export interface InferRequest {
 /** Header that splits a body into JSON and binary tensor data (the binary tensor data extension). */
 export const HEADER_LENGTH = 'inference-header-content-length'
 
+/** An input as the request declares it, before any of its data is read. */
+export interface DeclaredInput {
+  name: string
+  datatype: string
+  shape: readonly number[]
+}
+
+/** What parseInferRequest may build, and what must hold before it builds anything. */
+export interface ParseLimits {
+  /** Bounds on the JSON part, checked by a byte scan before JSON.parse (see inferJsonBounds). */
+  json: JsonBounds
+  /** The model's check of the declared inputs (names, datatypes, shapes), run before any input's data is decoded. */
+  checkDeclared?: (inputs: readonly DeclaredInput[]) => void
+}
+
+export type JsonInput = InferRequestJson['inputs'][number]
+
 /**
  * Parses an inference request body. With `headerLength` (the Inference-Header-Content-Length header), the
  * first that many bytes are the JSON and the rest is binary tensor data, consumed in input order by each
  * input's `parameters.binary_data_size` (tritonclient's http/_utils.py appends each input's raw bytes in
  * order after the JSON, and _infer_input.py sets binary_data_size to their length). Throws V2Error (400).
+ * Every check that needs no data (JSON bounds, datatypes, the model's fit, binary sizes) runs on every input
+ * before any input's data is decoded, and a shape's element count is compared before its data is built.
  */
-export function parseInferRequest(body: Uint8Array, headerLength: string | null): InferRequest {
+export function parseInferRequest(body: Uint8Array, headerLength: string | null, limits: ParseLimits): InferRequest {
   const jsonLength = headerLength === null ? body.length : Number(headerLength)
   if (!Number.isInteger(jsonLength) || jsonLength < 0 || jsonLength > body.length)
     throw new V2Error(
       `Inference-Header-Content-Length ${JSON.stringify(headerLength)} is not a byte count within the ${body.length}-byte body`
     )
-  const json = parseJson(body.subarray(0, jsonLength))
+  const json = parseJson(body.subarray(0, jsonLength), limits.json)
   const binary = body.subarray(jsonLength)
-  let offset = 0
-  const inputs = json.inputs.map((input) => {
-    const size = input.parameters?.binary_data_size
-    if (size === undefined) return jsonInput(input)
-    if (!Number.isInteger(size) || (size as number) < 0 || offset + (size as number) > binary.length)
-      throw new V2Error(
-        `input "${input.name}": binary_data_size ${JSON.stringify(size)} does not fit the ${binary.length - offset} bytes of binary data left`
-      )
-    const decoded = binaryInput(input, binary.subarray(offset, offset + (size as number)))
-    offset += size as number
-    return decoded
-  })
-  if (offset !== binary.length) throw new V2Error(`${binary.length - offset} bytes of binary data after the last input's binary_data_size`)
+  const datatypes = json.inputs.map(checkedDatatype)
+  limits.checkDeclared?.(json.inputs)
+  const parts = binaryParts(json.inputs, binary)
+  const inputs = json.inputs.map((input, i) =>
+    parts[i] === undefined ? jsonInput(input, datatypes[i]!) : binaryInput(input, datatypes[i]!, parts[i]!)
+  )
   return {
     id: json.id,
     inputs,
@@ -70,7 +83,9 @@ export function parseInferRequest(body: Uint8Array, headerLength: string | null)
   }
 }
 
-function parseJson(bytes: Uint8Array): InferRequestJson {
+function parseJson(bytes: Uint8Array, bounds: JsonBounds): InferRequestJson {
+  // Before JSON.parse, which builds every value at once: a few KB of gzip can declare millions of tiny strings.
+  checkJsonBounds(bytes, bounds)
   let value: unknown
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
@@ -90,6 +105,27 @@ function checkedDatatype(input: { name: string; datatype: string }): V2Datatype 
   return input.datatype
 }
 
+/** Each input's slice of the binary data (undefined for an input whose data is in the JSON), all sizes checked first. */
+function binaryParts(inputs: readonly JsonInput[], binary: Uint8Array): Array<Uint8Array | undefined> {
+  let offset = 0
+  const parts = inputs.map((input) => {
+    const size = input.parameters?.binary_data_size
+    if (size === undefined) {
+      if (input.data === undefined) throw new V2Error(`input "${input.name}": no data and no parameters.binary_data_size`)
+      return undefined
+    }
+    if (input.data !== undefined) throw new V2Error(`input "${input.name}": has both data and parameters.binary_data_size`)
+    if (!Number.isInteger(size) || (size as number) < 0 || offset + (size as number) > binary.length)
+      throw new V2Error(
+        `input "${input.name}": binary_data_size ${JSON.stringify(size)} does not fit the ${binary.length - offset} bytes of binary data left`
+      )
+    offset += size as number
+    return binary.subarray(offset - (size as number), offset)
+  })
+  if (offset !== binary.length) throw new V2Error(`${binary.length - offset} bytes of binary data after the last input's binary_data_size`)
+  return parts
+}
+
 function requestedOutput(name: string, parameters: Record<string, unknown>): RequestedOutput {
   const { binary_data: binaryData, classification } = parameters
   if (binaryData !== undefined && typeof binaryData !== 'boolean')
@@ -98,56 +134,4 @@ function requestedOutput(name: string, parameters: Record<string, unknown>): Req
     throw new V2Error(`output "${name}": parameters.classification must be a non-negative integer`)
   // classification 0 means "not requested" (tritonclient's InferRequestedOutput only sends it when non-zero).
   return { name, binaryData, classification: classification ? (classification as number) : undefined }
-}
-
-/** Flattens row-major nested arrays (the spec allows nested or flat `data`); bounded depth. */
-function flatten(data: unknown, name: string, depth = 0): unknown[] {
-  if (!Array.isArray(data)) throw new V2Error(`input "${name}": data must be an array`)
-  if (depth > 8) throw new V2Error(`input "${name}": data is nested deeper than any shape allows`)
-  return data.some(Array.isArray) ? data.flatMap((d) => (Array.isArray(d) ? flatten(d, name, depth + 1) : [d])) : data
-}
-
-function jsonInput(input: InferRequestJson['inputs'][number]): RequestInput {
-  const datatype = checkedDatatype(input)
-  if (input.data === undefined) throw new V2Error(`input "${input.name}": no data and no parameters.binary_data_size`)
-  const values = flatten(input.data, input.name)
-  const expected = elementCount(input.shape)
-  if (values.length !== expected)
-    throw new V2Error(`input "${input.name}": shape [${input.shape.join(',')}] holds ${expected} elements, data has ${values.length}`)
-  const bad = (what: string) => new V2Error(`input "${input.name}": every ${datatype} element must be ${what}`)
-  let data: RequestInput['data']
-  if (datatype === 'BYTES') {
-    if (!values.every((v) => typeof v === 'string')) throw bad('a string')
-    data = (values as string[]).map((v) => new TextEncoder().encode(v))
-  } else if (datatype === 'UINT8') {
-    if (!values.every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255)) throw bad('an integer 0–255')
-    data = Uint8Array.from(values as number[])
-  } else {
-    if (!values.every((v) => typeof v === 'number')) throw bad('a number')
-    data = Float32Array.from(values as number[])
-  }
-  return { name: input.name, datatype, shape: input.shape, data, binary: false }
-}
-
-function binaryInput(input: InferRequestJson['inputs'][number], bytes: Uint8Array): RequestInput {
-  const datatype = checkedDatatype(input)
-  if (input.data !== undefined) throw new V2Error(`input "${input.name}": has both data and parameters.binary_data_size`)
-  const expected = elementCount(input.shape)
-  let data: RequestInput['data']
-  if (datatype === 'BYTES') {
-    data = decodeBytesTensor(bytes, input.name)
-    if (data.length !== expected)
-      throw new V2Error(
-        `input "${input.name}": shape [${input.shape.join(',')}] holds ${expected} elements, binary data has ${data.length}`
-      )
-  } else {
-    const size = expected * ELEMENT_BYTES[datatype]
-    if (bytes.length !== size)
-      throw new V2Error(
-        `input "${input.name}": shape [${input.shape.join(',')}] of ${datatype} is ${size} bytes, binary_data_size is ${bytes.length}`
-      )
-    // A copy at offset 0 is aligned for a Float32Array view; the wire is little-endian, as are x86 and ARM hosts.
-    data = datatype === 'FP32' ? new Float32Array(bytes.slice().buffer) : bytes.slice()
-  }
-  return { name: input.name, datatype, shape: input.shape, data, binary: true }
 }

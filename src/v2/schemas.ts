@@ -10,9 +10,18 @@ const Parameters = Type.Record(Type.String(), Type.Unknown(), {
   description: 'Free-form; this server reads binary_data_size, binary_data, classification, binary_data_output.'
 })
 
+/** Most dimensions a request's tensor may have: the image tensors this server takes have 4. */
+export const MAX_SHAPE_RANK = 8
+/**
+ * Largest single dimension: Triton's are int64, but no tensor this server takes comes near 2^31, and with this bound
+ * the product of a whole shape stays finite (at most 2^248), so an element count compares as a number, never as
+ * Infinity or NaN. Whether the product fits the model is checked against the model before any data is read.
+ */
+export const MAX_DIMENSION = 2 ** 31 - 1
+
 export const RequestInputSchema = Type.Object({
   name: Type.String({ minLength: 1 }),
-  shape: Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 8 }),
+  shape: Type.Array(Type.Integer({ minimum: 0, maximum: MAX_DIMENSION }), { maxItems: MAX_SHAPE_RANK }),
   datatype: Type.String(),
   parameters: Type.Optional(Parameters),
   // Row-major, flat or nested (the spec allows both); absent when the data follows in binary.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { decodeBytesTensor, encodeBytesTensor } from '../../src/v2/bytes-tensor'
 import { classificationStrings, formatScore } from '../../src/v2/classification'
-import { parseInferRequest } from '../../src/v2/request'
+import { type ParseLimits, parseInferRequest } from '../../src/v2/request'
 import { encodeInferResponse } from '../../src/v2/response'
 
 // Bodies below are built the way tritonclient's http/_utils.py _get_inference_request builds them:
@@ -17,6 +17,8 @@ const join = (...parts: Uint8Array[]) => {
 const f32 = (...values: number[]) => new Uint8Array(Float32Array.from(values).buffer)
 /** serialize_byte_tensor: per element, struct.pack("<I", len) then the bytes. */
 const le32 = (n: number) => Uint8Array.from([n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24])
+/** Room for every body below; the bounds themselves are tested in request-bounds.test.ts. */
+const LIMITS: ParseLimits = { json: { maxDepth: 16, maxStrings: 1024, maxContainers: 1024, maxEntries: 1024 } }
 
 describe('BYTES elements (4-byte little-endian length, then the bytes)', () => {
   test('encode matches serialize_byte_tensor byte for byte, and decodes back', () => {
@@ -56,7 +58,7 @@ describe('parseInferRequest', () => {
         outputs: [{ name: 'output', parameters: { classification: 3, binary_data: false } }]
       })
     )
-    const request = parseInferRequest(body, null)
+    const request = parseInferRequest(body, null, LIMITS)
     expect(request.id).toBe('r1')
     expect(request.inputs[0]).toEqual({
       name: 'input',
@@ -82,7 +84,7 @@ describe('parseInferRequest', () => {
         parameters: { binary_data_output: true }
       })
     )
-    const request = parseInferRequest(join(header, f32(0.5, -1, 2), bytesInput), String(header.length))
+    const request = parseInferRequest(join(header, f32(0.5, -1, 2), bytesInput), String(header.length), LIMITS)
     expect(request.inputs[0]!.data).toEqual(Float32Array.from([0.5, -1, 2]))
     expect((request.inputs[1]!.data as Uint8Array[]).map((e) => [...e])).toEqual([[...image]])
     expect(request.inputs.map((i) => i.binary)).toEqual([true, true])
@@ -153,7 +155,7 @@ describe('parseInferRequest', () => {
       const header = utf8.encode(json)
       let thrown: unknown
       try {
-        parseInferRequest(join(header, binary ?? new Uint8Array(0)), length === 'json' ? String(header.length) : length)
+        parseInferRequest(join(header, binary ?? new Uint8Array(0)), length === 'json' ? String(header.length) : length, LIMITS)
       } catch (error) {
         thrown = error
       }

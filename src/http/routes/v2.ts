@@ -11,9 +11,10 @@ import { cacheMode, serverTiming } from '../predict-response'
 import { requestIdOf } from '../request-id'
 import type { Tracing } from '../../tracing/tracing'
 import { requestedOutputs, runModel, toOutputTensors, type V2Service } from '../../v2/infer'
-import { toModelInput } from '../../v2/inputs'
+import { checkModelInputs, toModelInput } from '../../v2/inputs'
 import { modelMetadata } from '../../v2/model-interface'
 import { HEADER_LENGTH, parseInferRequest } from '../../v2/request'
+import { inferJsonBounds } from '../../v2/request-bounds'
 import { encodeInferResponse } from '../../v2/response'
 import { InferResponseSchema, ModelMetadataSchema, ServerMetadataSchema, V2ErrorSchema } from '../../v2/schemas'
 import { v2Docs } from './v2-docs'
@@ -61,7 +62,11 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
     return gate.run(request, ip, earlyChecks, async ({ signal, body: reservation, startedAt, readBody }) => {
       const sent = await readBody((bodySignal) => readBodyLimited(request, config.maxBodyBytes, bodySignal, reservation))
       const body = coding ? await readBody((bodySignal) => decodeBody(sent, coding!, config.maxBodyBytes, bodySignal, reservation)) : sent
-      const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH))
+      // Bounded by what a request to this model can hold, and checked against the model, before any data is built.
+      const parsed = parseInferRequest(body, request.headers.get(HEADER_LENGTH), {
+        json: inferJsonBounds(spec, config.maxImagesPerRequest),
+        checkDeclared: (inputs) => checkModelInputs(spec, inputs, config)
+      })
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
       const runStarted = performance.now()
