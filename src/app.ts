@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps) {
   const gate = new RequestGate(config, deps.lifecycle, metrics.registry)
   const routed = app
     // The repository extension takes admin keys only (checked by its routes), never inference keys.
+    // Auth comes before the rate limit: a refused key takes no client's tokens, and only a key it verified names a client.
     .use(authPlugin(deps.apiKeys, deps.repository ? [...config.exemptPaths, REPOSITORY_PREFIX] : config.exemptPaths))
     .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths, gate.proxies))
     .use(docsRoutes(deps.version))

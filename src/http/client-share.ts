@@ -2,7 +2,8 @@ import { AppError } from '../errors'
 
 /**
  * Caps the predict requests one client has in flight (reading its body, decoding, queued or running), so a
- * client that opens many slow or stalled requests holds no more than its share of the server.
+ * client that opens many slow or stalled requests holds no more than its share of the server. The client is
+ * clientId's: a verified API key, else the IP, so a made-up key buys no second share.
  */
 export class ClientShare {
   private readonly inFlight = new Map<string, number>()

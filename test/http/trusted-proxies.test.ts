@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { clientId } from '../../src/http/client-id'
+import { clientId, markVerifiedKey } from '../../src/http/client-id'
 import { TrustedProxies } from '../../src/http/trusted-proxies'
 import { loadConfig } from '../../src/config/load'
 
@@ -60,9 +60,12 @@ describe('clientId behind a proxy', () => {
     expect(clientId(request({ 'x-forwarded-for': '198.51.100.1' }), '203.0.113.5', proxies)).toBe('ip:203.0.113.5')
   })
 
-  test('an API key still names the client, forwarded or not', () => {
-    const id = clientId(request({ 'x-forwarded-for': '198.51.100.1', 'x-api-key': 'k'.repeat(20) }), '127.0.0.1', proxies)
-    expect(id.startsWith('key:')).toBe(true)
+  test('a presented key nobody verified names nothing; a verified one names the client, forwarded or not', () => {
+    const unverified = request({ 'x-forwarded-for': '198.51.100.1', 'x-api-key': 'k'.repeat(20) })
+    expect(clientId(unverified, '127.0.0.1', proxies)).toBe('ip:198.51.100.1')
+    const verified = request({ 'x-forwarded-for': '198.51.100.1', 'x-api-key': 'k'.repeat(20) })
+    markVerifiedKey(verified, 'k'.repeat(20))
+    expect(clientId(verified, '127.0.0.1', proxies).startsWith('key:')).toBe(true)
   })
 })
 

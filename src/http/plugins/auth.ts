@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import { readFileSync } from 'node:fs'
 import { timingSafeEqual } from 'node:crypto'
 import { AppError } from '../../errors'
+import { markVerifiedKey } from '../client-id'
 
 const digest = (key: string) => new Bun.CryptoHasher('sha256').update(key).digest()
 
@@ -46,7 +47,11 @@ export function keyMatcher(keys: readonly string[]): (candidate: string) => bool
   }
 }
 
-/** 401 unless the request carries a known API key; exempt path prefixes pass. Off when there are no keys. */
+/**
+ * 401 unless the request carries a known API key; exempt path prefixes pass. Off when there are no keys. Registered
+ * before the rate limit, so a refused key consumes nothing; a verified key names the client for every per-client
+ * limit (see clientId), an unverified one never does.
+ */
 export function authPlugin(keys: readonly string[], exemptPrefixes: readonly string[]) {
   const plugin = new Elysia({ name: 'auth' })
   if (keys.length === 0) return plugin
@@ -62,5 +67,6 @@ export function authPlugin(keys: readonly string[], exemptPrefixes: readonly str
       throw new AppError('unauthorized', 'the API key is not valid', {
         headers: { 'www-authenticate': 'Bearer realm="bun-infer", error="invalid_token"' }
       })
+    markVerifiedKey(request, key)
   })
 }

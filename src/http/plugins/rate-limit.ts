@@ -42,7 +42,10 @@ export class TokenBuckets {
   }
 }
 
-/** Per-client rate limit (API key, else IP: the forwarded one behind a trusted proxy), off when ratePerSecond is 0. Exempt path prefixes pass. */
+/**
+ * Per-client rate limit, off when ratePerSecond is 0; exempt path prefixes pass. The client is the API key the auth
+ * plugin verified, else the IP (the forwarded one behind a trusted proxy): see clientId.
+ */
 export function rateLimitPlugin(ratePerSecond: number, burst: number, exemptPrefixes: readonly string[], proxies?: TrustedProxies) {
   const plugin = new Elysia({ name: 'rate-limit' })
   if (ratePerSecond <= 0) return plugin
