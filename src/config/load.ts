@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from './schema'
 import { STANDARD_FALLBACKS } from './standard-env'
+import { shownValue, withoutSecrets } from './secrets'
 import { TrustedProxies } from '../http/trusted-proxies'
 
 export const ENV_PREFIX = 'BUN_INFER_'
@@ -58,7 +59,7 @@ function readCli(argv: readonly string[]): Record<string, string> {
 
 /**
  * Builds the frozen config from defaults ← env ← CLI flags ← overrides (overrides are for tests).
- * Throws one message naming the variable and the rule it breaks.
+ * Throws one message naming the variable and the rule it breaks, with secret values redacted (secrets.ts).
  */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
@@ -87,16 +88,25 @@ export function loadConfig(
   // Env and flags are strings: convert numbers before checking, so "8080" passes and "80x" does not.
   const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw)) as Record<string, unknown>
   Object.assign(converted, overrides)
-  const firstError = Value.Errors(ConfigSchema, converted).First()
+  const problem = configError(converted)
+  // Config errors reach stderr and log collectors: no key, password or token goes with them.
+  if (problem) throw new Error(withoutSecrets(problem, converted))
+  return Object.freeze(converted as Config)
+}
+
+/** The first rule the config breaks, naming the variable (and, for a list, the entry), or undefined. */
+function configError(config: Record<string, unknown>): string | undefined {
+  const firstError = Value.Errors(ConfigSchema, config).First()
   if (firstError) {
-    const field = firstError.path.split('/')[1] ?? ''
-    throw new Error(`invalid config ${envName(field)}=${JSON.stringify(converted[field])}: ${firstError.message}`)
+    const [, field = '', entry] = firstError.path.split('/')
+    const which = entry !== undefined && /^\d+$/.test(entry) ? ` (entry ${Number(entry) + 1})` : ''
+    return `invalid config ${envName(field)}=${shownValue(field, config[field])}${which}: ${firstError.message}`
   }
   // Addresses are checked here, so a typo stops the process at startup with the variable's name.
   try {
-    new TrustedProxies(converted.trustedProxies as string[])
+    new TrustedProxies(config.trustedProxies as string[])
   } catch (error) {
-    throw new Error(`invalid config ${envName('trustedProxies')}: ${(error as Error).message}`)
+    return `invalid config ${envName('trustedProxies')}: ${(error as Error).message}`
   }
-  return Object.freeze(converted as Config)
+  return undefined
 }

@@ -48,7 +48,10 @@ export const ManifestSchema = Type.Object(
       mean: Type.Optional(Triple('Per-channel mean in RGB order (whatever channelOrder is), subtracted after scaling.')),
       std: Type.Optional(Triple('Per-channel std in RGB order, divided after the mean.'))
     }),
-    labels: Type.String({ description: 'Labels file beside model.json: a JSON array of strings, or one label per line.' }),
+    labels: Type.String({
+      description:
+        'Labels file in the model folder, relative to it: a JSON array of strings, or one label per line. It must resolve inside the folder (no absolute path; no .. or symlink out).'
+    }),
     batching: Type.Object({
       maxBatchSize: Type.Integer({ minimum: 1, maximum: 1024, description: 'Largest batch the graph accepts (1 for a fixed batch dim).' }),
       maxBatchDelayMs: Type.Integer({
