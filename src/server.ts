@@ -19,6 +19,9 @@ import { FaultInjectingRunner } from './faults/runner'
 import { describeBudget, resolveBodyBudget } from './http/byte-budget'
 import pkg from '../package.json'
 
+/** How long a stopping server lets open connections finish once nothing admitted is left, before it closes them. */
+const CLOSE_GRACE_MS = 1000
+
 export interface RunningServer {
   port: number
   /** Drains (readiness 503, no new requests, queued and in-flight ones finish), then stops. */
@@ -153,7 +156,10 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
         await poller?.stop() // no model loads or unloads while the server drains
         // New requests are refused at the route (503 draining); those already admitted run to the end.
         const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
-        await server.stop(!drained)
+        // Every admitted request is answered now (or the drain timed out): what is still open is idle, or discarding a
+        // refused upload's body so its client can read the refusal (src/http/linger.ts). A moment for those, then close.
+        if (drained) await Promise.race([server.stop(false), Bun.sleep(CLOSE_GRACE_MS)])
+        await server.stop(true)
         await pool.close()
         // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.
         await Promise.race([cache?.flush(), Bun.sleep(500)])

@@ -12,22 +12,23 @@ export function declaredLength(request: Request): number | undefined {
 }
 
 /**
- * Reserves a request's declared body (Content-Length without Transfer-Encoding) before a byte of it is
- * read; throws 429 body_budget_full when it does not fit. A chunked body starts at 0 and grows as it is
- * read. A body over `maxBodyBytes` reserves nothing: the reader refuses it with 413 before reading.
+ * Reserves a request's declared body (Content-Length without Transfer-Encoding) for `client` before a byte of
+ * it is read; throws 429 body_budget_full when it does not fit (or its client holds its share). A chunked body
+ * starts at 0 and grows as it is read. A body over `maxBodyBytes` reserves nothing: the reader refuses it with
+ * 413 before reading.
  */
-export function admitBody(budget: ByteBudget, request: Request, maxBodyBytes: number): Reservation {
+export function admitBody(budget: ByteBudget, request: Request, maxBodyBytes: number, client?: string): Reservation {
   const length = declaredLength(request)
-  const reservation = budget.reserve(length !== undefined && length <= maxBodyBytes ? length : 0)
-  if (!reservation) throw budgetFull(length)
-  return reservation
+  const admitted = budget.admit(length !== undefined && length <= maxBodyBytes ? length : 0, client)
+  if (typeof admitted === 'string') throw budgetFull(length, admitted)
+  return admitted
 }
 
 /**
  * Reads the body within `limit` bytes. With a trusted Content-Length the bytes go straight into one
  * buffer of that size (no list of chunks and no concatenation: one copy of the body, not two); without
  * one (chunked) they are counted as they stream in, and each chunk must also fit in `reservation`, the
- * request's share of the global body budget (429 body_budget_full and the connection closes when not).
+ * request's share of the global body budget (429 body_budget_full when not; Bun discards the rest, linger.ts).
  */
 export async function readBodyLimited(
   request: Request,
@@ -37,7 +38,8 @@ export async function readBodyLimited(
 ): Promise<Uint8Array> {
   const header = request.headers.get('content-length')
   if (header !== null && Number(header) > limit)
-    throw new AppError('payload_too_large', `body is ${header} bytes; the limit is ${limit}`, { headers: { connection: 'close' } })
+    // No Connection: close: Bun discards the unread body for a bounded time, so a client still sending reads this answer (linger.ts).
+    throw new AppError('payload_too_large', `body is ${header} bytes; the limit is ${limit}`)
   if (!request.body) return new Uint8Array(0)
   const reader = request.body.getReader()
   // A client trickling its body must not hold the request (and its memory) forever: on abort, stop reading.
@@ -91,7 +93,9 @@ export async function readCounted(
     total += value.byteLength
     if (total > limit || (reservation && !reservation.grow(value.byteLength))) {
       await reader.cancel().catch(() => {})
-      throw total > limit ? new AppError('payload_too_large', `body is over the limit of ${limit} bytes`) : budgetFull(undefined)
+      throw total > limit
+        ? new AppError('payload_too_large', `body is over the limit of ${limit} bytes`)
+        : budgetFull(undefined, reservation?.refusal)
     }
     chunks.push(value)
   }

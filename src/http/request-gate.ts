@@ -7,6 +7,7 @@ import { type ByteBudget, createBodyBudget, type Reservation } from './byte-budg
 import { clientId } from './client-id'
 import { ClientShare } from './client-share'
 import { requestDeadline, unlessAborted } from './deadline'
+import { discardBody, LINGER_SECONDS } from './linger'
 import { admitBody } from './read-body'
 import { TrustedProxies } from './trusted-proxies'
 
@@ -53,8 +54,11 @@ export class RequestGate {
     handler: (admitted: AdmittedRequest) => Promise<T>
   ): Promise<T> {
     const { config, lifecycle } = this
-    if (lifecycle.state === 'draining')
+    if (lifecycle.state === 'draining') {
+      // This answer closes its connection (keep-alive clients must move on), so the client must be done sending first.
+      await discardBody(request, config.maxBodyBytes, LINGER_SECONDS * 1000)
       throw new AppError('draining', 'the server is shutting down', { retryAfterSeconds: 1, headers: { connection: 'close' } })
+    }
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     earlyChecks() // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
@@ -70,7 +74,9 @@ export class RequestGate {
     // Everything taken above (deadline timer, client share, in-flight count) and the body's room go back in finally.
     let body: Reservation | undefined
     try {
-      body = admitBody(this.bodyBudget, request, config.maxBodyBytes) // 429 before a byte is read
+      // 429 before a byte is read; the client is named only when the budget keeps a share per client.
+      const client = this.bodyBudget.sharesByClient ? clientId(request, ip(), this.proxies) : undefined
+      body = admitBody(this.bodyBudget, request, config.maxBodyBytes, client)
       const readBody = <R>(read: (signal: AbortSignal) => Promise<R>) => this.withinBodyTimeout(deadline.signal, read)
       return await handler({ signal: deadline.signal, body, startedAt, readBody })
     } finally {

@@ -9,11 +9,12 @@ import { PREFIX } from './registry'
 export function registerBodyBudgetMetrics(registry: Registry, budget: ByteBudget): void {
   new Gauge({
     name: `${PREFIX}body_budget_bytes`,
-    help: 'The request-body budget (limit) and the body bytes reserved now (in_flight).',
+    help: "The request-body budget (limit), one client's share of it (client_share), and the body bytes reserved now (in_flight).",
     labelNames: ['kind'] as const,
     registers: [registry],
     collect() {
       this.set({ kind: 'limit' }, budget.totalBytes)
+      this.set({ kind: 'client_share' }, budget.clientShareBytes)
       this.set({ kind: 'in_flight' }, budget.usedBytes)
     }
   })
@@ -25,6 +26,15 @@ export function registerBodyBudgetMetrics(registry: Registry, budget: ByteBudget
       // The budget counts; the counter shows its count (monotonic, so reset + inc is exact).
       this.reset()
       this.inc(budget.refusals)
+    }
+  })
+  new Counter({
+    name: `${PREFIX}body_budget_client_share_refused_total`,
+    help: 'Of the refused bodies, those refused because their client already held its share of the budget.',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(budget.clientShareRefusals)
     }
   })
 }

@@ -74,13 +74,13 @@ describe('the body budget under a flood of large uploads', () => {
     expect(server.logs.find((l) => l.includes('"msg":"ready"'))).toContain(`"body_budget_bytes":${12 * MiB}`)
   })
 
-  test('a large body that does not fit is refused before it is read: 429, Retry-After, Connection: close; small photos still pass', async () => {
+  test('a large body that does not fit is refused before it is read: 429, Retry-After, the connection kept for its client; small photos still pass', async () => {
     const held = await heldUpload(1024) // holds 8 MiB of the budget while it waits for the rest of its body
     while ((await metric('bun_infer_requests_in_flight')) < 1) await Bun.sleep(5) // a condition, not a timed wait
     const refused = await heldUpload(0) // headers only: no byte of its body was ever sent
     const head = await refused.answer
     expect(head).toStartWith('HTTP/1.1 429')
-    expect(head.toLowerCase()).toContain('connection: close')
+    expect(head.toLowerCase()).not.toContain('connection: close') // Bun discards the unsent body, so a client still sending reads this
     expect(head.toLowerCase()).toContain('retry-after: 1')
     expect(head).toContain('"body_budget_full"')
     refused.end()

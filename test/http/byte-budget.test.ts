@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'bun:test'
-import { BUDGET_CAP_BYTES, ByteBudget, describeBudget, resolveBodyBudget, SMALL_BODY_BYTES } from '../../src/http/byte-budget'
+import {
+  BUDGET_CAP_BYTES,
+  ByteBudget,
+  describeBudget,
+  resolveBodyBudget,
+  resolveClientShare,
+  SMALL_BODY_BYTES
+} from '../../src/http/byte-budget'
 
 const MiB = 1024 * 1024
 
@@ -53,6 +60,59 @@ describe('ByteBudget', () => {
   test('the small-body share never leaves too little room for one largest body', () => {
     expect(new ByteBudget(32 * MiB, 32 * MiB).largeLimitBytes).toBe(32 * MiB)
     expect(new ByteBudget(40 * MiB, 32 * MiB).reserve(32 * MiB)).toBeDefined()
+  })
+})
+
+describe("one client's share of the budget", () => {
+  test('slow uploads from one client hold at most its share; another client still gets the rest', () => {
+    // 48 MiB budget (36 MiB for large bodies), share 17 MiB: the trickling client's second 15 MB body would
+    // leave less than a share for everyone else.
+    const budget = new ByteBudget(48 * MiB, 16 * MiB, undefined, 17 * MiB)
+    const slow = Array.from({ length: 30 }, () => budget.admit(15_000_000, 'ip:slow'))
+    expect(slow.filter((r) => typeof r !== 'string')).toHaveLength(1)
+    expect(slow.filter((r) => r === 'client_share')).toHaveLength(29)
+    expect(budget.admit(15_000_000, 'ip:good')).not.toBeTypeOf('string')
+    expect(budget.clientShareRefusals).toBe(29)
+    expect(budget.refusals).toBe(29)
+  })
+
+  test('beyond its share a client may still use room that leaves a share for others (a client alone is not capped at its share)', () => {
+    const budget = new ByteBudget(100, 100, undefined, 30)
+    const alone = [budget.admit(30, 'ip:a'), budget.admit(40, 'ip:a')] // 70 + a share of 30 ≤ 100
+    expect(alone.every((r) => typeof r !== 'string')).toBe(true)
+    expect(budget.admit(1, 'ip:a')).toBe('client_share')
+    expect(budget.admit(30, 'ip:b')).not.toBeTypeOf('string') // within its own share: the room kept for it
+    expect(budget.admit(1, 'ip:c')).toBe('budget')
+  })
+
+  test('releases give the client its share back; a chunked body grows within it', () => {
+    const budget = new ByteBudget(100, 100, undefined, 30)
+    const chunked = budget.reserve(0, 'ip:a')!
+    expect([chunked.grow(20), chunked.grow(10), chunked.grow(50), chunked.refusal]).toEqual([true, true, false, 'client_share'])
+    chunked.release()
+    expect(budget.reserve(30, 'ip:a')?.bytes).toBe(30)
+  })
+
+  test('a share as large as the budget is no share: no client identity is needed', () => {
+    expect(new ByteBudget(100, 100).sharesByClient).toBe(false)
+    expect(new ByteBudget(100, 100, undefined, 500).sharesByClient).toBe(false)
+    expect(new ByteBudget(100, 100, undefined, 50).sharesByClient).toBe(true)
+  })
+
+  const shares: [string, number, number, number][] = [
+    ['default budget: a quarter is less than one largest body, so that body and a photo', 96 * MiB, 32 * MiB, 33 * MiB],
+    ['a budget far above the largest body: a quarter of it', 400 * MiB, 32 * MiB, 100 * MiB],
+    ['a budget at its floor: never more than the whole budget', 12 * MiB, 8 * MiB, 9 * MiB]
+  ]
+  for (const [name, budget, maxBody, share] of shares)
+    test(name, () => expect(resolveClientShare({ maxBodyBytes: maxBody }, budget)).toBe(share))
+
+  test('a configured share is used (capped at the budget); below the largest body it stops startup', () => {
+    expect(resolveClientShare({ bodyBudgetPerClientBytes: 40 * MiB, maxBodyBytes: 32 * MiB }, 96 * MiB)).toBe(40 * MiB)
+    expect(resolveClientShare({ bodyBudgetPerClientBytes: 200 * MiB, maxBodyBytes: 32 * MiB }, 96 * MiB)).toBe(96 * MiB)
+    expect(() => resolveClientShare({ bodyBudgetPerClientBytes: MiB, maxBodyBytes: 32 * MiB }, 96 * MiB)).toThrow(
+      /BUN_INFER_BODY_BUDGET_PER_CLIENT_BYTES=.*below BUN_INFER_MAX_BODY_BYTES/
+    )
   })
 })
 

@@ -27,13 +27,14 @@ describe('declaredLength', () => {
 })
 
 describe('admitBody', () => {
-  test('reserves the declared length before reading; refuses with 429 body_budget_full, Retry-After and Connection: close', () => {
+  test('reserves the declared length before reading; refuses with 429 body_budget_full and Retry-After, the connection kept open', () => {
     const budget = new ByteBudget(100, 100)
     const first = admitBody(budget, streamed([], { 'content-length': '80' }).request, 100)
     expect(first.bytes).toBe(80)
     const { request, pulled } = streamed([bytes(30)], { 'content-length': '30' })
+    // No Connection: close: a client still sending must read the 429 (Bun discards the rest, linger.ts).
     expect(() => admitBody(budget, request, 100)).toThrow(
-      expect.objectContaining({ code: 'body_budget_full', status: 429, retryAfterSeconds: 1, headers: { connection: 'close' } })
+      expect.objectContaining({ code: 'body_budget_full', status: 429, retryAfterSeconds: 1, headers: undefined })
     )
     expect(pulled()).toBe(0) // not a byte read
     first.release()
@@ -44,12 +45,29 @@ describe('admitBody', () => {
     const budget = new ByteBudget(100, 100)
     expect(admitBody(budget, streamed([], { 'content-length': '5000' }).request, 100).bytes).toBe(0)
   })
+
+  test("beyond its client's share a body is refused while others' bodies still fit; the message says why", () => {
+    const budget = new ByteBudget(100, 40, undefined, 40)
+    const declared = (n: number) => streamed([], { 'content-length': String(n) }).request
+    const mine = admitBody(budget, declared(40), 40, 'ip:a')
+    expect(() => admitBody(budget, declared(30), 40, 'ip:a')).toThrow(
+      expect.objectContaining({ code: 'body_budget_full', message: expect.stringContaining('this client already holds its share') })
+    )
+    expect(admitBody(budget, declared(30), 40, 'ip:b').bytes).toBe(30)
+    mine.release()
+  })
 })
 
 describe('readBodyLimited', () => {
   test('with Content-Length: the chunks land in one buffer of that size', async () => {
     const { request } = streamed([bytes(3, 1), bytes(4, 2), bytes(1, 3)], { 'content-length': '8' })
     expect([...(await readBodyLimited(request, 100))]).toEqual([1, 1, 1, 2, 2, 2, 2, 3])
+  })
+
+  test('with Content-Length over the limit: 413 before a byte is read, the connection kept open', async () => {
+    const { request } = streamed([bytes(60)], { 'content-length': '5000' })
+    await expect(readBodyLimited(request, 100)).rejects.toMatchObject({ code: 'payload_too_large', headers: undefined })
+    expect(request.bodyUsed).toBe(false) // left to Bun, which discards it (linger.ts)
   })
 
   test('with Content-Length: a body longer than declared is malformed', async () => {
@@ -71,10 +89,7 @@ describe('readBodyLimited', () => {
     const { request, pulled } = streamed([bytes(4), bytes(4), bytes(4), bytes(4)])
     const reservation = admitBody(budget, request, 10)
     expect(reservation.bytes).toBe(0)
-    await expect(readBodyLimited(request, 100, undefined, reservation)).rejects.toMatchObject({
-      code: 'body_budget_full',
-      headers: { connection: 'close' }
-    })
+    await expect(readBodyLimited(request, 100, undefined, reservation)).rejects.toMatchObject({ code: 'body_budget_full', status: 429 })
     expect(pulled()).toBeLessThan(4)
     expect(budget.usedBytes).toBe(8)
     reservation.release()

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import { AppError, toErrorBody } from '../../errors'
 import type { Logger } from '../../log'
 import type { AllowedMethods } from '../allowed-methods'
+import { lingerAfterRefusal } from '../linger'
 import { requestIdOf } from '../request-id'
 import { recordErrorStatus } from '../response-status'
 import { isV2Path, v2ErrorBody } from '../../v2/error'
@@ -36,7 +37,7 @@ function firstValidationMessage(error: unknown): string {
  * `allowedMethods` turns a miss on a known path into 405 with `Allow`; `traceIdOf` adds trace_id to the log.
  */
 export function errorPlugin(log: Logger, allowedMethods?: AllowedMethods, traceIdOf?: (request: Request) => string | undefined) {
-  return new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error, request, path }) => {
+  return new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error, request, path, server }) => {
     const requestId = requestIdOf(request)
     const appError = toAppError(code, error, code === 'NOT_FOUND' ? (allowedMethods?.for(path) ?? []) : [])
     if (appError.status >= 500 && appError.code === 'internal_error')
@@ -48,6 +49,8 @@ export function errorPlugin(log: Logger, allowedMethods?: AllowedMethods, traceI
     const headers: Record<string, string> = { ...appError.headers, 'content-type': 'application/json', 'x-request-id': requestId }
     if (appError.retryAfterSeconds !== undefined) headers['retry-after'] = String(appError.retryAfterSeconds)
     recordErrorStatus(request, appError.status)
+    // An answer that keeps its connection lets Bun discard a body still on its way, for a bounded time (linger.ts).
+    if (headers.connection !== 'close') lingerAfterRefusal(server, request)
     // The Open Inference Protocol has its own error shape, {"error": "<message>"}: clients such as tritonclient read it.
     const body = isV2Path(new URL(request.url).pathname) ? v2ErrorBody(appError.message) : toErrorBody(appError, requestId)
     return new Response(JSON.stringify(body), { status: appError.status, headers })

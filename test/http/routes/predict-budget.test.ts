@@ -36,7 +36,7 @@ describe('the body budget at the predict route', () => {
     })
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toBe('1')
-    expect(refused.headers.get('connection')).toBe('close')
+    expect(refused.headers.get('connection')).toBeNull() // kept open: Bun discards the unread body for a bounded time (linger.ts)
     expect(((await refused.json()) as ErrorJson).error.code).toBe('body_budget_full')
     expect(pulled).toBeLessThanOrEqual(1) // at most what the stream queued on its own; the server read none of it
     expect((await app.request('/v1/predict', { method: 'POST', body: multipart([{ bytes: cat }]) })).status).toBe(200)
