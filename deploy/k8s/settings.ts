@@ -14,6 +14,18 @@ export const MAX_REPLICAS = 20
 export const LABELS = { 'app.kubernetes.io/name': APP, 'app.kubernetes.io/component': 'inference-server' }
 /** Name, namespace and labels of every object we render (each kind has one object, named after the app). */
 export const OBJECT_META = { name: APP, namespace: NAMESPACE, labels: LABELS }
+/**
+ * Proxies whose X-Forwarded-For names the client (BUN_INFER_TRUSTED_PROXIES). None by default: the client is then
+ * the socket peer (behind an ingress, its pod, so every client shares one identity for the rate limit, which is
+ * off by default). Name only what nothing but the ingress controller can be: its pod IPs if pinned, the pod CIDR
+ * of nodes that run nothing else, or their node IPs for a hostNetwork controller. Never the cluster's pod
+ * network: any pod there could then claim to be any client.
+ */
+export const TRUSTED_PROXIES: readonly string[] = []
+
+/** BUN_INFER_CACHE_NAMESPACE: this deployment's prefix in Redis (its Redis user may touch `<namespace>:*` only). */
+export const CACHE_NAMESPACE = NAMESPACE
+
 /** What the autoscalers scale. */
 export const DEPLOYMENT_REF = { apiVersion: 'apps/v1', kind: 'Deployment', name: APP }
 

@@ -2,6 +2,7 @@
 import type { V1ConfigMap, V1Deployment, V1PodDisruptionBudget, V1Probe, V1Service } from '@kubernetes/client-node'
 import {
   APP,
+  CACHE_NAMESPACE,
   DRAIN_TIMEOUT_MS,
   IMAGE,
   LABELS,
@@ -10,12 +11,18 @@ import {
   PRESTOP_SLEEP_SECONDS,
   REPLICAS,
   RESOURCES,
-  TERMINATION_GRACE_SECONDS
+  TERMINATION_GRACE_SECONDS,
+  TRUSTED_PROXIES
 } from './settings'
 
 /** API keys live in this Secret (key `keys`, one key per line), created by the operator, never rendered here. */
 export const API_KEYS_SECRET = `${APP}-api-keys`
 const API_KEYS_DIR = '/etc/bun-infer/api-keys'
+/**
+ * The Redis URL with its password (key `url`, e.g. redis://bun-infer:<password>@bun-infer-redis:6379), created by
+ * the operator: a Secret, not the ConfigMap, because whoever can write the cache can plant answers.
+ */
+export const REDIS_SECRET = `${APP}-redis`
 
 export function configMap(): V1ConfigMap {
   return {
@@ -25,10 +32,10 @@ export function configMap(): V1ConfigMap {
     data: {
       BUN_INFER_WORKERS: '2',
       BUN_INFER_INTRA_OP_THREADS: '1',
-      BUN_INFER_REDIS_URL: `redis://${APP}-redis:6379`,
+      BUN_INFER_CACHE_NAMESPACE: CACHE_NAMESPACE,
       BUN_INFER_DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS),
-      // The ingress controller's pod network: only it may name the client in X-Forwarded-For.
-      BUN_INFER_TRUSTED_PROXIES: '10.0.0.0/8',
+      // Only the ingress controller may name the client in X-Forwarded-For; none until settings.ts says what it is.
+      BUN_INFER_TRUSTED_PROXIES: TRUSTED_PROXIES.join(','),
       BUN_INFER_API_KEYS_FILE: `${API_KEYS_DIR}/keys`,
       BUN_INFER_LOG_LEVEL: 'info'
     }
@@ -73,7 +80,8 @@ export function deployment(): V1Deployment {
               envFrom: [{ configMapRef: { name: APP } }],
               env: [
                 { name: 'BUN_INFER_PORT', value: String(PORT) },
-                { name: 'BUN_INFER_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }
+                { name: 'BUN_INFER_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'BUN_INFER_REDIS_URL', valueFrom: { secretKeyRef: { name: REDIS_SECRET, key: 'url' } } }
               ],
               resources: RESOURCES,
               // Liveness: the process answers (also while models load). Readiness: models loaded, workers

@@ -3,13 +3,16 @@ import { Breaker } from './breaker'
 
 /** The optional Redis tier. Only `url` is required; defaults suit a Redis on the same network. */
 export interface SharedTierOptions {
-  /** redis:// or rediss:// URL (the server's REDIS_URL). */
+  /** redis:// or rediss:// URL (the server's REDIS_URL), with the credentials of its ACL user: redis://user:password@host:port. */
   url: string
   /** Longest a get may wait for Redis before the request goes on without it, ms. Default 30. */
   getTimeoutMs?: number
   /** Longest one connection attempt may take, ms. Default 1000. */
   connectTimeoutMs?: number
-  /** Prepended to every key, so several services can share one Redis. Default 'bun-infer:result:'. */
+  /**
+   * Prepended to every key, so several deployments can share one Redis: the server passes
+   * sharedKeyPrefix(BUN_INFER_CACHE_NAMESPACE). Default 'bun-infer:result:' (the default namespace's).
+   */
   keyPrefix?: string
   /** Most commands awaiting Redis at once; beyond it the tier is skipped, so a stall cannot grow memory. Default 1000. */
   maxInFlight?: number

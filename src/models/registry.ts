@@ -1,6 +1,8 @@
 import { readdirSync, existsSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { modelFileDigest } from '../cache/model-digest'
 import { AppError } from '../errors'
+import { fileInModelFolder } from './confined-path'
 import { validateManifest, type Manifest } from './manifest'
 
 /** One servable version of a model: what the workers load and the API describes. */
@@ -10,6 +12,8 @@ export interface ModelSpec {
   readonly name: string
   readonly version: number
   readonly modelPath: string
+  /** SHA-256 (hex) of model.onnx, read once at load: the result cache keys on it, not on name:version alone. */
+  readonly modelDigest: string
   readonly manifest: Manifest
   readonly labels: readonly string[]
   /** Floats per image: channels × height × width. */
@@ -127,8 +131,9 @@ export class ModelCatalog {
   }
 }
 
-function readLabels(file: string): string[] {
-  const text = readFileSync(file, 'utf8')
+/** Reads the labels at `real` (the resolved path); `file` is the path as the manifest names it, for its format and errors. */
+function readLabels(file: string, real: string): string[] {
+  const text = readFileSync(real, 'utf8')
   if (file.endsWith('.json')) {
     const parsed: unknown = JSON.parse(text)
     if (!Array.isArray(parsed) || !parsed.every((l) => typeof l === 'string')) throw new Error(`${file}: must be a JSON array of strings`)
@@ -162,8 +167,7 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
     throw new Error(`${manifestFile}: field "version": no version folder ${defaultVersion ?? '(any)'} with a model.onnx in ${dir}`)
 
   const labelsFile = join(dir, manifest.labels)
-  if (!existsSync(labelsFile)) throw new Error(`${manifestFile}: field "labels": ${labelsFile} does not exist`)
-  const labels = readLabels(labelsFile)
+  const labels = readLabels(labelsFile, fileInModelFolder(dir, manifestFile, 'labels', manifest.labels))
   if (labels.length !== manifest.output.classes)
     throw new Error(`${manifestFile}: field "output.classes": ${manifest.output.classes} but ${labelsFile} has ${labels.length} labels`)
 
@@ -174,6 +178,7 @@ function loadOne(dir: string, overrides: BatchingOverrides): [string, ModelEntry
       name: manifest.name,
       version,
       modelPath: join(dir, String(version), 'model.onnx'),
+      modelDigest: modelFileDigest(join(dir, String(version), 'model.onnx')),
       manifest,
       labels,
       inputElements: manifest.input.channels * manifest.input.height * manifest.input.width,

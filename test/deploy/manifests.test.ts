@@ -5,8 +5,8 @@ import { ConfigSchema } from '../../src/config/schema'
 import { horizontalPodAutoscaler, prometheusAdapterRules } from '../../deploy/k8s/autoscaling'
 import { serviceMonitor } from '../../deploy/k8s/monitoring'
 import { renderManifests } from '../../deploy/k8s/render'
-import { DRAIN_TIMEOUT_MS, PRESTOP_SLEEP_SECONDS } from '../../deploy/k8s/settings'
-import { configMap, deployment, service } from '../../deploy/k8s/workload'
+import { CACHE_NAMESPACE, DRAIN_TIMEOUT_MS, PRESTOP_SLEEP_SECONDS, TRUSTED_PROXIES } from '../../deploy/k8s/settings'
+import { configMap, deployment, REDIS_SECRET, service } from '../../deploy/k8s/workload'
 
 const DEPLOY = join(import.meta.dir, '../../deploy')
 const KNOWN_ENV = new Set(Object.keys(ConfigSchema.properties).map(envName))
@@ -32,6 +32,24 @@ describe('Kubernetes and KServe manifests', () => {
     expect(names.filter((name) => !KNOWN_ENV.has(name))).toEqual([])
   })
 
+  test('X-Forwarded-For is trusted from what settings.ts names (nothing by default), never a whole pod network', () => {
+    expect(configMap().data!.BUN_INFER_TRUSTED_PROXIES).toBe(TRUSTED_PROXIES.join(','))
+    // A node's pod range is a /24 (IPv6: a /64); anything wider holds pods other than the ingress controller.
+    const tooWide = TRUSTED_PROXIES.filter((entry) => {
+      const [address, bits] = entry.split('/')
+      return bits !== undefined && Number(bits) < (address!.includes(':') ? 64 : 24)
+    })
+    expect(tooWide).toEqual([])
+  })
+
+  test('the Redis URL and its password come from a Secret, never the ConfigMap; keys carry the namespace', () => {
+    const env = deployment().spec!.template.spec!.containers[0]!.env!
+    expect(env.find((e) => e.name === 'BUN_INFER_REDIS_URL')!.valueFrom!.secretKeyRef).toEqual({ name: REDIS_SECRET, key: 'url' })
+    expect(Object.keys(configMap().data!)).not.toContain('BUN_INFER_REDIS_URL')
+    for (const [path, text] of renderManifests()) expect({ path, redisUrl: /redis:\/\//.test(text) }).toEqual({ path, redisUrl: false })
+    expect(configMap().data!.BUN_INFER_CACHE_NAMESPACE).toBe(CACHE_NAMESPACE)
+  })
+
   test('Service and ServiceMonitor select the pods; the HPA reads the metric the adapter serves', () => {
     const podLabels = deployment().spec!.template.metadata!.labels!
     expect(podLabels).toMatchObject(service().spec!.selector!)
@@ -53,6 +71,29 @@ describe('compose', () => {
     for (const name of replicaNames(services))
       expect(Object.keys(services[name]!.environment!).filter((key) => !KNOWN_ENV.has(key))).toEqual([])
     for (const { image } of Object.values(services)) expect(image).toMatch(/:v?\d+\.\d+\.\d+$/)
+  })
+
+  test('Redis: no default user; the replicas log in as the one user, confined to their namespace', async () => {
+    const { services } = await compose()
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation, as the file spells it
+    const password = '${REDIS_PASSWORD:?set REDIS_PASSWORD}'
+    const command = (services.redis as unknown as { command: string[] }).command
+    // Each `--user` directive: its arguments up to the next flag.
+    const users = command.flatMap((arg, i) => {
+      if (arg !== '--user') return []
+      const next = command.findIndex((later, j) => j > i && later.startsWith('--'))
+      return [command.slice(i + 1, next === -1 ? undefined : next)]
+    })
+    expect(users.map((rules) => rules.slice(0, 2))).toEqual([
+      ['default', 'off'],
+      ['bun-infer', 'on']
+    ])
+    for (const name of replicaNames(services)) {
+      const env = services[name]!.environment!
+      expect(env.BUN_INFER_REDIS_URL).toBe(`redis://bun-infer:${password}@redis:6379`)
+      expect(users[1]).toContain(`~${env.BUN_INFER_CACHE_NAMESPACE}:*`)
+    }
+    expect(users[1]).toContain(`>${password}`)
   })
 
   test('nginx and Prometheus both reach every replica', async () => {

@@ -29,7 +29,9 @@ export interface NginxProcess {
 
 /** The template with the upstream list and listen address filled in, as for a replica set. */
 export async function renderNginxConfig(upstreams: readonly Upstream[], listen: string, accessLog: string): Promise<string> {
-  const servers = upstreams.map(({ port, down }) => `server 127.0.0.1:${port} max_fails=0${down ? ' down' : ''};`).join('\n    ')
+  const servers = upstreams
+    .map(({ port, down }) => `server 127.0.0.1:${port} max_fails=1 fail_timeout=1s${down ? ' down' : ''};`)
+    .join('\n    ')
   return (await Bun.file(TEMPLATE).text())
     .replaceAll('${BUN_INFER_UPSTREAM_SERVERS}', servers)
     .replaceAll('${BUN_INFER_NGINX_LISTEN}', listen)

@@ -29,8 +29,29 @@ function startReplica(i: number): Promise<ServerProcess> {
     // A client gets RATE_LIMIT_BURST requests per replica, then 429 for good (one token per 1000 s):
     // shows which client a replica thinks a request is from. Every other request here is its own client.
     BUN_INFER_RATE_LIMIT_PER_SECOND: '0.001',
-    BUN_INFER_RATE_LIMIT_BURST: String(RATE_LIMIT_BURST)
+    BUN_INFER_RATE_LIMIT_BURST: String(RATE_LIMIT_BURST),
+    // x-bun-infer-fault: hang holds one request on its replica (its worker spins) until the replica is killed.
+    BUN_INFER_ENABLE_FAULT_INJECTION: 'true'
   })
+}
+
+/** A replica's predict requests in flight now (its own gauge), or undefined when it does not answer. */
+async function inFlightOn(replica: ServerProcess): Promise<number | undefined> {
+  const text = await fetch(`${replica.url}/metrics`).then(
+    (r) => r.text(),
+    () => undefined
+  )
+  const line = text?.split('\n').find((l) => l.startsWith('bun_infer_requests_in_flight '))
+  return line === undefined ? undefined : Number(line.split(' ')[1])
+}
+
+/** nginx's access log line for a request id, once nginx has written it (it logs after answering). */
+async function accessLine(requestId: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    const line = (await nginx.accessLog()).find((l) => l.request_id === requestId)
+    if (line) return line
+    await Bun.sleep(5)
+  }
 }
 
 let clients = 0
@@ -143,9 +164,42 @@ describe('replicas behind nginx', () => {
     expect(after.every((r) => r.status === 200 && r.servedBy !== 'replica-1')).toBe(true)
   }, 60_000)
 
+  test('a request whose replica dies under it fails with 502 and is sent to no other replica', async () => {
+    const requestId = 'dies-under-it'
+    const sentAt = performance.now()
+    const answer = predict(nginx.url, { 'cache-control': 'no-store', 'x-bun-infer-fault': 'hang', 'x-request-id': requestId })
+    // The replica nginx chose holds the request (its worker spins): find it by its in-flight gauge.
+    let victim = -1
+    while (victim === -1) victim = (await Promise.all(replicas.map(inFlightOn))).indexOf(1)
+    // nginx resends a request whose connection was reset within 20 ms of opening (a replica closing its
+    // listener); this one has been held longer than that, as a request a replica works on and dies of is.
+    while (performance.now() - sentAt < 50) expect(await inFlightOn(replicas[victim]!)).toBe(1)
+    replicas[victim]!.proc.kill('SIGKILL')
+    await replicas[victim]!.proc.exited
+
+    // The request may be what killed it: nginx answers 502 rather than hand it to the next replica.
+    expect((await answer).status).toBe(502)
+    expect((await accessLine(requestId)).upstream_addr).toBe(`127.0.0.1:${ports[victim]}`)
+    const survivors = replicas.filter((_, i) => i !== victim)
+    expect(await Promise.all(survivors.map(inFlightOn))).toEqual(survivors.map(() => 0))
+    replicas[victim] = await startReplica(victim)
+  }, 30_000)
+
+  test('/metrics is closed through nginx, with or without a trailing slash, though the replicas answer both', async () => {
+    for (const path of ['/metrics', '/metrics/', '/metrics/anything', '/./metrics', '/%6Detrics/', '/metrics?x=1']) {
+      const response = await fetch(`${nginx.url}${path}`, { headers: asNewClient() })
+      expect({ path, status: response.status, servedBy: response.headers.get('x-served-by') }).toEqual({
+        path,
+        status: 404,
+        servedBy: null
+      })
+    }
+    expect((await fetch(`${replicas[0]!.url}/metrics/`)).status).toBe(200)
+  })
+
   // Plain SIGTERM, one replica at a time, nginx untouched: while a replica drains it answers 503 draining
-  // to what nginx still sends it, and nginx resends that (http_503 in proxy_next_upstream) to another one;
-  // once it has exited, connections are refused and resent the same way.
+  // to what nginx still sends it, and nginx resends that (http_503) to another one and leaves it out for
+  // fail_timeout; once it has exited, connections are refused and resent (@unreached).
   test('a rolling restart (SIGTERM one replica, wait for ready, next) under steady load fails no request', async () => {
     const load = new SteadyLoad(LOAD_CONCURRENCY, uncached)
     await load.more(10)
