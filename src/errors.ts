@@ -24,25 +24,34 @@ export const ERROR_CATALOGUE = {
   body_timeout: { status: 408, description: 'The request body did not arrive in time (a slow or stalled client).' },
   model_version_not_found: { status: 404, description: 'The model exists but not that version.' },
   method_not_allowed: { status: 405, description: 'The route exists but not for this method.' },
-  payload_too_large: { status: 413, description: 'The request body is over the body limit.' },
-  image_too_large: { status: 413, description: 'One image is over the per-image byte limit or the pixel limit.' },
+  payload_too_large: {
+    status: 413,
+    description:
+      'The request body is over the body limit, or its JSON holds more strings, arrays or elements than any valid request (refused before parsing).'
+  },
+  image_too_large: {
+    status: 413,
+    description: 'One image is over the per-image byte limit, the pixel limit, the progressive JPEG pixel limit or the JPEG scan limit.'
+  },
   too_many_images: { status: 413, description: 'More images in one request than allowed.' },
   unsupported_media_type: { status: 415, description: 'Content-Type is neither multipart/form-data nor application/json.' },
   unsupported_image_format: { status: 415, description: 'The image is not JPEG, PNG, WebP, GIF, AVIF or TIFF.' },
   validation_failed: { status: 422, description: 'The body parsed but does not match the schema (missing image, bad top_k, …).' },
   rate_limited: {
     status: 429,
-    description: 'This client (API key, else IP) is over its request rate; retry after the Retry-After header.'
+    description:
+      'This client (a verified API key when auth is on, else the IP) is over its request rate; retry after the Retry-After header.'
   },
   too_many_in_flight: {
     status: 429,
-    description: 'This client already has its share of requests in flight; retry after the Retry-After header.'
+    description:
+      'This client (a verified API key when auth is on, else the IP) already has its share of requests in flight; retry after the Retry-After header.'
   },
   queue_full: { status: 429, description: 'The model queue is full; retry after the Retry-After header.' },
   body_budget_full: {
     status: 429,
     description:
-      'The server is already receiving as many body bytes as its memory budget allows (BUN_INFER_BODY_BUDGET_BYTES); refused before the body is read, with Retry-After and Connection: close. 429, like queue_full: the server is healthy and shedding load, and a 503 would make load balancers take a healthy replica out of rotation.'
+      'The server is already receiving as many body bytes as its memory budget allows (BUN_INFER_BODY_BUDGET_BYTES), or this client already holds its share of them (BUN_INFER_BODY_BUDGET_PER_CLIENT_BYTES); refused before the body is read, with Retry-After; the connection stays open while the server discards the rest of the body, so a client still sending reads the answer. 429, like queue_full: the server is healthy and shedding load, and a 503 would make load balancers take a healthy replica out of rotation.'
   },
   client_closed: { status: 499, description: 'The client went away before the answer (logged and counted; nobody receives it).' },
   internal_error: { status: 500, description: 'A bug. Never carries a stack trace or a path.' },

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { CACHE_NAMESPACE_PATTERN } from '../cache/namespace'
 
 /** OTEL_TRACES_SAMPLER's values (the OpenTelemetry SDK environment specification). */
 export const TRACES_SAMPLERS = [
@@ -16,6 +17,7 @@ const Int = (minimum: number, maximum: number, def: number, description: string)
 /**
  * Every setting of the server, with its unit and default. The env var for a field is
  * `BUN_INFER_` + the field name in SCREAMING_SNAKE_CASE (e.g. maxBatchDelayMs → BUN_INFER_MAX_BATCH_DELAY_MS).
+ * `secret: true` marks a setting whose value is never shown in an error or a log (see secrets.ts).
  */
 export const ConfigSchema = Type.Object({
   host: Type.String({ default: '0.0.0.0', description: 'Interface to listen on.' }),
@@ -39,11 +41,6 @@ export const ConfigSchema = Type.Object({
     default: true,
     description:
       "The lone session's intra-op threads busy-wait between the steps of its run and stop when the run returns (session.force_spinning_stop), so they take no CPU between requests; it only runs while no other worker is busy. Off: they sleep, as intraOpSpinning=false."
-  }),
-  loneDecodeOnWorker: Type.Boolean({
-    default: true,
-    description:
-      'An image that arrives while the server has nothing else to do (one image, no worker busy, nothing queued or decoding), if it is a plain 8-bit sRGB JPEG, is decoded by the inference worker that runs it (libvips on that thread, the same bytes as sharp) instead of by sharp before it queues: fewer trips between threads for a lone request. Off: every image is decoded with sharp before it queues.'
   }),
   maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
   maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
@@ -79,6 +76,18 @@ export const ConfigSchema = Type.Object({
   maxBodyBytes: Int(1024, 1 << 30, 32 * 1024 * 1024, 'Largest request body, bytes (413 payload_too_large).'),
   maxImageBytes: Int(16, 1 << 30, 16 * 1024 * 1024, 'Largest single encoded image, bytes (413 image_too_large).'),
   maxImagePixels: Int(1, 1 << 30, 40_000_000, 'Largest decoded image, width × height pixels (413 image_too_large).'),
+  maxProgressivePixels: Int(
+    1,
+    1 << 30,
+    16_000_000,
+    'Largest progressive JPEG, width × height pixels (413 image_too_large): libjpeg decodes one from a buffer of all its coefficients (2 bytes each, up to 6 bytes a pixel), where a baseline JPEG streams.'
+  ),
+  maxJpegScans: Int(
+    1,
+    10_000,
+    100,
+    "Most scans a JPEG may have (413 image_too_large): each scan of a progressive JPEG is a pass over the whole image, and a small file can hold thousands; libjpeg's cjpeg writes at most 100."
+  ),
   maxImagesPerRequest: Int(1, 1024, 16, 'Most images in one request (413 too_many_images).'),
   defaultTopK: Int(1, 1000, 5, 'Labels returned per image when top_k is not given.'),
   corsOrigins: Type.Array(Type.String(), {
@@ -90,11 +99,20 @@ export const ConfigSchema = Type.Object({
   cacheTtlMs: Int(1, 30 * 24 * 3600 * 1000, 3_600_000, 'Result cache entry lifetime (both tiers), ms.'),
   redisUrl: Type.String({
     default: '',
-    description: 'Shared result cache tier (redis://host:port), so replicas share results; REDIS_URL is read too. Empty: local only.'
+    secret: true, // its password
+    description:
+      'Shared result cache tier (redis://user:password@host:port: an ACL user confined to <cacheNamespace>:*), so replicas share results; REDIS_URL is read too. Empty: local only.'
   }),
   redisTimeoutMs: Int(1, 10_000, 30, 'Longest a request waits for the shared cache tier before it computes the answer, ms.'),
+  cacheNamespace: Type.String({
+    default: 'bun-infer',
+    pattern: CACHE_NAMESPACE_PATTERN,
+    description:
+      'Prefix of every shared-tier key (<namespace>:result:…), one per deployment sharing a Redis (e.g. staging, production), so they never answer for each other; letters, digits, _ . - only.'
+  }),
   apiKeys: Type.Array(Type.String({ minLength: 16 }), {
     default: [],
+    secret: true,
     description: 'API keys (comma-separated in the env var, each ≥ 16 characters). Empty with no keys file: no auth.'
   }),
   apiKeysFile: Type.String({ default: '', description: 'File with one API key per line (# comments allowed), read at startup.' }),
@@ -107,12 +125,12 @@ export const ConfigSchema = Type.Object({
     0,
     1_000_000,
     0,
-    'Predict requests one client (API key, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'
+    'Predict requests one client (a verified API key when auth is on, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'
   ),
   rateLimitPerSecond: Type.Number({
     minimum: 0,
     default: 0,
-    description: 'Requests per second per client (API key, else IP); 0 turns the limit off.'
+    description: 'Requests per second per client (a verified API key when auth is on, else IP); 0 turns the limit off.'
   }),
   rateLimitBurst: Int(1, 1_000_000, 20, 'Requests a client may send at once before the per-second rate applies.'),
   otlpEndpoint: Type.String({
@@ -122,6 +140,7 @@ export const ConfigSchema = Type.Object({
   }),
   otlpHeaders: Type.String({
     default: '',
+    secret: true, // collectors take their API tokens here
     description: 'Headers sent to the collector, key=value,key2=value2 (OTEL_EXPORTER_OTLP_HEADERS is read too).'
   }),
   serviceName: Type.String({
@@ -171,6 +190,7 @@ export const ConfigSchema = Type.Object({
   ),
   adminKeys: Type.Array(Type.String({ minLength: 16 }), {
     default: [],
+    secret: true,
     description: 'Keys for the repository extension only (comma-separated, each ≥ 16 characters); inference API keys never open it.'
   }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
@@ -182,6 +202,12 @@ export const ConfigSchema = Type.Object({
     2 ** 40,
     0,
     'Request-body bytes in flight across all requests (429 body_budget_full beyond, before reading). 0 derives it: an eighth of the cgroup memory limit (else of the RAM), capped at 96 MiB, at least maxBodyBytes × 4/3.'
+  ),
+  bodyBudgetPerClientBytes: Int(
+    0,
+    2 ** 40,
+    0,
+    "Body bytes one client (a verified API key when auth is on, else IP) may hold in the body budget; beyond them it may only use room that leaves this much free for other clients (429 body_budget_full). 0 derives it: a quarter of the budget, at least maxBodyBytes + 1 MiB. A value at or above the budget turns the share off (e.g. behind a proxy that is not in trustedProxies, where every request has the proxy's IP)."
   )
 })
 

@@ -12,8 +12,10 @@ const jpegOf = async (width: number, height: number, progressive: boolean) =>
       .toBuffer()
   )
 
-const comment = (data: number[]) => [0xff, 0xfe, (data.length + 2) >> 8, (data.length + 2) & 0xff, ...data]
-const sof0 = (width: number, height: number) => [
+/** A COM segment holding `data`. */
+export const comment = (data: number[]) => [0xff, 0xfe, (data.length + 2) >> 8, (data.length + 2) & 0xff, ...data]
+/** A baseline SOF0 segment of `width × height`, three components. */
+export const sof0 = (width: number, height: number) => [
   0xff,
   0xc0,
   0,

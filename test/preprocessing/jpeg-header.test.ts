@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import sharp from 'sharp'
 import { join } from 'node:path'
 import { countJpegScans, readJpegHeader } from '../../src/preprocessing/jpeg-header'
+import { comment, sof0 } from '../helpers/hostile-images'
 
 const fixtures = join(import.meta.dir, '../fixtures/images')
 const photo = sharp(Buffer.from(await Bun.file(join(fixtures, 'chelsea.png')).arrayBuffer())).resize(300, 200)
@@ -75,29 +76,6 @@ describe('readJpegHeader leaves what it is unsure of to sharp', () => {
 
 /** JPEG segments: SOI, then `segments`, then the rest of `jpeg` after its SOI. */
 const withSegments = (jpeg: Uint8Array, ...segments: number[][]) => new Uint8Array([0xff, 0xd8, ...segments.flat(), ...jpeg.subarray(2)])
-const comment = (data: number[]) => [0xff, 0xfe, (data.length + 2) >> 8, (data.length + 2) & 0xff, ...data]
-/** A baseline SOF0 segment of `width × height`, three components. */
-const frame = (width: number, height: number) => [
-  0xff,
-  0xc0,
-  0,
-  17,
-  8,
-  height >> 8,
-  height & 0xff,
-  width >> 8,
-  width & 0xff,
-  3,
-  1,
-  0x22,
-  0,
-  2,
-  0x11,
-  1,
-  3,
-  0x11,
-  1
-]
 
 describe('readJpegHeader reads the frame libjpeg decodes', () => {
   test('TEM carries no length: a fake frame inside a comment is not the frame', async () => {
@@ -108,7 +86,7 @@ describe('readJpegHeader reads the frame libjpeg decodes', () => {
     const landing = 2 + 2 + 0xfffe
     const first = comment(new Array(65_000).fill(0x20))
     const secondData = 4 + first.length + 4 // SOI + TEM, the first comment, the second's marker and length
-    const second = comment([...new Array(landing - secondData).fill(0x20), ...frame(16, 16), 0x20])
+    const second = comment([...new Array(landing - secondData).fill(0x20), ...sof0(16, 16), 0x20])
     const bytes = withSegments(jpeg, [0xff, 0x01], first, second)
     expect([bytes[landing], bytes[landing + 1], bytes[landing + 7], bytes[landing + 8]]).toEqual([0xff, 0xc0, 0, 16])
     expect(await sharpHeader(bytes)).toMatchObject({ width: 300, height: 200 })

@@ -61,7 +61,7 @@ function floorSection(floor: LimitFloor | undefined): string {
   ])
   return [
     '',
-    `Single-image floor (1 worker, one image at a time, a JPEG decoded by the worker as the server's lone path does; better of the first run and the re-run): **p50 ${floor.best.latencyMs.p50} ms** ` +
+    `Single-image floor (1 worker, one image at a time, decoded by sharp as the server does; better of the first run and the re-run): **p50 ${floor.best.latencyMs.p50} ms** ` +
       `with ${floor.best.intraOpThreads} intra-op threads, spinning ${floor.best.spinning ? 'on' : 'off'}.`,
     '',
     table(['intra-op threads', 'spinning', 'p50 ms', 'p99 ms', 'CPU ms/img', 'preprocess ms', 'inference ms'], rows)
