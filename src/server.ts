@@ -16,7 +16,7 @@ import { buildPipeline } from './pipeline'
 import { ModelRepository } from './models/repository'
 import { RepositoryPoller } from './models/repository-poller'
 import { FaultInjectingRunner } from './faults/runner'
-import { describeBudget, resolveBodyBudget } from './http/byte-budget'
+import { describeBudget, resolveBodyBudget } from './http/budget-size'
 import pkg from '../package.json'
 
 /** How long a stopping server lets open connections finish once nothing admitted is left, before it closes them. */

@@ -4,12 +4,13 @@
 # `bun run test` calls this first, and .ci/run calls `bun run test`, so both need the same things.
 set -uo pipefail
 
-# check (a shell test that passes when the dependency is there) → Debian package, and what it is for.
+# check (a shell test that passes when the dependency is there; no '|' in it, the field separator) → Debian package,
+# and what it is for.
 declare -a CHECKS=(
   "command -v redis-server|redis-server|the shared result cache tier is tested against a real Redis"
   "test -x /usr/bin/chromium|chromium|browser tests of / and /docs (playwright-core drives Debian's Chromium)"
   "command -v promtool|prometheus|promtool check metrics on a real /metrics scrape, and on deploy/prometheus"
-  "command -v nginx || test -x /usr/sbin/nginx|nginx|the scale-out test runs the real nginx in front of three replicas"
+  "PATH=\"\$PATH:/usr/sbin\" command -v nginx|nginx|the scale-out test runs the real nginx in front of three replicas (Debian puts it in /usr/sbin)"
   "python3 -c 'import requests' 2>/dev/null|python3-requests|examples/python/classify.py is run by a test"
 )
 

@@ -3,18 +3,6 @@ import { Reclaimer } from '../memory/reclaimer'
 import { resolveBodyBudget, resolveClientShare, SMALL_BODY_BYTES, SMALL_BODY_SHARE } from './budget-size'
 import { ClientBytes } from './client-bytes'
 
-export {
-  BUDGET_CAP_BYTES,
-  BUDGET_MEMORY_FRACTION,
-  budgetFloor,
-  describeBudget,
-  type ResolvedBudget,
-  resolveBodyBudget,
-  resolveClientShare,
-  SMALL_BODY_BYTES,
-  SMALL_BODY_SHARE
-} from './budget-size'
-
 const MiB = 1024 * 1024
 
 /** Told about every reservation and release (the reclaimer listens). */

@@ -62,9 +62,12 @@ export class RequestGate {
     if (lifecycle.state !== 'ready') throw new AppError('not_ready', 'models are still loading', { retryAfterSeconds: 1 })
     earlyChecks() // 404 and 429 before the body is read
     const deadline = requestDeadline(request, config.requestTimeoutMs)
+    // Worked out once, and only if a per-client cap (requests in flight, body bytes) asks for it.
+    let client: string | undefined
+    const clientOf = () => (client ??= clientId(request, ip(), this.proxies))
     let leave: () => void
     try {
-      leave = this.share.enter(() => clientId(request, ip(), this.proxies))
+      leave = this.share.enter(clientOf)
     } catch (error) {
       deadline.dispose()
       throw error
@@ -75,8 +78,7 @@ export class RequestGate {
     let body: Reservation | undefined
     try {
       // 429 before a byte is read; the client is named only when the budget keeps a share per client.
-      const client = this.bodyBudget.sharesByClient ? clientId(request, ip(), this.proxies) : undefined
-      body = admitBody(this.bodyBudget, request, config.maxBodyBytes, client)
+      body = admitBody(this.bodyBudget, request, config.maxBodyBytes, this.bodyBudget.sharesByClient ? clientOf() : undefined)
       const readBody = <R>(read: (signal: AbortSignal) => Promise<R>) => this.withinBodyTimeout(deadline.signal, read)
       return await handler({ signal: deadline.signal, body, startedAt, readBody })
     } finally {

@@ -18,23 +18,29 @@ export function registerBodyBudgetMetrics(registry: Registry, budget: ByteBudget
       this.set({ kind: 'in_flight' }, budget.usedBytes)
     }
   })
+  countFrom(
+    registry,
+    'body_budget_refused_total',
+    'Bodies refused with 429 body_budget_full because they did not fit (before reading, or mid-stream when chunked).',
+    () => budget.refusals
+  )
+  countFrom(
+    registry,
+    'body_budget_client_share_refused_total',
+    'Of the refused bodies, those refused because their client already held its share of the budget.',
+    () => budget.clientShareRefusals
+  )
+}
+
+/** A counter that shows, at scrape time, a count the budget keeps itself (monotonic, so reset + inc is exact). */
+function countFrom(registry: Registry, name: string, help: string, count: () => number): void {
   new Counter({
-    name: `${PREFIX}body_budget_refused_total`,
-    help: 'Bodies refused with 429 body_budget_full because they did not fit (before reading, or mid-stream when chunked).',
+    name: `${PREFIX}${name}`,
+    help,
     registers: [registry],
     collect() {
-      // The budget counts; the counter shows its count (monotonic, so reset + inc is exact).
       this.reset()
-      this.inc(budget.refusals)
-    }
-  })
-  new Counter({
-    name: `${PREFIX}body_budget_client_share_refused_total`,
-    help: 'Of the refused bodies, those refused because their client already held its share of the budget.',
-    registers: [registry],
-    collect() {
-      this.reset()
-      this.inc(budget.clientShareRefusals)
+      this.inc(count())
     }
   })
 }

@@ -7,17 +7,13 @@ import { resizeAndCropBox } from './crop-box'
 
 export { resizeAndCropBox } from './crop-box'
 
-/** Defaults of the JPEG limits, as the configuration's (src/config/schema.ts). */
-export const DEFAULT_MAX_JPEG_SCANS = 100
-export const DEFAULT_MAX_PROGRESSIVE_PIXELS = 16_000_000
-
 export interface ImageLimits {
   maxImageBytes: number
   maxImagePixels: number
-  /** Scans a JPEG may have; default DEFAULT_MAX_JPEG_SCANS. */
-  maxJpegScans?: number
-  /** Pixels a progressive JPEG may have; default DEFAULT_MAX_PROGRESSIVE_PIXELS. */
-  maxProgressivePixels?: number
+  /** Scans a JPEG may have. */
+  maxJpegScans: number
+  /** Pixels a progressive JPEG may have. */
+  maxProgressivePixels: number
 }
 
 /** What the checks before decoding need of an image's header. */
@@ -94,13 +90,12 @@ export class Preprocessor {
     if (pixels > this.limits.maxImagePixels)
       throw new AppError('image_too_large', `image is ${width}×${height} pixels; the limit is ${this.limits.maxImagePixels} pixels`)
     if (format !== 'jpeg') return { width, height }
-    const maxProgressive = this.limits.maxProgressivePixels ?? DEFAULT_MAX_PROGRESSIVE_PIXELS
+    const { maxProgressivePixels: maxProgressive, maxJpegScans: maxScans } = this.limits
     if (meta.progressive && pixels > maxProgressive)
       throw new AppError(
         'image_too_large',
         `progressive JPEG is ${width}×${height} pixels; the limit for progressive JPEGs is ${maxProgressive} pixels`
       )
-    const maxScans = this.limits.maxJpegScans ?? DEFAULT_MAX_JPEG_SCANS
     const scans = countJpegScans(bytes, maxScans)
     if (scans > maxScans) throw new AppError('image_too_large', `JPEG has more than ${maxScans} scans; the limit is ${maxScans}`)
     return { width, height }

@@ -37,10 +37,11 @@ export function countBytesElements(data: Uint8Array, name: string, atMost = Numb
 
 /**
  * The inverse of encodeBytesTensor (views into `data`, no copies); `name` is the tensor named in the error when the
- * bytes do not add up. Callers that know how many elements to expect count them first (countBytesElements).
+ * bytes do not add up. `count`: what countBytesElements found for the same data, when the caller has it already
+ * (it counts first, to compare with a shape before anything is built).
  */
-export function decodeBytesTensor(data: Uint8Array, name: string): Uint8Array[] {
-  const elements = new Array<Uint8Array>(countBytesElements(data, name))
+export function decodeBytesTensor(data: Uint8Array, name: string, count = countBytesElements(data, name)): Uint8Array[] {
+  const elements = new Array<Uint8Array>(count)
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   for (let i = 0, at = 0; i < elements.length; i++) {
     const length = view.getUint32(at, true)

@@ -70,7 +70,7 @@ export function binaryInput(input: JsonInput, datatype: V2Datatype, bytes: Uint8
       throw new V2Error(
         `input "${input.name}": ${shape} holds ${expected} elements, binary data has ${found > expected ? `more than ${expected}` : found}`
       )
-    data = decodeBytesTensor(bytes, input.name)
+    data = decodeBytesTensor(bytes, input.name, found)
   } else {
     const size = expected * ELEMENT_BYTES[datatype]
     if (bytes.length !== size)

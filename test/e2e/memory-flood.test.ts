@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { imageBytes, multipart } from '../helpers/requests'
+import { scrapedValue } from '../helpers/metrics'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // A CI-sized bench/reliability/memory-flood.ts: one real server with a small body budget (12 MiB, bodies
@@ -56,15 +57,7 @@ async function heldUpload(sent: number) {
   return { answer, rest: () => socket.write(body.subarray(sent)), end: () => socket.end() }
 }
 
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text()
-  return Number(
-    text
-      .split('\n')
-      .find((line) => line.startsWith(`${name} `))
-      ?.split(' ')[1] ?? NaN
-  )
-}
+const metric = (name: string) => scrapedValue(server.url, name)
 
 const statusKb = (field: string) =>
   Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))![1])

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { IMAGES } from '../helpers/requests'
+import { scrapedValue } from '../helpers/metrics'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // One real server: bodies up to 16 MiB and a 48 MiB budget (36 MiB for bodies over 1 MiB), so one client's
@@ -127,15 +128,7 @@ function postFrom(from: string, body: Uint8Array, type: string): Promise<string>
   })
 }
 
-async function metric(line: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text()
-  return Number(
-    text
-      .split('\n')
-      .find((l) => l.startsWith(`${line} `))
-      ?.split(' ')[1] ?? NaN
-  )
-}
+const metric = (line: string) => scrapedValue(server.url, line)
 
 describe('slow uploads cannot hold the whole budget', () => {
   test('30 uploads trickling 15 MB bodies from one address; an 8 MB photo from another is answered 200 meanwhile', async () => {

@@ -1,12 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import {
-  BUDGET_CAP_BYTES,
-  ByteBudget,
-  describeBudget,
-  resolveBodyBudget,
-  resolveClientShare,
-  SMALL_BODY_BYTES
-} from '../../src/http/byte-budget'
+import { BUDGET_CAP_BYTES, describeBudget, resolveBodyBudget, resolveClientShare, SMALL_BODY_BYTES } from '../../src/http/budget-size'
+import { ByteBudget } from '../../src/http/byte-budget'
 
 const MiB = 1024 * 1024
 

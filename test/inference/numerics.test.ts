@@ -11,7 +11,7 @@ import { startPool } from '../helpers/pool'
 
 const FIXTURES = join(import.meta.dir, '../fixtures')
 const models = discoverModels(MODELS_DIR, { maxBatchSize: 0, maxBatchDelayMs: -1 })
-const limits = { maxImageBytes: 16 << 20, maxImagePixels: 40_000_000 }
+const limits = { maxImageBytes: 16 << 20, maxImagePixels: 40_000_000, maxJpegScans: 100, maxProgressivePixels: 16_000_000 }
 const expected = (await Bun.file(join(FIXTURES, 'expected-top5.json')).json()).results as Record<
   string,
   Record<string, Array<{ index: number; prob: number }>>

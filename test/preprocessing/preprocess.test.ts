@@ -8,7 +8,12 @@ import { sniffImageFormat } from '../../src/preprocessing/sniff'
 import { MODELS_DIR } from '../../tools/model-repo'
 
 const model = discoverModels(MODELS_DIR, { maxBatchSize: 0, maxBatchDelayMs: -1 }).resolve('mobilenetv2')
-const preprocessor = new Preprocessor(model, { maxImageBytes: 16 << 20, maxImagePixels: 40_000_000 })
+const preprocessor = new Preprocessor(model, {
+  maxImageBytes: 16 << 20,
+  maxImagePixels: 40_000_000,
+  maxJpegScans: 100,
+  maxProgressivePixels: 16_000_000
+})
 const source = await Bun.file(join(import.meta.dir, '../fixtures/images/chelsea.png')).arrayBuffer()
 const base = sharp(Buffer.from(source))
 const reference = await preprocessor.run(new Uint8Array(await base.clone().jpeg({ quality: 95 }).toBuffer()))

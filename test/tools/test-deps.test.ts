@@ -16,5 +16,7 @@ test('with the tools out of reach and no apt-get, it names the Debian packages a
   const stdout = result.stdout.toString()
   const stderr = result.stderr.toString()
   for (const pkg of ['redis-server', 'prometheus', 'python3-requests']) expect(stdout).toContain(`test-deps: missing ${pkg} (`)
+  // Every entry names its package: a check holding the field separator once split into an empty one.
+  expect(stdout).not.toMatch(/missing +\(/)
   expect(stderr).toMatch(/sudo apt-get install --no-install-recommends .*redis-server prometheus.*python3-requests/)
 })
