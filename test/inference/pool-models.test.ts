@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
+import { fullCollection } from '../../src/memory/reclaimer'
 import { discoverModels } from '../../src/models/registry'
 import { MODELS_DIR } from '../../tools/model-repo'
 
@@ -35,6 +36,9 @@ describe('WorkerPool instance counts (Triton instance groups)', () => {
     // The shipped manifests: mobilenetv2 on every worker, the other two on one worker each.
     expect([mobilenet.instances, third.instances, shufflenet.instances]).toEqual([undefined, 1, 1])
     const pool = new WorkerPool({ size: 2, intraOpThreads: 1, models: [toWorkerModel(mobilenet), toWorkerModel(third)] })
+    // Loads are measured as the process's RSS growth: garbage that earlier test files left on this thread (request
+    // bodies of many MB) must not be collected while a worker loads, or the load measures as less than it took.
+    fullCollection()
     await pool.start()
     try {
       expect([pool.idleFor(mobilenet.key), pool.idleFor(third.key)]).toEqual([2, 1])
