@@ -1,15 +1,7 @@
 import { Elysia } from 'elysia'
 import { cors } from '@elysiajs/cors'
-import type { Config } from './config/schema'
-import type { Lifecycle } from './lifecycle'
-import type { Logger } from './log'
-import type { Metrics } from './metrics/registry'
-import type { ModelCatalog } from './models/registry'
-import type { Predictor } from './predictor'
-import type { WorkerFault } from './inference/protocol'
-import type { ModelSessions } from './inference/pool'
+import type { AppDeps } from './http/app-deps'
 import { faultPlugin } from './faults/plugin'
-import type { Tracing } from './tracing/tracing'
 import { authPlugin } from './http/plugins/auth'
 import { errorPlugin } from './http/plugins/errors'
 import { rateLimitPlugin } from './http/plugins/rate-limit'
@@ -24,37 +16,8 @@ import { modelRoutes } from './http/routes/models'
 import { predictRoutes } from './http/routes/predict'
 import { RequestGate } from './http/request-gate'
 import { tryItRoutes } from './http/routes/try-it'
-import { v2Routes, type V2Service } from './http/routes/v2'
+import { v2Routes } from './http/routes/v2'
 import { REPOSITORY_PREFIX, repositoryRoutes } from './http/routes/repository'
-import type { ModelRepository } from './models/repository'
-
-/** What the predict routes need: the early check before the body is read, and the use case itself. */
-export type PredictService = Pick<Predictor, 'checkBeforeBody' | 'predict'>
-
-/** What the model routes need: names, versions, resolution (404s). */
-export type ModelCatalogue = Pick<ModelCatalog, 'names' | 'resolve' | 'versionsOf'>
-
-export interface AppDeps {
-  config: Readonly<Config>
-  predictor: PredictService & V2Service
-  catalog: ModelCatalogue
-  /** Readiness and draining; counts predict requests in flight. */
-  lifecycle: Lifecycle
-  metrics: Metrics
-  log: Logger
-  workersHealthy: () => boolean
-  /** Workers holding a model version's sessions and the RSS they added at load (the worker pool); absent in tests without one. */
-  sessionsOf?: (key: string) => ModelSessions | undefined
-  version: string
-  /** API keys (config + keys file); empty turns auth off. */
-  apiKeys: readonly string[]
-  /** Present only when tracing is configured. */
-  tracing?: Tracing
-  /** Present only when fault injection is enabled (tests): arms a crash or hang of the next batch. */
-  armFault?: (fault: WorkerFault) => void
-  /** Present only when the repository extension is enabled (BUN_INFER_REPOSITORY_API). */
-  repository?: ModelRepository
-}
 
 const started = new WeakMap<Request, number>()
 

@@ -4,7 +4,7 @@ import { ResultCache, sharedKeyPrefix } from './cache'
 import type { Config } from './config/schema'
 import type { BatchRunner, ModelSessions } from './inference/pool'
 import { createMetrics, type Metrics } from './metrics/registry'
-import type { ModelCatalog } from './models/registry'
+import type { ModelCatalog } from './models/catalog'
 import { Predictor } from './predictor'
 import { addModelQueues, labelsOfQueue } from './models/queues'
 
@@ -57,7 +57,7 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
   const batcher = new Batcher(runner, {
     maxQueueImages: config.maxQueueImages,
     // A batch ready for each worker and the next being decoded: workers never wait for a decode, and the rest of
-    // a backlog waits encoded instead of as crops (at 256 connections −10 to −15 MB peak RSS, bench/README.md).
+    // a backlog waits encoded instead of as crops (a small photo's file is smaller than its crop): a lower peak RSS.
     decodeAheadBatches: 2 * config.workers,
     clock: options.clock,
     // From the key, not a table: /v2 tensor queues and models loaded at run time count under their model version.

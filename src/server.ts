@@ -47,8 +47,9 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
 }
 
 /**
- * Builds every dependency from config; nothing listens and no worker starts until `start()`. Apart from
- * startServer, a measurement that must serve the app exactly as the server wires it uses this (bench/micro/http-layer.ts).
+ * Builds every dependency from config; nothing listens and no worker starts until `start()`. Besides
+ * startServer, a benchmark that must serve the app exactly as the server wires it uses this
+ * (bench/micro/http-layer.ts).
  */
 export async function assembleServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<AssembledServer> {
   const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load

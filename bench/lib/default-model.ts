@@ -6,7 +6,7 @@
 import { resolve } from 'node:path'
 import { loadConfig } from '../../src/config/load'
 import type { Config } from '../../src/config/schema'
-import { discoverModels, type ModelSpec } from '../../src/models/registry'
+import { discoverModels, type ModelSpec } from '../../src/models/catalog'
 
 const ROOT = resolve(import.meta.dir, '../..')
 

@@ -6,7 +6,7 @@ import { Batcher } from '../../src/batching/batcher'
 import { systemClock } from '../../src/batching/clock'
 import type { WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
-import type { ModelSpec } from '../../src/models/registry'
+import type { ModelSpec } from '../../src/models/catalog'
 import type { Preprocessor } from '../../src/preprocessing/preprocess'
 import { round, roundLatency, summarise } from './stats'
 import type { LimitPoint } from './types'
@@ -19,7 +19,7 @@ export interface CellSpec {
   warmupS: number
 }
 
-/** A batcher holding one model's queue, batched as given (the bench's in-process paths: limit cells, micro-benchmarks). */
+/** A batcher holding one model's queue, batched as given (the limit's cells). */
 export function batcherFor(runner: WorkerPool, model: ModelSpec, batching: { maxBatchSize: number; maxBatchDelayMs: number }): Batcher {
   const batcher = new Batcher(runner, { maxQueueImages: 1 << 20, clock: systemClock })
   batcher.addModel(model.key, {

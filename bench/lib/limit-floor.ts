@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
-import type { ModelSpec } from '../../src/models/registry'
+import type { ModelSpec } from '../../src/models/catalog'
 import type { Preprocessor } from '../../src/preprocessing/preprocess'
 import { runCell } from './limit-cell'
 import type { FloorPoint, LimitFloor } from './types'
@@ -59,7 +59,7 @@ export async function measureFloor(
     for (let round = 0; round < rounds; round++)
       for (const [i, setting] of settings.entries()) {
         // A spinning pool's threads keep spinning a while after its last run: let them stop before the next
-        // setting, or it is measured on a core they still hold (1 × 2 spinning read 6.3 or 13.7 ms by predecessor).
+        // setting, or it is measured on a core they still hold (its p50 would depend on which setting ran before).
         await Bun.sleep(SETTLE_MS)
         const point = { ...setting, ...(await runCell(pools[i]!, model, preprocessor, jpeg, cell)) }
         if (!best[i] || point.latencyMs.p50 < best[i]!.latencyMs.p50) best[i] = point

@@ -1,8 +1,8 @@
 /**
  * How many copies of one upload the body parser holds at its peak. Not a test: run by hand,
  *
- *   bun bench/micro/body-copies.ts                                  # this tree's src/http/body.ts
- *   bun bench/micro/body-copies.ts --body /path/to/other/body.ts    # e.g. main's, to compare
+ *   bun bench/micro/body-copies.ts                                  # this tree's src/http/predict-body.ts
+ *   bun bench/micro/body-copies.ts --body /path/to/other/body.ts    # another checkout's parser, to compare
  *
  * Each case runs in a fresh process: the body arrives as a stream of 64 KiB chunks (as from a socket)
  * with its Content-Length, is parsed by parsePredictBody, and the resident-set high-water mark
@@ -19,7 +19,7 @@ const args = process.argv.slice(2)
 const bodyModule = resolve(
   args[args.indexOf('--body') + 1] && args.includes('--body')
     ? args[args.indexOf('--body') + 1]!
-    : `${import.meta.dir}/../../src/http/body.ts`
+    : `${import.meta.dir}/../../src/http/predict-body.ts`
 )
 const kind = args.includes('--case') ? args[args.indexOf('--case') + 1]! : undefined
 
@@ -40,7 +40,7 @@ function bodyOf(which: string): { bytes: Uint8Array; contentType: string } {
 }
 
 async function measure(which: string): Promise<void> {
-  const { parsePredictBody } = (await import(bodyModule)) as typeof import('../../src/http/body')
+  const { parsePredictBody } = (await import(bodyModule)) as typeof import('../../src/http/predict-body')
   let { bytes, contentType } = bodyOf(which)
   const length = bytes.length
   // The chunks stand for what the socket hands over; they are made before the baseline is taken.

@@ -1,5 +1,5 @@
 /**
- * The fixed costs on the path of one request, each timed alone (issue 13). Not a test: run by hand,
+ * The fixed costs on the path of one request, each timed alone. Not a test: run by hand,
  *
  *   bun bench/micro/request-path.ts
  *
@@ -11,7 +11,7 @@
 import { resolve } from 'node:path'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { hasTransform } from 'elysia/schema'
-import { parsePredictBody } from '../../src/http/body'
+import { parsePredictBody } from '../../src/http/predict-body'
 import { toPredictBody } from '../../src/http/predict-response'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { softmax, topK } from '../../src/inference/postprocess'
@@ -60,8 +60,8 @@ try {
     await time("nothing (the timer's own cost, included in every line)", () => undefined)
     await time('body read + multipart parse', () => parsePredictBody(request(), config))
     await time('preprocess (header, then sharp: decode, resize, crop)', () => preprocessor.run(jpeg))
-    await time('  header read by sharp metadata() (before)', () => sharp(jpeg, { failOn: 'error', sequentialRead: true }).metadata())
-    await time('  header read by readJpegHeader (now, JPEG)', () => readJpegHeader(jpeg))
+    await time('  header read by sharp metadata() (other formats)', () => sharp(jpeg, { failOn: 'error', sequentialRead: true }).metadata())
+    await time('  header read by readJpegHeader (JPEG)', () => readJpegHeader(jpeg))
     // The worker's own time (normalise + session.run) is subtracted: what is left is the hop both ways.
     await time('hop to the worker and back', async () => (await pool.run(model.key, rgb.slice(), 1)).inferenceMs * 1000)
     await time('normalise HWC bytes → CHW floats (on the worker)', () => hwcToChw(rgb, tables, floats))

@@ -2,10 +2,10 @@
  * The cache key for one request: everything that changes the answer (model, version, top_k) in clear,
  * then the SHA-256 of the image bytes.
  *
- * Why SHA-256 rather than a 64-bit hash (Bun.hash/xxHash3 are 10-25x faster): keys are shared across
+ * Why SHA-256 rather than a 64-bit hash (Bun.hash and xxHash3 are much faster): keys are shared across
  * replicas through Redis, so a collision serves one client's answer to another. Collisions of a 64-bit
  * non-cryptographic hash with a public seed can be crafted on purpose (cache poisoning); SHA-256's cannot.
- * The cost is small beside decoding the same image; src/cache/README.md has the measurements.
+ * The cost is small beside decoding the same image (src/cache/README.md says how to measure it).
  *
  * The name parts are URI-encoded so a "/" inside a model name cannot make two different tuples one key.
  * `version` is whatever identifies the model version; the server passes `versionId()`'s, which carries the

@@ -35,9 +35,9 @@ const TIMED_OUT = Symbol('timed out')
 
 /**
  * Redis as a best-effort second tier: every failure (down, slow, breaker open, too many in flight) reads
- * as { kind: 'error' } within getTimeoutMs, never as a throw. Bun's RedisClient is used (measured faster
- * than ioredis, see README.md) with its own reconnection and offline queue turned off: this class owns
- * reconnection, because Bun's gives up after maxRetries, and queued commands would only be answered late.
+ * as { kind: 'error' } within getTimeoutMs, never as a throw. Bun's RedisClient is used (faster than ioredis,
+ * and no extra dependency; see README.md) with its own reconnection and offline queue turned off: this class
+ * owns reconnection, because Bun's gives up after maxRetries, and queued commands would only be answered late.
  */
 export class SharedTier {
   private readonly client: RedisClient

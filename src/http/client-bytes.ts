@@ -1,7 +1,7 @@
 /**
  * One client's share of the body budget. A body is reserved whole, at its declared length, before it is read
  * (byte-budget.ts), so a client that declares large bodies and then trickles them holds that room until its
- * body timeout: a few dozen such uploads held the whole budget and every other client got 429.
+ * body timeout: a few dozen such uploads could hold the whole budget, and every other client would get 429.
  *
  * Within its share a client may use any room the budget has. Beyond it, only room that still leaves one share
  * free for everyone else: a client alone on the server can still use most of the budget, and a client trickling

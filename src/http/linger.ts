@@ -1,8 +1,8 @@
 /**
  * Lingering close, as nginx's: a refusal answered while the client is still sending its body must not close the
  * socket under it. A client that writes its whole body before it reads the answer (Node's fetch, undici, among
- * them) then gets EPIPE instead of the answer: our own typed client on Node saw "fetch failed" where it should
- * have seen 429 with Retry-After.
+ * them) then gets EPIPE instead of the answer: on Node, fetch reports "fetch failed" where the client should
+ * see 429 with Retry-After.
  *
  * So an early refusal keeps its connection open. Once a handler has answered without reading the whole body,
  * Bun.serve reads and discards the rest itself, in native code (no JS chunk is made, so it costs no memory),
@@ -17,7 +17,7 @@
 
 /**
  * How long a refused request's connection may keep sending the rest of its body, seconds: as long as the default
- * body timeout, the time an accepted body of any size may take to arrive. Shorter cut off ordinary clients: dozens
+ * body timeout, the time an accepted body of any size may take to arrive. A shorter one cuts off ordinary clients: dozens
  * of large uploads at once share the link, and each takes the time of all of them to finish sending.
  */
 export const LINGER_SECONDS = 10

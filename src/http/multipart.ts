@@ -22,8 +22,8 @@ export function boundaryOf(contentType: string): string | undefined {
 
 /**
  * Splits a multipart/form-data body (RFC 7578 / RFC 2046 §5.1) into its parts. Each part's bytes stay a
- * view into `body`: parsing through `Response.formData()` copied the body into a Blob, each file into
- * its own Blob and then each Blob into an ArrayBuffer — three copies of every upload this avoids.
+ * view into `body`. `Response.formData()` would copy the body into a Blob, each file into its own Blob and
+ * then each Blob into an ArrayBuffer: three copies of every upload, which this avoids.
  * Throws 400 malformed_request for framing errors (no part, LF-only lines, no closing boundary).
  */
 export function parseMultipart(body: Uint8Array, boundary: string): MultipartPart[] {

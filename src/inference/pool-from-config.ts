@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema'
-import type { ModelCatalog } from '../models/registry'
+import type { ModelCatalog } from '../models/catalog'
 import { toWorkerModel, WorkerPool } from './pool'
 import { sessionThreads } from './threads'
 

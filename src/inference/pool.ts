@@ -1,6 +1,6 @@
 import { AppError } from '../errors'
 import { normalisationOf } from '../models/manifest'
-import type { ModelSpec } from '../models/registry'
+import type { ModelSpec } from '../models/catalog'
 import { placeModels } from './placement'
 import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerFault, WorkerModel } from './protocol'
 
@@ -159,8 +159,8 @@ export class WorkerPool implements BatchRunner {
     const slot = this.freeSlotFor(model)
     if (!slot) throw new Error(`WorkerPool.run called with no idle worker holding ${model} (batcher bug)`)
     // A lone image (a batch of one that starts while every other worker is idle) has the cores to itself.
-    // Only batches of one: a lone session that also ran whole batches grew an activation arena as large
-    // as the main session's (+110 MB RSS after 64 concurrent requests, measured), for no gain under load.
+    // Only batches of one: a lone session that also ran whole batches would grow an activation arena as large
+    // as the main session's, for no gain under load.
     const lone = this.busy === 0 && batchSize === 1
     return this.post(slot, (jobId) => ({ type: 'run', jobId, model, batchSize, input, lone, fault }), input)
   }
@@ -230,8 +230,8 @@ export class WorkerPool implements BatchRunner {
   /**
    * Stops every worker, each after the batch it is running. A worker terminated inside onnxruntime-node's
    * `session.run` can take the whole process down: the binding cannot throw its error into a thread being terminated
-   * and calls std::terminate (abort, exit 134; about one drain in ten right after a load generator hung up, whose
-   * requests' batches were still running). No new batch starts meanwhile (a closing pool's workers are not ready);
+   * and calls std::terminate (abort, exit 134), as when a drain follows a load generator that hung up while its
+   * requests' batches were still running. No new batch starts meanwhile (a closing pool's workers are not ready);
    * one that outlasts `waitMs` (a wedged run with the watchdog off) is terminated all the same.
    */
   async close(waitMs = CLOSE_WAIT_MS): Promise<void> {

@@ -4,7 +4,7 @@ export interface Prediction {
   score: number
 }
 
-/** Numerically stable softmax (subtracts the max first). Indexed loops: `for…of` over a typed array costs 2× here. */
+/** Numerically stable softmax (subtracts the max first). Indexed loops: `for…of` over a typed array is slower (an iterator per element). */
 export function softmax(logits: Float32Array): Float32Array {
   let max = -Infinity
   for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!

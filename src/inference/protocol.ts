@@ -23,7 +23,7 @@ export interface LoadedMemory {
 /** Test-only faults (refused unless BUN_INFER_ENABLE_FAULT_INJECTION): the worker exits, or never answers. */
 export type WorkerFault = 'crash' | 'hang'
 
-/** How a worker's sessions use threads (see README, "Defaults on 2 cores"). */
+/** How a worker's sessions use threads (docs/architecture.md explains the defaults). */
 export interface SessionThreads {
   /** onnxruntime intra-op threads of the session every batch runs on by default. */
   intraOpThreads: number

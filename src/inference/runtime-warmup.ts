@@ -1,8 +1,8 @@
 /**
  * A one-node ONNX graph (y = Identity(x), one float), built here so no file ships for it. A worker creates and runs a
  * session of it before loading real models: onnxruntime's process-wide set-up (its environment, allocators, the
- * first run's one-off costs; about 28 MB measured here) then lands before the first model's load is measured,
- * instead of being counted as that model's memory.
+ * first run's one-off costs) then lands before the first model's load is measured, instead of being counted as
+ * that model's memory.
  */
 
 const varint = (value: number): number[] => {

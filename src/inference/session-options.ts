@@ -4,9 +4,9 @@ import type { InferenceSession } from 'onnxruntime-node'
  * The options of every session a worker creates (and of the micro-benchmarks that measure those sessions off a
  * worker). `spinning`: session.intra_op.allow_spinning — off, idle intra-op threads sleep instead of busy-waiting, so
  * a session's spare threads do not take CPU from decoding or from the other workers. `stopAfterRun`:
- * session.force_spinning_stop — they busy-wait between the steps of a run (no wake-up per step: about 0.7 ms of a
- * lone image's 6.5 ms here) and stop as the run returns, which suits the lone session: it has the cores only for its
- * run.
+ * session.force_spinning_stop — they busy-wait between the steps of a run (a lone image's latency would otherwise
+ * pay a thread wake-up at every step) and stop as the run returns, which suits the lone session: it has the cores
+ * only for its run.
  */
 export function workerSessionOptions(intraOpThreads: number, spinning: boolean, stopAfterRun = false): InferenceSession.SessionOptions {
   return {

@@ -43,7 +43,7 @@ async function createSession(
  * Creates each model's sessions and runs one image through each, so the first request does not pay for the first
  * run's set-up, and measures the RSS each model's load adds. The pool loads one worker at a time, so the
  * process-wide RSS growth during a model's load is that model's. (A warm-up at the largest batch would measure the
- * activation arena too, but would grow it for models that never see a batch: +80 MB idle RSS here.)
+ * activation arena too, but would grow it, and the idle RSS, for models that never see a batch.)
  */
 async function load(models: WorkerModel[], threads: SessionThreads): Promise<LoadedMemory[]> {
   runtime ??= warmUpRuntime()
@@ -148,6 +148,6 @@ async function removeSession(key: string): Promise<void> {
   sessions.delete(key)
   await Promise.all([entry?.session.release(), entry?.lone?.release()])
   // The released weights and arenas are glibc memory it keeps for reuse: give them back, so model reloads do not
-  // add up (bench/reload-cycles.ts: +28 % RSS over 20 reloads without this).
+  // add up (bench/reload-cycles.ts shows RSS growing with each reload without this).
   fullCollection()
 }

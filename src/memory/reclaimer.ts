@@ -1,21 +1,19 @@
 /**
  * Gives request bodies' memory back, during a burst and after it. JavaScriptCore collects when JS
- * allocates, and body buffers are external memory it frees only when it runs: measured with
- * bench/micro/rss-after-burst.ts (docs/RELIABILITY.md, "Memory after a burst"), 260–306 MB were still
- * resident 3 s after a burst on a server that had gone idle, 179 MB after one full collection and 165 MB
- * after malloc_trim, against 169 MB warm.
+ * allocates, and body buffers are external memory it frees only when it runs: a server that goes idle
+ * after a burst would keep far more than its warm RSS resident until something allocates again
+ * (bench/micro/rss-after-burst.ts measures it; docs/RELIABILITY.md has the result).
  *
  * Two actions:
  * - a nudge each time `nudgeEveryBytes` of garbage were left: each released body counts its bytes plus
  *   `requestGarbageBytes`, what a request leaves besides its body (its decoded crop and the crop's copy in a
- *   batch buffer, ≈ 300 KB for a 224×224 model; without it, 34 KB photos at 256 connections nudged every
- *   ~8 s and RSS peaked at 385–405 MB). The nudge is a full collection (`Bun.gc(true)`, 30–70 ms of pause
- *   measured at 256 connections) when the server is busy (`busy()`: enough requests in flight that each
- *   waits far longer than a pause anyway) or when at least half of those bytes came in huge bodies (over
- *   `hugeBodyBytes`: under 64 clients sending 30 MB bodies it took peak RSS from 412–492 MB to 310–335 MB);
- *   otherwise an asynchronous one (`Bun.gc(false)`, no pause), so a lone request's latency never meets a
- *   pause. Asynchronous nudges alone barely moved the peaks (256 connections: 386 vs 405 MB; full: 327–336);
- *   full ones under load cost no throughput measurable here (bench/ab.ts, 0.97–1.05×);
+ *   batch buffer, ≈ 300 KB for a 224×224 model; counted by bodies alone, a flood of small photos would nudge
+ *   too seldom to bound the peak). The nudge is a full collection (`Bun.gc(true)`, which pauses the event
+ *   loop) when the server is busy (`busy()`: enough requests in flight that each waits far longer than a
+ *   pause anyway) or when at least half of those bytes came in huge bodies (over `hugeBodyBytes`, whose
+ *   buffers only a full collection frees in time); otherwise an asynchronous one (`Bun.gc(false)`, no pause),
+ *   so a lone request's latency never meets a pause. Asynchronous nudges alone barely lower the peaks, and
+ *   full ones under load cost no measurable throughput (bench/ab.ts compares two builds);
  * - after a large body (over `largeBodyBytes`) was released, an idle collection once less than
  *   `quietBelowBytes` has been in flight for `quietMs` (ordinary photos may keep arriving; a large body
  *   postpones it): a full collection, then glibc's malloc_trim. It blocks the event loop for tens of ms,

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema'
-import { discoverModels, type ModelCatalog } from './registry'
+import { discoverModels, type ModelCatalog } from './catalog'
 
 /** The models of `config.modelsDir`, for the server and the CLI; throws when the default model is not among them. */
 export function loadCatalog(config: Readonly<Config>): ModelCatalog {

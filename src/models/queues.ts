@@ -1,5 +1,5 @@
 import type { Batcher, ModelQueueConfig } from '../batching/batcher'
-import type { ModelSpec } from './registry'
+import type { ModelSpec } from './catalog'
 
 /**
  * The batcher queues of a model version: its image queue (8-bit RGB crops) under `name:version`, and for a

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { modelFolders } from './registry'
+import { modelFolders } from './catalog'
 
 /** What the poller drives: the repository extension's load (a reload for a loaded model) and unload. */
 export interface PolledRepository {

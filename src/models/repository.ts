@@ -4,7 +4,7 @@ import { toWorkerModel } from '../inference/pool'
 import type { WorkerModel } from '../inference/protocol'
 import { fullCollection } from '../memory/reclaimer'
 import { addModelQueues, modelQueueKeys } from './queues'
-import { loadModelFolder, modelFolders, type BatchingOverrides, type ModelCatalog, type ModelSpec } from './registry'
+import { loadModelFolder, modelFolders, type BatchingOverrides, type ModelCatalog, type ModelSpec } from './catalog'
 
 /** What loads and frees sessions on the workers: the worker pool. */
 export interface ModelHost {

@@ -19,8 +19,8 @@ export function buildLookupTables(pre: Normalisation): Float32Array[] {
 
 /**
  * Interleaved RGB bytes (HWC) → planar normalised floats (CHW), written into `out` at `offset`.
- * One pass per channel, so each pass writes one plane front to back: 1.5–2× faster than writing three
- * planes at once (bench/micro/request-path.ts), and it runs on the path of every lone request.
+ * One pass per channel, so each pass writes one plane front to back: faster than writing three planes at
+ * once (bench/micro/request-path.ts compares them), and it runs on the path of every lone request.
  */
 export function hwcToChw(rgb: Uint8Array, tables: Float32Array[], out: Float32Array, offset = 0): void {
   const plane = rgb.length / 3

@@ -1,6 +1,6 @@
 import sharp, { type SharpOptions } from 'sharp'
 import { AppError } from '../errors'
-import type { ModelSpec } from '../models/registry'
+import type { ModelSpec } from '../models/catalog'
 import { countJpegScans, readJpegHeader } from './jpeg-header'
 import { sniffImageFormat, type ImageFormat } from './sniff'
 import { resizeAndCropBox } from './crop-box'

@@ -2,7 +2,7 @@ import { t } from 'elysia'
 import { Type } from '@sinclair/typebox'
 
 // Request bodies use plain TypeBox: Elysia's t.Integer also accepts numeric strings (for query params),
-// which a JSON body must not. We validate them ourselves (src/http/body.ts) and show them in OpenAPI.
+// which a JSON body must not. We validate them ourselves (src/http/predict-body.ts) and show them in OpenAPI.
 const TopK = Type.Integer({ minimum: 1, maximum: 1000, description: 'Labels per image, best first (default 5).', examples: [5] })
 
 /** Base64 image, optionally as a data: URL. Length is bounded by the body limit, checked before parsing. */
@@ -34,8 +34,8 @@ export const PredictMultipartBody = Type.Object(
 )
 
 // Responses use TypeBox's own Integer: Elysia's t.Integer is a transform (it accepts numeric strings), and a
-// response schema with a transform makes Elysia run TypeBox's slow Value.Encode on every answer (about 100×
-// the cost of the compiled check it runs otherwise; issue 13).
+// response schema with a transform makes Elysia run TypeBox's slow Value.Encode on every answer, instead of the
+// compiled check it runs otherwise.
 export const Prediction = t.Object(
   {
     label: t.String({ examples: ['Egyptian Mau'] }),

@@ -1,6 +1,6 @@
 import type { ImageResult } from '../batching/batcher'
 import { topK, type Prediction } from '../inference/postprocess'
-import type { ModelSpec } from '../models/registry'
+import type { ModelSpec } from '../models/catalog'
 import type { CacheMode, Predictor } from '../predictor'
 import { classificationStrings } from './classification'
 import { V2Error } from './error'

@@ -1,11 +1,23 @@
 import { countBytesElements, decodeBytesTensor } from './bytes-tensor'
 import { elementCount, ELEMENT_BYTES, type V2Datatype } from './datatypes'
 import { V2Error } from './error'
-import type { JsonInput, RequestInput } from './request'
-import { MAX_SHAPE_RANK } from './schemas'
+import { MAX_SHAPE_RANK, type InferRequestJson } from './schemas'
 
 // One input's data, decoded once the request's cheap checks have passed (parseInferRequest). Each decoder compares
 // the element count with the shape before it builds anything, so what it allocates is what the shape declares.
+
+/** One input tensor, decoded. BYTES elements from JSON are the UTF-8 bytes of their strings. */
+export interface RequestInput {
+  name: string
+  datatype: V2Datatype
+  shape: number[]
+  data: Float32Array | Uint8Array | Uint8Array[]
+  /** Whether the data came in the binary part (BYTES: raw bytes) or in JSON (BYTES: text). */
+  binary: boolean
+}
+
+/** One input as the JSON part declares it. */
+export type JsonInput = InferRequestJson['inputs'][number]
 
 const utf8 = new TextEncoder()
 

@@ -1,11 +1,12 @@
-import { decodeBase64Image, type BodyLimits } from '../http/body'
+import { decodeBase64Image, type BodyLimits } from '../http/predict-body'
 import { AppError } from '../errors'
-import type { ModelSpec } from '../models/registry'
+import type { ModelSpec } from '../models/catalog'
 import { toQueuedRgb } from '../preprocessing/layout'
 import { elementCount } from './datatypes'
 import { V2Error } from './error'
 import { v2Interface } from './model-interface'
-import type { DeclaredInput, RequestInput } from './request'
+import type { RequestInput } from './input-data'
+import type { DeclaredInput } from './request'
 
 /** What a request asks the model to run on: encoded images (preprocessed like /v1), or ready tensors. */
 export type ModelInput =

@@ -1,4 +1,4 @@
-import type { ModelSpec } from '../models/registry'
+import type { ModelSpec } from '../models/catalog'
 import { imageShape } from '../preprocessing/layout'
 import { v2DatatypeOf } from './datatypes'
 

@@ -1,5 +1,5 @@
 import type { JsonBounds } from '../http/json-bounds'
-import type { ModelSpec } from '../models/registry'
+import type { ModelSpec } from '../models/catalog'
 import { v2Interface } from './model-interface'
 import { MAX_SHAPE_RANK } from './schemas'
 

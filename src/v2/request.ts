@@ -2,18 +2,8 @@ import { Value } from '@sinclair/typebox/value'
 import { checkJsonBounds, type JsonBounds } from '../http/json-bounds'
 import { isV2Datatype, type V2Datatype } from './datatypes'
 import { V2Error } from './error'
-import { binaryInput, jsonInput } from './input-data'
+import { binaryInput, jsonInput, type JsonInput, type RequestInput } from './input-data'
 import { InferRequestSchema, type InferRequestJson } from './schemas'
-
-/** One input tensor, decoded. BYTES elements from JSON are the UTF-8 bytes of their strings. */
-export interface RequestInput {
-  name: string
-  datatype: V2Datatype
-  shape: number[]
-  data: Float32Array | Uint8Array | Uint8Array[]
-  /** Whether the data came in the binary part (BYTES: raw bytes) or in JSON (BYTES: text). */
-  binary: boolean
-}
 
 /** One requested output: how it comes back (binary or JSON) and whether as the classification extension. */
 export interface RequestedOutput {
@@ -50,8 +40,6 @@ export interface ParseLimits {
   /** The model's check of the declared inputs (names, datatypes, shapes), run before any input's data is decoded. */
   checkDeclared?: (inputs: readonly DeclaredInput[]) => void
 }
-
-export type JsonInput = InferRequestJson['inputs'][number]
 
 /**
  * Parses an inference request body. With `headerLength` (the Inference-Header-Content-Length header), the

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cacheKey, cacheKeyFor, modelFileDigest, sharedKeyPrefix } from '../../src/cache'
-import { discoverModels } from '../../src/models/registry'
+import { discoverModels } from '../../src/models/catalog'
 import { MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
 
 const bytes = new TextEncoder().encode('not really a jpeg')

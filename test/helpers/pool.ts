@@ -1,5 +1,5 @@
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
-import type { ModelSpec } from '../../src/models/registry'
+import type { ModelSpec } from '../../src/models/catalog'
 
 /** A real worker pool (real onnxruntime sessions on a worker thread) for the given model versions. */
 export async function startPool(specs: ModelSpec[], size = 1): Promise<WorkerPool> {

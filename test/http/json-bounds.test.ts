@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { MAX_JSON_DEPTH, predictJsonBounds } from '../../src/http/body'
+import { MAX_JSON_DEPTH, predictJsonBounds } from '../../src/http/predict-body'
 import { checkJsonBounds, type JsonBounds, jsonPastBound } from '../../src/http/json-bounds'
 
 const utf8 = new TextEncoder()

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
 import { fullCollection } from '../../src/memory/reclaimer'
-import { discoverModels } from '../../src/models/registry'
+import { discoverModels } from '../../src/models/catalog'
 import { MODELS_DIR } from '../../tools/model-repo'
 
 // Sessions added and freed while the pool runs (the repository extension), on real worker threads.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
-import { discoverModels } from '../../src/models/registry'
+import { discoverModels } from '../../src/models/catalog'
 import { editManifest, MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
 
 const overrides = { maxBatchSize: 0, maxBatchDelayMs: -1 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { discoverModels, loadModelFolder } from '../../src/models/registry'
+import { discoverModels, loadModelFolder } from '../../src/models/catalog'
 import { editManifest, MODELS_DIR } from '../../tools/model-repo'
 
 const overrides = { maxBatchSize: 0, maxBatchDelayMs: -1 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { mkdirSync, rmSync, writeFileSync, cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { normalisationOf, validateManifest } from '../../src/models/manifest'
-import { discoverModels } from '../../src/models/registry'
+import { discoverModels } from '../../src/models/catalog'
 import { editManifest, MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
 
 const noOverrides = { maxBatchSize: 0, maxBatchDelayMs: -1 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { Batcher } from '../../src/batching/batcher'
 import type { WorkerModel } from '../../src/inference/protocol'
-import { discoverModels } from '../../src/models/registry'
+import { discoverModels } from '../../src/models/catalog'
 import { ModelRepository, type ModelHost } from '../../src/models/repository'
 import { MODELS_DIR } from '../../tools/model-repo'
 import { AnsweringRunner } from '../helpers/answering-runner'

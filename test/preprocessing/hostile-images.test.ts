@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import sharp from 'sharp'
 import { AppError } from '../../src/errors'
-import { discoverModels } from '../../src/models/registry'
+import { discoverModels } from '../../src/models/catalog'
 import { countJpegScans, readJpegHeader } from '../../src/preprocessing/jpeg-header'
 import { type ImageLimits, Preprocessor } from '../../src/preprocessing/preprocess'
 import { MODELS_DIR } from '../../tools/model-repo'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { jsonPastBound } from '../../src/http/json-bounds'
-import { discoverModels } from '../../src/models/registry'
+import { discoverModels } from '../../src/models/catalog'
 import { countBytesElements } from '../../src/v2/bytes-tensor'
 import { checkModelInputs } from '../../src/v2/inputs'
 import { type ParseLimits, parseInferRequest } from '../../src/v2/request'

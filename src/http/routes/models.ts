@@ -1,7 +1,7 @@
 import { Elysia, t, type Static } from 'elysia'
 import type { Config } from '../../config/schema'
-import type { ModelSpec } from '../../models/registry'
-import type { ModelCatalogue } from '../../app'
+import type { ModelSpec } from '../../models/catalog'
+import type { ModelLookup } from '../app-deps'
 import type { ModelSessions } from '../../inference/pool'
 import { normalisationOf } from '../../models/manifest'
 import { imageShape } from '../../preprocessing/layout'
@@ -10,7 +10,7 @@ import { ModelInfo, ModelList } from '../../schemas/models'
 
 function describe(
   model: ModelSpec,
-  catalog: ModelCatalogue,
+  catalog: ModelLookup,
   config: Readonly<Config>,
   ready: boolean,
   sessions: ModelSessions | undefined
@@ -54,7 +54,7 @@ function describe(
  */
 export function modelRoutes(
   config: Readonly<Config>,
-  catalog: ModelCatalogue,
+  catalog: ModelLookup,
   ready: () => boolean = () => true,
   sessionsOf: (key: string) => ModelSessions | undefined = () => undefined
 ) {

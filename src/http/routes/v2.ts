@@ -1,12 +1,12 @@
 import { Elysia, t } from 'elysia'
 import type { Config } from '../../config/schema'
 import type { Lifecycle } from '../../lifecycle'
-import type { ModelCatalogue } from '../../app'
+import type { ModelLookup } from '../app-deps'
 import { unlessAborted } from '../deadline'
 import { readBodyLimited } from '../read-body'
 import { type ContentCoding, decodeBody, encodeBody, requestCoding, responseCoding } from '../content-coding'
 import type { RequestGate } from '../request-gate'
-import type { ModelSpec } from '../../models/registry'
+import type { ModelSpec } from '../../models/catalog'
 import { cacheMode, serverTiming } from '../predict-response'
 import { requestIdOf } from '../request-id'
 import type { Tracing } from '../../tracing/tracing'
@@ -19,12 +19,10 @@ import { encodeInferResponse } from '../../v2/response'
 import { InferResponseSchema, ModelMetadataSchema, ServerMetadataSchema, V2ErrorSchema } from '../../v2/schemas'
 import { v2Docs } from './v2-docs'
 
-export type { V2Service }
-
 export interface V2Deps {
   config: Readonly<Config>
   predictor: V2Service
-  catalog: ModelCatalogue
+  catalog: ModelLookup
   lifecycle: Lifecycle
   workersHealthy: () => boolean
   /** Admission shared with /v1: readiness, deadline, client share, in-flight count, body budget. */
