@@ -1,9 +1,9 @@
 /**
- * Issue 13's four paired targets over several full runs' rounds together (lib/pooled-rounds.ts): one line per run,
+ * The four paired targets over several full runs' rounds together (lib/pooled-rounds.ts): one line per run,
  * then the pooled medians. Not a verdict of record (that is one run's, in bench/README.md); a reading of where each
  * target sits on this machine once the rounds of several runs are put side by side.
  *
- *   bun bench/pooled.ts bench/results/2026-11-26T12-55-44-187Z.json bench/results/2026-11-26T14-03-05-326Z.json …
+ *   bun bench/pooled.ts bench/results/<timestamp>.json bench/results/<timestamp>.json …
  */
 import type { FigureMedians } from './lib/paired-targets'
 import { poolRuns } from './lib/pooled-rounds'

@@ -1,5 +1,5 @@
 /**
- * Leaks across reloads (issue 8): a server on a copy of the repository serves steady traffic while a model's
+ * Leaks across reloads: a server on a copy of the repository serves steady traffic while a model's
  * newest version folder is replaced N times (add version k+1, load: it becomes the default; remove version k,
  * load: it drains and its sessions are freed). Prints RSS after a full warm-up cycle and after the last one.
  *

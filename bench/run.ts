@@ -56,7 +56,7 @@ async function runHttpContenders(options: BenchOptions, payloads: Map<PayloadNam
   }
 }
 
-/** Issue 13's paired rounds, when the run has the limit, the server and the naive baseline to pair. */
+/** The paired rounds, when the run has the limit, the server and the naive baseline to pair. */
 function pairedRounds(options: BenchOptions, limit: LimitResult | null, jpeg: Payload): Promise<PairedResult> | null {
   const both = options.contenders.includes('server') && options.contenders.includes('naive')
   if (options.rounds === 0 || !limit || !both) return null

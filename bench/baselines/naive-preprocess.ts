@@ -1,7 +1,7 @@
 /**
  * The naive baseline's preprocessing, the way a careful straight port writes it: one sharp pass from the
  * encoded bytes to raw RGB (orient, resize the shorter side, centre-crop — the server's geometry and
- * kernel), then (x / 255 − mean) / std into a CHW float tensor. Shared with bench/micro/naive-preprocess.ts.
+ * kernel), then (x / 255 − mean) / std into a CHW float tensor.
  */
 import sharp from 'sharp'
 import { readFileSync } from 'node:fs'
@@ -48,8 +48,8 @@ export function normalise(rgb: Uint8Array): Float32Array {
 
 /**
  * onnxruntime's defaults, as a careful port on a machine of `cores` cores gets them. Its default intra-op pool has
- * one thread per physical core of the whole machine and ignores the process's CPU affinity: pinned to 2 cores of a
- * 16-core machine (a bench run under taskset) a default session added 16 threads, a handicap no 2-core machine has.
+ * one thread per physical core of the whole machine and ignores the process's CPU affinity: a bench pinned to 2 cores
+ * of a 16-core machine (taskset) would give the baseline a pool sized for 16, a handicap no 2-core machine has.
  * So a pinned process asks for the cores it may use, what the default gives on a machine of that size.
  */
 export function sessionOptions(cores: number, coresOnline: number): { intraOpNumThreads?: number } {

@@ -26,7 +26,7 @@ export interface BenchOptions {
   contenders: ContenderName[]
   /** Seconds per (batch, concurrency) cell of the in-process limit. */
   limitDurationS: number
-  /** Paired rounds for issue 13's targets (lib/paired.ts); 0: judge them on the sweep alone. */
+  /** Paired rounds for the four noise-bound targets (lib/paired.ts); 0: judge them on the sweep alone. */
   rounds: number
   /** Seconds per point of a paired round. */
   pairedDurationS: number

@@ -15,9 +15,9 @@ export interface LoadSpec {
   quiet?: boolean
   /**
    * Seconds of load before the measured window of `durationS` opens (default 0). Under a queue the work in
-   * flight when a point ends was paid for inside it but answered after it (at 256 connections some 250 decoded
-   * images, ~15 % of a 5 s point's CPU); in a window opened once the pipeline is full, what is in flight at its
-   * start makes up for it, as in the limit's cells, which also measure a window in their middle.
+   * flight when a point ends was paid for inside it but answered after it (at 256 connections, hundreds of decoded
+   * images); in a window opened once the pipeline is full, what is in flight at its start makes up for it, as in
+   * the limit's cells, which also measure a window in their middle.
    */
   settleS?: number
   /** Called as the measured window opens (for readings that must cover the same window, e.g. the server's CPU). */

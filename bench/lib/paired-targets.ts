@@ -1,5 +1,5 @@
 /**
- * Issue 13's four noise-bound targets, judged on paired rounds (lib/paired.ts): per round the server's figure
+ * The four noise-bound targets, judged on paired rounds (lib/paired.ts): per round the server's figure
  * against the figure measured next to it, then the median over rounds, so one lucky or unlucky point moves
  * the verdict no more than any other.
  */

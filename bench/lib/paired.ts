@@ -1,12 +1,12 @@
 /**
- * Paired rounds (issue 13's targets): on a shared machine one 10 s point swings ±10 % from the next, and the
+ * Paired rounds: on a shared machine one point moves from the next by more than the targets' margins, and the
  * limit's best cell is the luckiest of a dozen such points, so a ratio of two points measured minutes apart says
  * more about the neighbours than about the server. Here each round measures, back to back, the server and the
  * naive baseline at 1 connection, the single-image floor at the limit's chosen thread setting, and the server beside
  * the limit's best cell with as many requests in flight as that cell has images; the targets are judged on the
  * median over rounds of each round's own ratio or difference (lib/paired-targets.ts). The order inside a round
  * alternates, so neither side always goes first. Beside the 1-connection points each round also measures an echo
- * server busy for the floor's p50 (baselines/echo-server.ts): what HTTP alone adds here to an in-process time,
+ * server busy for the floor's p50 (baselines/echo-server.ts): what HTTP alone adds on this host to an in-process time,
  * reported, not judged.
  */
 import { echoCommand, HTTP_CONTENDERS, startContender, startEcho } from './contenders'
@@ -28,7 +28,7 @@ export interface PairedSpec {
   /**
    * The floor's thread setting, chosen by the limit: each round measures it alone, for as long as the server's point.
    * Absent (a limit run without a floor): every setting, and the round's best (the minimum of four noisy windows,
-   * ≈ 0.4 ms under the setting's own p50 here: bench/micro/floor-bias.ts).
+   * which sits below the setting's own p50; bench/micro/floor-bias.ts measures by how much).
    */
   floorSetting?: FloorSetting
   /** The echo server's hold, ms (the floor's p50 at that setting); absent: no echo. */
@@ -68,8 +68,8 @@ export async function runPaired(spec: PairedSpec, jpeg: Payload, root: string): 
 
     const { batchSize, concurrency } = spec.limitCell
     // As many requests in flight as the limit's cell has images in flight (its loops), not the server's best sweep
-    // point: that is the luckiest of five noisy points, and when it is a low concurrency (4 connections in one run)
-    // the server is paired below saturation against a limit running twice as many images at once.
+    // point: that is the luckiest of five noisy points, and when it is a low concurrency the server would be paired
+    // below saturation against a limit running more images at once.
     const saturationConnections = concurrency
     const floorArgs = spec.floorSetting ? ['--floor-setting', formatFloorSetting(spec.floorSetting)] : []
     const limitArgs = ['--duration', String(spec.durationS), '--grid', `${batchSize}x${concurrency}`, '--images', 'jpeg', ...floorArgs]

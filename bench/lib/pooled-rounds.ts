@@ -1,5 +1,5 @@
 /**
- * Issue 13's paired targets over the rounds of several full runs at once. Each figure is still a ratio (or a
+ * The paired targets over the rounds of several full runs at once. Each figure is still a ratio (or a
  * difference) measured inside one round; pooling only gives the median more rounds, so where a target really
  * sits can be told from where one run's seven rounds happened to land. Judged as one run is (figureMedians).
  */

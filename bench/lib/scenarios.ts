@@ -47,8 +47,8 @@ const serverPayloads = (options: BenchOptions, payloads: Map<PayloadName, Payloa
 /**
  * The sweep over every started contender, point by point: at each concurrency every contender in turn (the
  * order rotating from one concurrency to the next), so the contenders of one point are measured minutes apart
- * at most, not a whole contender's run apart (on this shared VM naive's 4-connection point read 43.6 and 90.1
- * images/s in two runs). Returns each contender's points in sweep order.
+ * at most, not a whole contender's run apart: on a shared machine a neighbour's burst then lands on every
+ * contender of a point rather than on one. Returns each contender's points in sweep order.
  */
 export async function runSweep(targets: Target[], options: BenchOptions, payloads: Map<PayloadName, Payload>): Promise<PointResult[][]> {
   const jpeg = payloads.get('jpeg')!

@@ -1,4 +1,4 @@
-/** The issue's targets, checked (never asserted): each says pass, miss, or why it could not be checked. */
+/** The bench's targets, checked (never asserted): each says pass, miss, or why it could not be checked. */
 import { censored } from './report/censored'
 import { checkPairedTargets, PAIRED_TARGET_NAMES } from './paired-targets'
 import type { ContenderResult, LimitResult, PairedResult, PointResult, TargetCheck } from './types'
@@ -52,7 +52,8 @@ function sweepTargets(limit: LimitResult | null, contenders: ContenderResult[]):
     checks.push({ name, pass: r <= 1.1, detail: `${sat.serverCpuMsPerImage} ms vs limit ${limit.best.cpuMsPerImage} ms → ${r}×` })
   }
 
-  // Issue 13: the floor is the best single image over thread settings; without one (older results), issue 3's target.
+  // The floor is the best single image over thread settings; a result without one (older JSON) is judged as it was
+  // before the floor existed: against the limit's 1 × 1 cell + 1.5 ms.
   const one = at(server, 1)
   const floor = limit?.floor?.best
   name = floor ? PAIRED_TARGET_NAMES.floor : '1-connection p50 ≤ limit single-image latency + 1.5 ms'

@@ -78,7 +78,7 @@ export interface LimitResult {
   model: string
   workers: number
   intraOpThreads: number
-  /** The server's thread settings beside `workers` × `intraOpThreads` (absent in results from before issue 13). */
+  /** The server's thread settings beside `workers` × `intraOpThreads` (absent in older results). */
   loneIntraOpThreads?: number
   spinning?: boolean
   /** The lone session spins within its runs (absent in results from before it did). */
@@ -139,7 +139,7 @@ export interface PairedRound {
   naive: { p50: number; reqPerS: number }
   /**
    * The single-image floor of this round: the limit's chosen thread setting, measured as long as the server's point
-   * (results before tree 09d1324: the best p50 over the four settings, one turn each).
+   * (in older results: the best p50 over the four settings, one turn each).
    */
   floor: { p50: number; intraOpThreads: number; spinning: boolean }
   /**

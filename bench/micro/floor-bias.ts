@@ -1,8 +1,8 @@
 /**
- * How far below a thread setting's own p50 the best of the four settings lands when each round takes its minimum
- * (issue 13's floor, bench/README.md "8."). The single-image floor of bench/limit.ts on one-worker pools, every
- * setting one turn per round (5/3 s, as the paired rounds measured them before), then per round the minimum over
- * the settings against the p50s of the setting with the best median. Not a test: run by hand,
+ * How far below a thread setting's own p50 the best of the four settings lands when each round takes its minimum:
+ * why a paired round measures the floor at one chosen setting (bench/lib/paired.ts), not the best of four. The
+ * single-image floor of bench/limit.ts on one-worker pools, every setting one turn of 5/3 s per round, then per
+ * round the minimum over the settings against the p50s of the setting with the best median. Not a test: run by hand,
  *
  *   bun bench/micro/floor-bias.ts [rounds = 12]
  */

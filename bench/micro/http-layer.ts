@@ -1,6 +1,6 @@
 /**
  * What bun-infer's HTTP layer costs a lone request, measured on one server so the host's noise lands on both
- * sides alike (issue 13). One process serves the real app (src/server.ts's `assembleServer`, every plugin and hook, the request gate,
+ * sides alike. One process serves the real app (src/server.ts's `assembleServer`, every plugin and hook, the request gate,
  * the body reader, Elysia's response check) and, beside it on the same Bun.serve, `POST /bare`: the bare
  * minimum over the same predictor (one `request.bytes()`, the multipart split, `predictor.predict`, `Response.json`).
  * A client in this process then sends the bench's multipart chelsea.jpg one request at a time, alternating

@@ -1,12 +1,13 @@
 /**
- * Memory per part, for sizing a container (README, "Memory"). Not a test: run by hand,
+ * Memory per part, for sizing a container. Not a test: run by hand,
  *
  *   bun bench/micro/memory-parts.ts
  *
- * Starts the real server several times, one setting changed at a time (workers 1 or 2, one model or
- * all the shipped ones, with their instance counts), and reads its RSS once ready and again after a warm-up (40 requests per model, 8 at a time, so
- * onnxruntime's arenas have grown to batches of 8). Then, with 1 worker, it fills the queue: 64 requests
- * of 4 small photos at once (256 images, the default queue bound), and reports the peak RSS over warm.
+ * Starts the real server several times, one setting changed at a time (workers 1 or 2, one model or all the
+ * shipped ones, with their instance counts), and reads its RSS once ready and again after a warm-up (40 requests
+ * per model, 8 at a time, so onnxruntime's arenas have grown to batches of 8). Then, with 1 worker, it fills the
+ * queue: 64 requests of 4 small photos at once (256 images, the default queue bound), and reports the peak RSS
+ * over warm.
  */
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -193,7 +193,7 @@ function targetSection(report: BenchReport): string {
       ['preprocess', 'queue', 'inference', 'total'].map((s) => `${s} ${stage(sat, s)} ms`).join(', ') +
       `; client-side mean latency ${f1(sat.latencyMs.mean)} ms.`
     : ''
-  return ['### Targets (issues 3 and 13)', '', table(['result', 'target', 'measured'], rows)].join('\n') + stages
+  return ['### Targets', '', table(['result', 'target', 'measured'], rows)].join('\n') + stages
 }
 
 /** Each paired round's own figures (the targets above are their medians). */
