@@ -4,13 +4,17 @@
 # `bun run test` calls this first, and .ci/run calls `bun run test`, so both need the same things.
 set -uo pipefail
 
+# The fixed paths probed below sit under TEST_DEPS_ROOT (default: /), so test/tools/test-deps.test.ts can run this
+# against a fake file system.
+root="${TEST_DEPS_ROOT:-}"
+
 # check (a shell test that passes when the dependency is there; no '|' in it, the field separator) → Debian package,
 # and what it is for.
 declare -a CHECKS=(
   "command -v redis-server|redis-server|the shared result cache tier is tested against a real Redis"
-  "test -x /usr/bin/chromium|chromium|browser tests of / and /docs (playwright-core drives Debian's Chromium)"
+  "test -x \"\$root/usr/bin/chromium\"|chromium|browser tests of / and /docs (playwright-core drives Debian's Chromium)"
   "command -v promtool|prometheus|promtool check metrics on a real /metrics scrape, and on deploy/prometheus"
-  "PATH=\"\$PATH:/usr/sbin\" command -v nginx|nginx|the scale-out test runs the real nginx in front of three replicas (Debian puts it in /usr/sbin)"
+  "PATH=\"\$PATH:\$root/usr/sbin\" command -v nginx|nginx|the scale-out test runs the real nginx in front of three replicas (Debian puts it in /usr/sbin)"
   "python3 -c 'import requests' 2>/dev/null|python3-requests|examples/python/classify.py is run by a test"
 )
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { softmax } from '../../src/inference/postprocess'
 import { catWithOrientation } from '../../tools/bad-input/images'
+import { gapFromGraph, graphAnswer } from '../helpers/model-reference'
 import { base64, CAT_CLASSES, imageBytes, multipart, postJson, type PredictBody } from '../helpers/requests'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
@@ -57,12 +59,15 @@ describe('the real models on the real photos', () => {
     for (const answer of answers) expect(CAT_CLASSES).toContain(top1(answer))
   })
 
-  test('a 3-image request: espresso, cat, drilling rig, in order', async () => {
+  test('a 3-image request: coffee, cat, rocket, in order, each scored as the graph scores it alone', async () => {
     const images = await Promise.all(['coffee.png', 'chelsea.jpg', 'rocket.jpg'].map(imageBytes))
     const body = await predict(multipart(images.map((bytes) => ({ bytes }))))
+    // The rocket's top classes are close, and their order depends on the CPU's int8 kernels: scores are compared
+    // with the graph run here, and class names asked only of the two clear photos.
+    for (const [i, bytes] of images.entries())
+      expect(gapFromGraph(body.predictions[i]!, softmax(await graphAnswer('mobilenetv2', bytes)))).toBeLessThan(1e-4)
     expect([967, 968, 504]).toContain(top1(body, 0)) // espresso / cup / coffee mug
     expect(CAT_CLASSES).toContain(top1(body, 1))
-    expect(body.predictions[2]!.slice(0, 3).map((p) => p.class_index)).toContain(540) // drilling rig
   })
 
   test('the second model answers on its own route, and agrees', async () => {

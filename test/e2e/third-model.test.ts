@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync } from 'node:fs'
-import { startServerProcess, type ServerProcess } from '../helpers/server-process'
+import { gapFromGraph, graphAnswer } from '../helpers/model-reference'
 import { CAT_CLASSES, IMAGES, imageBytes, multipart, type PredictBody } from '../helpers/requests'
+import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // The third shipped model: uint8 NHWC 192×192 input "pixels", normalisation inside the graph, probabilities out.
+// Its answers are checked against the graph run directly on this machine, not against MobileNetV2's: two int8
+// models at two resolutions need not agree where a photo's top classes are close, and which classes are close
+// depends on the CPU's int8 kernels.
 const THIRD = 'mobilenetv2-uint8-nhwc'
 const photos = readdirSync(IMAGES).sort()
 
@@ -15,11 +19,8 @@ afterAll(async () => {
   await server?.stop()
 })
 
-async function classify(model: string, photo: string): Promise<PredictBody> {
-  const response = await fetch(`${server.url}/v1/models/${model}/predict`, {
-    method: 'POST',
-    body: multipart([{ bytes: await imageBytes(photo) }])
-  })
+async function classify(model: string, photo: Uint8Array): Promise<PredictBody> {
+  const response = await fetch(`${server.url}/v1/models/${model}/predict`, { method: 'POST', body: multipart([{ bytes: photo }]) })
   expect(response.status).toBe(200)
   return (await response.json()) as PredictBody
 }
@@ -33,13 +34,22 @@ describe(`${THIRD} through /v1 (real server, real photos)`, () => {
     expect(info.preprocessing.mean).toBeUndefined()
   })
 
+  // A pixel moved, a channel swapped, an NCHW layout or a second softmax each change a top-5 score by 0.02 or more.
   for (const photo of photos)
-    test(`${photo}: top-1 agrees with mobilenetv2`, async () => {
-      const [reference, third] = await Promise.all([classify('mobilenetv2', photo), classify(THIRD, photo)])
-      expect(third.model).toBe(THIRD)
-      expect(third.predictions[0]![0]!.class_index).toBe(reference.predictions[0]![0]!.class_index)
-      // Probabilities are returned as the graph gives them: already a distribution, not softmaxed twice.
-      expect(third.predictions[0]![0]!.score).toBeGreaterThan(0.2)
-      if (photo.startsWith('chelsea')) expect(CAT_CLASSES).toContain(third.predictions[0]![0]!.class_index)
+    test(`${photo}: the top-5 scores are the graph's own for the manifest's pixels (within 1e-4)`, async () => {
+      const bytes = await imageBytes(photo)
+      const body = await classify(THIRD, bytes)
+      expect(body.model).toBe(THIRD)
+      expect(body.predictions[0]).toHaveLength(5)
+      expect(gapFromGraph(body.predictions[0]!, await graphAnswer(THIRD, bytes))).toBeLessThan(1e-4)
+    })
+
+  // The one cross-model check: the cat classes (281–285) hold most of the probability on both models, a margin no
+  // CPU's rounding closes.
+  for (const photo of photos.filter((name) => name.startsWith('chelsea')))
+    test(`${photo}: a domestic cat on both models`, async () => {
+      const bytes = await imageBytes(photo)
+      for (const model of ['mobilenetv2', THIRD])
+        expect(CAT_CLASSES).toContain((await classify(model, bytes)).predictions[0]![0]!.class_index)
     })
 })
