@@ -7,10 +7,9 @@ const MiB = 1024 * 1024
  * The derived default budget is an eighth of the memory the process may use: a body byte costs up to
  * about 3 bytes while it is parsed (JSON text, the parsed string, the decoded image), plus garbage the
  * collector has not taken yet, so the budget's worst case is about half the memory; the other half is the
- * base process (≈ 170 MB), the workers' sessions and the queue. Capped at 96 MiB: under the memory flood
- * (bench/reliability/memory-flood.ts) peak RSS grows with the budget (456–464 MB at 128 MiB before the
- * reclaimer's full collections, 310 MB at 96 MiB with them), and more bytes in flight add no throughput
- * (a few 30 MB bodies at once already keep two cores busy parsing).
+ * base process, the workers' sessions and the queue. Capped at 96 MiB: under a flood of large bodies
+ * (bench/reliability/memory-flood.ts) peak RSS grows with the budget, while more bytes in flight add no
+ * throughput, since a few large bodies at once already keep the cores busy parsing.
  */
 export const BUDGET_MEMORY_FRACTION = 1 / 8
 export const BUDGET_CAP_BYTES = 96 * MiB
@@ -51,21 +50,33 @@ export function describeBudget(budget: ResolvedBudget): string {
   return from ? `max(min(${from.source} ${from.bytes} / 8, ${BUDGET_CAP_BYTES / MiB} MiB), max body × 4/3)` : 'BUN_INFER_BODY_BUDGET_BYTES'
 }
 
-/** The default per-client share (client-bytes.ts) is a quarter of the budget. */
+/** What bodies over SMALL_BODY_BYTES may bring the budget's use up to; never less than one largest body. */
+export const largeBodyLimit = (budgetBytes: number, maxBodyBytes: number) =>
+  Math.max(Math.min(budgetBytes, maxBodyBytes), Math.floor(budgetBytes * (1 - SMALL_BODY_SHARE)))
+
+/** The default per-client share (client-bytes.ts) is at most a quarter of the budget. */
 export const CLIENT_SHARE_FRACTION = 1 / 4
 
 /**
- * bodyBudgetPerClientBytes, or for 0 the default: a quarter of the budget, never less than one largest body with a
- * small one beside it (a client sending one large upload can still send a photo), and at most the whole budget.
+ * bodyBudgetPerClientBytes, or for 0 the default. A client over its share may only use room that leaves one share
+ * free, so the share is what every other client can still send while one client floods. The default is one largest
+ * image with a small body beside it, at most a quarter of the budget, and small enough that a client alone (or every
+ * client behind a proxy that is not trusted) can still send a largest body and use most of the large-body room;
+ * where no such share exists (a budget near its floor) there is none. A configured share must keep that promise too.
  */
-export function resolveClientShare(config: { bodyBudgetPerClientBytes?: number; maxBodyBytes: number }, budgetBytes: number): number {
+export function resolveClientShare(
+  config: { bodyBudgetPerClientBytes?: number; maxBodyBytes: number; maxImageBytes: number },
+  budgetBytes: number
+): number {
+  const leavesLargestBody = largeBodyLimit(budgetBytes, config.maxBodyBytes) - config.maxBodyBytes
   const configured = config.bodyBudgetPerClientBytes ?? 0
   if (configured > 0) {
-    if (configured < config.maxBodyBytes)
+    if (configured < config.maxBodyBytes && configured > leavesLargestBody)
       throw new Error(
-        `invalid config BUN_INFER_BODY_BUDGET_PER_CLIENT_BYTES=${configured}: below BUN_INFER_MAX_BODY_BYTES=${config.maxBodyBytes}, so one client's largest body would fit only while the budget is nearly empty`
+        `invalid config BUN_INFER_BODY_BUDGET_PER_CLIENT_BYTES=${configured}: a client alone could never send a largest body (BUN_INFER_MAX_BODY_BYTES=${config.maxBodyBytes}); use at most ${Math.max(0, leavesLargestBody)} or at least ${config.maxBodyBytes}`
       )
     return Math.min(configured, budgetBytes)
   }
-  return Math.min(budgetBytes, Math.max(config.maxBodyBytes + SMALL_BODY_BYTES, Math.ceil(budgetBytes * CLIENT_SHARE_FRACTION)))
+  const share = Math.min(Math.ceil(budgetBytes * CLIENT_SHARE_FRACTION), config.maxImageBytes + SMALL_BODY_BYTES, leavesLargestBody)
+  return share >= SMALL_BODY_BYTES ? share : budgetBytes
 }

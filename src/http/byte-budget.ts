@@ -1,6 +1,6 @@
 import { AppError } from '../errors'
 import { Reclaimer } from '../memory/reclaimer'
-import { resolveBodyBudget, resolveClientShare, SMALL_BODY_BYTES, SMALL_BODY_SHARE } from './budget-size'
+import { largeBodyLimit, resolveBodyBudget, resolveClientShare, SMALL_BODY_BYTES } from './budget-size'
 import { ClientBytes } from './client-bytes'
 
 const MiB = 1024 * 1024
@@ -14,8 +14,8 @@ export interface BudgetObserver {
 /** What a request leaves for the collector besides its body: a 224×224 crop (150 KB) and its copy in a batch buffer. */
 export const REQUEST_GARBAGE_BYTES = 300 * 1024
 /**
- * Requests in flight from which a collection's pause (30–70 ms at 256 connections) is cheap: with 2 workers
- * running batches of 8, the 17th request in flight already waits a batch (≈ 100 ms here) for its turn.
+ * Requests in flight from which a full collection's pause is cheap: with 2 workers running batches of 8, the
+ * 17th request in flight already waits a whole batch for its turn, longer than the pause.
  */
 export const BUSY_IN_FLIGHT = 16
 
@@ -26,7 +26,7 @@ export const BUSY_IN_FLIGHT = 16
  * full one once less than 4 MiB (a few ordinary photos) has been in flight for 1 s. `inFlight`: requests in flight now.
  */
 export function createBodyBudget(
-  config: { bodyBudgetBytes: number; maxBodyBytes: number; bodyBudgetPerClientBytes?: number },
+  config: { bodyBudgetBytes: number; maxBodyBytes: number; maxImageBytes: number; bodyBudgetPerClientBytes?: number },
   inFlight: () => number = () => 0
 ): ByteBudget {
   const bytes = resolveBodyBudget(config).bytes
@@ -102,7 +102,7 @@ export class ByteBudget {
     clientShareBytes: number = totalBytes
   ) {
     // The small-body share never shrinks the room for one largest body (a budget at its floor keeps none).
-    this.largeLimitBytes = Math.max(Math.min(totalBytes, maxBodyBytes), Math.floor(totalBytes * (1 - SMALL_BODY_SHARE)))
+    this.largeLimitBytes = largeBodyLimit(totalBytes, maxBodyBytes)
     this.clients = new ClientBytes(Math.min(clientShareBytes, totalBytes))
   }
 

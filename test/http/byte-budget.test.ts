@@ -94,19 +94,38 @@ describe("one client's share of the budget", () => {
   })
 
   const shares: [string, number, number, number][] = [
-    ['default budget: a quarter is less than one largest body, so that body and a photo', 96 * MiB, 32 * MiB, 33 * MiB],
-    ['a budget far above the largest body: a quarter of it', 400 * MiB, 32 * MiB, 100 * MiB],
-    ['a budget at its floor: never more than the whole budget', 12 * MiB, 8 * MiB, 9 * MiB]
+    ['default budget: one largest image and a small body', 96 * MiB, 32 * MiB, 17 * MiB],
+    ['a budget far above the largest image: still one image', 400 * MiB, 32 * MiB, 17 * MiB],
+    ['a smaller budget: at most a quarter of it', 48 * MiB, 8 * MiB, 12 * MiB],
+    ['a budget that must leave a lone client its largest body: what is left beside it', 64 * MiB, 32 * MiB, 16 * MiB],
+    ['a budget at its floor: no share (a largest body needs all the large-body room)', 12 * MiB, 9 * MiB, 12 * MiB]
   ]
   for (const [name, budget, maxBody, share] of shares)
-    test(name, () => expect(resolveClientShare({ maxBodyBytes: maxBody }, budget)).toBe(share))
+    test(name, () => expect(resolveClientShare({ maxBodyBytes: maxBody, maxImageBytes: 16 * MiB }, budget)).toBe(share))
 
-  test('a configured share is used (capped at the budget); below the largest body it stops startup', () => {
-    expect(resolveClientShare({ bodyBudgetPerClientBytes: 40 * MiB, maxBodyBytes: 32 * MiB }, 96 * MiB)).toBe(40 * MiB)
-    expect(resolveClientShare({ bodyBudgetPerClientBytes: 200 * MiB, maxBodyBytes: 32 * MiB }, 96 * MiB)).toBe(96 * MiB)
-    expect(() => resolveClientShare({ bodyBudgetPerClientBytes: MiB, maxBodyBytes: 32 * MiB }, 96 * MiB)).toThrow(
-      /BUN_INFER_BODY_BUDGET_PER_CLIENT_BYTES=.*below BUN_INFER_MAX_BODY_BYTES/
+  test('a configured share is used, capped at the budget, unless a client alone could never send a largest body', () => {
+    const limits = { maxBodyBytes: 32 * MiB, maxImageBytes: 16 * MiB }
+    expect(resolveClientShare({ ...limits, bodyBudgetPerClientBytes: 40 * MiB }, 96 * MiB)).toBe(40 * MiB)
+    expect(resolveClientShare({ ...limits, bodyBudgetPerClientBytes: 200 * MiB }, 96 * MiB)).toBe(96 * MiB)
+    expect(resolveClientShare({ ...limits, bodyBudgetPerClientBytes: MiB }, 96 * MiB)).toBe(MiB)
+    // 72 MiB for large bodies: beyond a 20 MiB share a client alone has 52, enough; beyond 41 MiB only 31, and 32 MiB is not within it.
+    expect(resolveClientShare({ ...limits, bodyBudgetPerClientBytes: 20 * MiB }, 96 * MiB)).toBe(20 * MiB)
+    expect(() => resolveClientShare({ ...limits, bodyBudgetPerClientBytes: 31 * MiB }, 96 * MiB)).not.toThrow()
+    expect(() => resolveClientShare({ ...limits, bodyBudgetPerClientBytes: 41 * MiB }, 96 * MiB)).not.toThrow()
+    expect(() => resolveClientShare({ ...limits, bodyBudgetPerClientBytes: 41 * MiB }, 64 * MiB)).not.toThrow()
+    expect(() => resolveClientShare({ ...limits, bodyBudgetPerClientBytes: 20 * MiB }, 64 * MiB)).toThrow(
+      /BUN_INFER_BODY_BUDGET_PER_CLIENT_BYTES=.*could never send a largest body/
     )
+  })
+
+  test('with the defaults a client alone uses most of the large-body room, and another still sends a largest image', () => {
+    const limits = { maxBodyBytes: 32 * MiB, maxImageBytes: 16 * MiB }
+    const budget = new ByteBudget(96 * MiB, 32 * MiB, undefined, resolveClientShare(limits, 96 * MiB))
+    const camera = 2.5 * MiB // a 14.7 MP camera photo as base64 JSON
+    const alone = Array.from({ length: 22 }, () => budget.admit(camera, 'ip:bulk'))
+    expect(alone.every((r) => typeof r !== 'string')).toBe(true)
+    expect(budget.admit(camera, 'ip:bulk')).toBe('client_share')
+    expect(budget.admit(16 * MiB, 'ip:other')).not.toBeTypeOf('string')
   })
 })
 
