@@ -21,6 +21,29 @@ import { REPOSITORY_PREFIX, repositoryRoutes } from './http/routes/repository'
 
 const started = new WeakMap<Request, number>()
 
+/** Request headers a browser page may send across origins. */
+export const CORS_REQUEST_HEADERS = [
+  'authorization',
+  'cache-control',
+  'content-encoding',
+  'content-type',
+  'inference-header-content-length',
+  'traceparent',
+  'x-api-key',
+  'x-request-id',
+  'x-request-timeout-ms'
+]
+/** Response headers a browser page may read across origins. */
+export const CORS_RESPONSE_HEADERS = [
+  'inference-header-content-length',
+  'retry-after',
+  'server-timing',
+  'traceparent',
+  'www-authenticate',
+  'x-request-id',
+  'x-served-by'
+]
+
 /** Wiring only: no I/O happens here. */
 export function createApp(deps: AppDeps) {
   const { config, metrics, log } = deps
@@ -57,9 +80,17 @@ export function createApp(deps: AppDeps) {
         ms: Math.round(ms * 10) / 10
       })
     })
-  // CORS first: a preflight is answered before auth, and 401/429 responses still carry CORS headers.
+  // CORS first: a preflight is answered before auth, and 401/429 responses still carry CORS headers. The header
+  // lists are named: the plugin's default mirrors whatever the request sent, which exposes none of ours.
   if (config.corsOrigins.length > 0)
-    app.use(cors({ origin: config.corsOrigins.includes('*') ? true : config.corsOrigins, credentials: false }))
+    app.use(
+      cors({
+        origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+        credentials: false,
+        allowedHeaders: CORS_REQUEST_HEADERS,
+        exposeHeaders: CORS_RESPONSE_HEADERS
+      })
+    )
   if (deps.armFault) app.use(faultPlugin(deps.armFault))
   // One admission for /v1 and /v2: one body budget, one per-client share, one reading of X-Forwarded-For.
   const gate = new RequestGate(config, deps.lifecycle, metrics.registry)

@@ -20,6 +20,19 @@ describe('CORS from the configured origin list', () => {
     expect(get.headers.get('access-control-allow-origin')).toBe('https://admin.example')
   })
 
+  test('a page may send and read the headers the API uses, whatever the preflight asked', async () => {
+    const bare = await open.request('/v1/predict', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' }
+    })
+    const allowed = (bare.headers.get('access-control-allow-headers') ?? '').split(/,\s*/)
+    for (const header of ['content-type', 'authorization', 'x-api-key', 'x-request-timeout-ms']) expect(allowed).toContain(header)
+    const answer = await open.request('/v1/models', { headers: { origin: 'https://app.example', 'x-custom': '1' } })
+    const exposed = (answer.headers.get('access-control-expose-headers') ?? '').split(/,\s*/)
+    for (const header of ['x-request-id', 'retry-after', 'server-timing']) expect(exposed).toContain(header)
+    expect(exposed).not.toContain('x-custom')
+  })
+
   test('an unlisted origin gets no allow header', async () => {
     const response = await open.request('/v1/models', { headers: { origin: 'https://evil.example' } })
     expect(response.headers.get('access-control-allow-origin')).toBeNull()
