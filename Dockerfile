@@ -18,7 +18,7 @@ RUN bun install --frozen-lockfile --production \
 
 FROM oven/bun:1.4.5-slim
 LABEL org.opencontainers.image.title="bun-infer" \
-      org.opencontainers.image.description="Bun-native inference server for ONNX image classifiers (mobilenetv2, shufflenetv2 baked in)" \
+      org.opencontainers.image.description="Bun-native inference server for ONNX image classifiers (the models under models/ baked in)" \
       org.opencontainers.image.version="0.1.0" \
       org.opencontainers.image.base.name="docker.io/oven/bun:1.4.5-slim"
 WORKDIR /app

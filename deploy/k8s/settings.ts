@@ -1,7 +1,6 @@
 /**
- * What every manifest agrees on: names, the image, the port, and the sizing taken from bench/README.md
- * (2 workers × 1 intra-op thread on 2 cores: ~275 img/s of small JPEGs at ~7 CPU ms per image; RSS ~280 MB
- * idle with both models, 540–690 MB at full load with large photos).
+ * What every manifest agrees on: names, the image, the port, and the sizing of docs/performance.md
+ * (one process per 2 cores, 2 workers × 1 intra-op thread).
  */
 export const APP = 'bun-infer'
 export const NAMESPACE = 'bun-infer'
@@ -36,7 +35,7 @@ export const PRESTOP_SLEEP_SECONDS = 10
 /** Kubernetes SIGKILLs only after preStop + the whole drain + a margin. */
 export const TERMINATION_GRACE_SECONDS = PRESTOP_SLEEP_SECONDS + DRAIN_TIMEOUT_MS / 1000 + 5
 
-/** Pod resources: the bench's 2-core point; memory limit above the 690 MB peak with headroom. */
+/** Pod resources: the 2-core shape; the memory limit above the worst-case peak of docs/performance.md#sizing. */
 export const RESOURCES = {
   requests: { cpu: '2', memory: '768Mi' },
   // No CPU limit: CFS throttling would stall a running batch mid-inference; the request reserves the cores.
@@ -46,8 +45,8 @@ export const RESOURCES = {
 /** The autoscaling signal: images waiting for a worker, summed over the replicas. */
 export const QUEUE_DEPTH_QUERY = `sum(bun_infer_queue_depth{job="${APP}"})`
 /**
- * Target images queued per replica. A replica serves ~275 img/s, so 32 queued images are ~120 ms of
- * work: a queue that stays above that means the replicas are saturated (the alert fires at 205 of 256).
+ * Target images queued per replica: two batches per worker, a fraction of a second of work. A queue that stays
+ * above it means the replicas are saturated (the alert fires at 205 of 256).
  */
 export const QUEUE_DEPTH_TARGET_PER_REPLICA = 32
 
