@@ -21,61 +21,98 @@ const Int = (minimum: number, maximum: number, def: number, description: string)
  */
 export const ConfigSchema = Type.Object({
   host: Type.String({ default: '0.0.0.0', description: 'Interface to listen on.' }),
-  port: Int(0, 65535, 8080, 'TCP port; 0 picks a free one.'),
-  modelsDir: Type.String({ default: 'models', description: 'Model repository: one folder per model.' }),
-  defaultModel: Type.String({ default: 'mobilenetv2', description: 'Model served by POST /v1/predict.' }),
-  workers: Int(1, 64, 2, 'Inference worker threads (each holds one session per model).'),
+  port: Int(0, 65535, 8080, 'TCP port; 0 picks a free one. When unset, PORT is read.'),
+  modelsDir: Type.String({
+    default: 'models',
+    description: 'Model repository: one folder per model, holding its model.json, its labels and one numbered folder per version.'
+  }),
+  defaultModel: Type.String({
+    default: 'mobilenetv2',
+    description:
+      'Model behind POST /v1/predict and the classify command; the repository extension and the directory poller never unload it.'
+  }),
+  workers: Int(
+    1,
+    64,
+    2,
+    'Inference worker threads; each holds one onnxruntime session per model placed on it (see BUN_INFER_MODEL_INSTANCES).'
+  ),
   intraOpThreads: Int(1, 64, 1, 'onnxruntime intra-op threads per session.'),
   loneIntraOpThreads: Int(
     0,
     64,
     0,
-    'Intra-op threads of a second session per worker and model, used for a batch that starts while no other worker is busy, so a lone request gets every core; 0: one per CPU core; not more than intraOpThreads: no second session.'
+    'Intra-op threads of a second session per worker and model, used for a batch of one image that starts while no other worker is busy, so a lone request gets every core; larger batches stay on the first session, so the second never grows a batch-sized arena. 0: one per CPU core. At most BUN_INFER_INTRA_OP_THREADS (e.g. 1): no second session, which saves one copy of each model per worker.'
   ),
   intraOpSpinning: Type.Boolean({
     default: false,
     description:
-      "onnxruntime's busy-wait of idle intra-op threads (session.intra_op.allow_spinning, onnxruntime's default on). Off: spare threads sleep and leave the CPU to decoding and the other workers."
+      "Whether idle intra-op threads busy-wait (onnxruntime's session.intra_op.allow_spinning, on by default in onnxruntime). Off: spare threads sleep and leave the CPU to decoding and the other workers."
   }),
   loneIntraOpSpinning: Type.Boolean({
     default: true,
     description:
-      "The lone session's intra-op threads busy-wait between the steps of its run and stop when the run returns (session.force_spinning_stop), so they take no CPU between requests; it only runs while no other worker is busy. Off: they sleep, as intraOpSpinning=false."
+      "Whether the lone session's intra-op threads busy-wait between the steps of its run; they stop when the run returns (session.force_spinning_stop), so a lone image pays no wake-up per step and no CPU is taken between requests. Off: they sleep, like the others."
   }),
-  maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size; 0 keeps each manifest's value."),
-  maxBatchDelayMs: Int(-1, 10_000, -1, "Batch window in ms for every model; -1 keeps each manifest's value."),
+  maxBatchSize: Int(0, 1024, 0, "Cap on every model's batch size, in images; 0 keeps each manifest's value; 1 turns batching off."),
+  maxBatchDelayMs: Int(
+    -1,
+    10_000,
+    -1,
+    "Batch window for every model, ms: how long the oldest queued image may wait for a fuller batch while other batches run. -1 keeps each manifest's value."
+  ),
   modelInstances: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,4}$' }), {
     default: [],
     description:
-      "Per-model instance counts as name=count (comma-separated in the env var), overriding the manifests' instances: how many workers hold a session of that model; 0: every worker."
+      "Per-model instance counts as name=count, comma-separated (e.g. shufflenetv2=2,mobilenetv2=1), overriding the manifests' instances: how many workers hold a session of that model; 0: every worker."
   }),
   modelMaxBatchSize: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,4}$' }), {
     default: [],
     description:
-      "Per-model batch size as name=N (comma-separated in the env var), in place of maxBatchSize for that model; at most the manifest's (what the graph takes)."
+      "Per-model batch size as name=N, comma-separated, in place of BUN_INFER_MAX_BATCH_SIZE for that model; never more than its manifest's (what the graph was exported for)."
   }),
   modelMaxBatchDelayMs: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}=[0-9]{1,5}$' }), {
     default: [],
-    description: 'Per-model batch window in ms as name=N (comma-separated in the env var), in place of maxBatchDelayMs for that model.'
+    description: 'Per-model batch window in ms as name=N, comma-separated, in place of BUN_INFER_MAX_BATCH_DELAY_MS for that model.'
   }),
-  maxConcurrentDecodes: Int(0, 1024, 0, 'Images decoded at once (sharp); 0 means one per CPU core. More only adds contention and memory.'),
+  maxConcurrentDecodes: Int(
+    0,
+    1024,
+    0,
+    'Images decoded at once across all requests (sharp); 0: one per CPU core. More only adds contention and memory.'
+  ),
   batchWatchdogMs: Int(
     0,
     600_000,
     10_000,
-    'A batch running longer than this (ms) means a wedged worker: it is terminated and replaced, its batch gets 503 worker_lost. 0 turns the watchdog off.'
+    'A batch running longer than this many ms means a wedged worker: it is terminated and replaced, and its batch gets 503 worker_lost. 0 turns the watchdog off.'
   ),
   maxQueueImages: Int(1, 1_000_000, 256, 'Images waiting per model before 429 queue_full.'),
   bodyTimeoutMs: Int(
     1,
     600_000,
     10_000,
-    'A predict body not fully received within this many ms gets 408 body_timeout (slow or stalled clients).'
+    'An inference request body not fully received within this many ms gets 408 body_timeout (a slow or stalled client).'
   ),
-  requestTimeoutMs: Int(1, 600_000, 30_000, 'Default deadline of a predict request, ms. A client header can only shorten it.'),
-  maxBodyBytes: Int(1024, 1 << 30, 32 * 1024 * 1024, 'Largest request body, bytes (413 payload_too_large).'),
+  requestTimeoutMs: Int(
+    1,
+    600_000,
+    30_000,
+    'Deadline of an inference request, ms (504 deadline_exceeded); the x-request-timeout-ms request header can only shorten it.'
+  ),
+  maxBodyBytes: Int(
+    1024,
+    1 << 30,
+    32 * 1024 * 1024,
+    'Largest request body, bytes (413 payload_too_large); a chunked body is counted as it arrives.'
+  ),
   maxImageBytes: Int(16, 1 << 30, 16 * 1024 * 1024, 'Largest single encoded image, bytes (413 image_too_large).'),
-  maxImagePixels: Int(1, 1 << 30, 40_000_000, 'Largest decoded image, width × height pixels (413 image_too_large).'),
+  maxImagePixels: Int(
+    1,
+    1 << 30,
+    40_000_000,
+    'Largest image, width × height pixels (413 image_too_large): checked from the header before decoding, and again by the decoder.'
+  ),
   maxProgressivePixels: Int(
     1,
     1 << 30,
@@ -89,84 +126,99 @@ export const ConfigSchema = Type.Object({
     "Most scans a JPEG may have (413 image_too_large): each scan of a progressive JPEG is a pass over the whole image, and a small file can hold thousands; libjpeg's cjpeg writes at most 100."
   ),
   maxImagesPerRequest: Int(1, 1024, 16, 'Most images in one request (413 too_many_images).'),
-  defaultTopK: Int(1, 1000, 5, 'Labels returned per image when top_k is not given.'),
+  defaultTopK: Int(1, 1000, 5, 'Labels returned per image when the request gives no top_k.'),
   corsOrigins: Type.Array(Type.String(), {
     default: [],
-    description: 'Allowed CORS origins, comma-separated in the env var; "*" only if listed. Empty: no CORS headers.'
+    description: 'Allowed CORS origins, comma-separated; * only if listed; credentials are never allowed. Empty: no CORS headers at all.'
   }),
-  maxCacheEntries: Int(0, 10_000_000, 10_000, 'Result cache entries in process; 0 turns the cache off.'),
+  maxCacheEntries: Int(0, 10_000_000, 10_000, 'Result cache entries in process; 0 turns the result cache off, the shared tier included.'),
   maxCacheBytes: Int(1024, 1 << 30, 64 * 1024 * 1024, 'Result cache size in process, bytes.'),
   cacheTtlMs: Int(1, 30 * 24 * 3600 * 1000, 3_600_000, 'Result cache entry lifetime (both tiers), ms.'),
   redisUrl: Type.String({
     default: '',
     secret: true, // its password
     description:
-      'Shared result cache tier (redis://user:password@host:port: an ACL user confined to <cacheNamespace>:*), so replicas share results; REDIS_URL is read too. Empty: local only.'
+      'Shared result cache tier, so replicas share answers: redis://user:password@host:port, for an ACL user confined to the keys <namespace>:*. When unset, REDIS_URL is read. Empty: the in-process cache only.'
   }),
-  redisTimeoutMs: Int(1, 10_000, 30, 'Longest a request waits for the shared cache tier before it computes the answer, ms.'),
+  redisTimeoutMs: Int(1, 10_000, 30, 'Longest a request waits for the shared cache tier before it computes the answer itself, ms.'),
   cacheNamespace: Type.String({
     default: 'bun-infer',
     pattern: CACHE_NAMESPACE_PATTERN,
     description:
-      'Prefix of every shared-tier key (<namespace>:result:…), one per deployment sharing a Redis (e.g. staging, production), so they never answer for each other; letters, digits, _ . - only.'
+      'Prefix of every shared-tier key (<namespace>:result:…): give each deployment sharing a Redis its own (e.g. staging, production), so they never answer for each other. Up to 64 letters, digits, underscores, dots and hyphens, starting with a letter or digit.'
   }),
   apiKeys: Type.Array(Type.String({ minLength: 16 }), {
     default: [],
     secret: true,
-    description: 'API keys (comma-separated in the env var, each ≥ 16 characters). Empty with no keys file: no auth.'
-  }),
-  apiKeysFile: Type.String({ default: '', description: 'File with one API key per line (# comments allowed), read at startup.' }),
-  exemptPaths: Type.Array(Type.String(), {
-    default: ['/health', '/metrics', '/docs', '/openapi.json', '/', '/try-it', '/samples'],
     description:
-      'Path prefixes served without an API key and outside the rate limit; "/" is the try-it page alone, not a prefix of every path.'
+      'API keys, comma-separated, each at least 16 characters, sent in the Authorization header (Bearer) or in x-api-key. Empty, with no BUN_INFER_API_KEYS_FILE: no auth.'
+  }),
+  apiKeysFile: Type.String({
+    default: '',
+    description: 'File with one API key per line (lines starting with # are comments), read at startup; its keys join BUN_INFER_API_KEYS.'
+  }),
+  exemptPaths: Type.Array(Type.String(), {
+    default: ['/health', '/v2/health', '/metrics', '/docs', '/openapi.json', '/', '/try-it', '/samples'],
+    description:
+      'Path prefixes served without an API key and outside the rate limit (the health probes of /v1 and /v2, metrics, docs). The path / is the try-it page alone, not a prefix of every path; its files and sample photos are under /try-it and /samples, and predicting from it still needs a key.'
   }),
   maxInFlightPerClient: Int(
     0,
     1_000_000,
     0,
-    'Predict requests one client (a verified API key when auth is on, else IP) may have in flight at once (429 too_many_in_flight beyond); 0 is no cap. Off by default: behind a load balancer every request has the same IP.'
+    'Inference requests one client (a verified API key when auth is on, else the IP) may have in flight at once; beyond, 429 too_many_in_flight. 0: no cap, the default, since behind a load balancer every request has its IP unless BUN_INFER_TRUSTED_PROXIES names it.'
   ),
   rateLimitPerSecond: Type.Number({
     minimum: 0,
     default: 0,
-    description: 'Requests per second per client (a verified API key when auth is on, else IP); 0 turns the limit off.'
+    description:
+      'Requests per second per client (a verified API key when auth is on, else the IP), as a token bucket; beyond, 429 rate_limited. 0 turns the limit off.'
   }),
-  rateLimitBurst: Int(1, 1_000_000, 20, 'Requests a client may send at once before the per-second rate applies.'),
+  rateLimitBurst: Int(1, 1_000_000, 20, 'Requests a client may send at once before the per-second rate applies (the size of its bucket).'),
   otlpEndpoint: Type.String({
     default: '',
     description:
-      'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off. OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, is read too.'
+      'OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); empty turns tracing off. When unset, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is read, else OTEL_EXPORTER_OTLP_ENDPOINT with /v1/traces appended.'
   }),
   otlpHeaders: Type.String({
     default: '',
     secret: true, // collectors take their API tokens here
-    description: 'Headers sent to the collector, key=value,key2=value2 (OTEL_EXPORTER_OTLP_HEADERS is read too).'
+    description:
+      'Headers sent to the collector, as key=value,key2=value2. When unset, OTEL_EXPORTER_OTLP_TRACES_HEADERS is read, else OTEL_EXPORTER_OTLP_HEADERS.'
   }),
   serviceName: Type.String({
     minLength: 1,
     default: 'bun-infer',
-    description: 'service.name of the spans (OTEL_SERVICE_NAME is read too).'
+    description: 'service.name of the spans. When unset, OTEL_SERVICE_NAME is read.'
   }),
   tracesSampler: Type.Union(
     TRACES_SAMPLERS.map((name) => Type.Literal(name)),
-    { default: 'parentbased_always_on', description: 'Which requests are traced, as OTEL_TRACES_SAMPLER (read too).' }
+    {
+      default: 'parentbased_always_on',
+      description: 'Which requests are traced, by the OpenTelemetry sampler names. When unset, OTEL_TRACES_SAMPLER is read.'
+    }
   ),
   tracesSamplerArg: Type.Number({
     minimum: 0,
     maximum: 1,
     default: 1,
-    description: 'Ratio for the traceidratio samplers, 0–1 (OTEL_TRACES_SAMPLER_ARG is read too).'
+    description: 'Ratio of requests the traceidratio samplers trace, 0–1. When unset, OTEL_TRACES_SAMPLER_ARG is read.'
   }),
-  drainTimeoutMs: Int(0, 600_000, 30_000, 'On SIGTERM/SIGINT, how long queued and in-flight requests may take before exit.'),
+  drainTimeoutMs: Int(
+    0,
+    600_000,
+    30_000,
+    'On SIGTERM or SIGINT, how long admitted requests (queued and running) may take before the process exits, ms.'
+  ),
   enableFaultInjection: Type.Boolean({
     default: false,
-    description: 'Test only: honour the x-bun-infer-fault header (crash or hang a worker mid-batch, or throw). Never enable in production.'
+    description:
+      "Test only: honour the x-bun-infer-fault header: crash or hang (the next batch's worker exits or spins), internal (the handler throws) or gc (a full collection first). Off, the header is not even read. Never enable in production."
   }),
   trustedProxies: Type.Array(Type.String(), {
     default: [],
     description:
-      'Proxies (IPs or CIDRs, comma-separated in the env var) whose X-Forwarded-For names the client for the rate limit and the per-client cap. Empty: the socket address is the client and X-Forwarded-For is ignored.'
+      'Proxies (IPs or CIDRs, comma-separated, e.g. the address of nginx) whose X-Forwarded-For names the client for the rate limit and the per-client caps. Empty: the socket address is the client and X-Forwarded-For is ignored.'
   }),
   reusePort: Type.Boolean({
     default: false,
@@ -180,7 +232,8 @@ export const ConfigSchema = Type.Object({
   }),
   repositoryApi: Type.Boolean({
     default: false,
-    description: 'Serve the repository extension (POST /v2/repository/index, …/models/{m}/load, …/unload). Needs adminKeys.'
+    description:
+      'Serve the Open Inference Protocol repository extension (POST /v2/repository/index, /v2/repository/models/{name}/load and /v2/repository/models/{name}/unload). Needs BUN_INFER_ADMIN_KEYS: without them the server does not start.'
   }),
   repositoryPollMs: Int(
     0,
@@ -191,23 +244,23 @@ export const ConfigSchema = Type.Object({
   adminKeys: Type.Array(Type.String({ minLength: 16 }), {
     default: [],
     secret: true,
-    description: 'Keys for the repository extension only (comma-separated, each ≥ 16 characters); inference API keys never open it.'
+    description: 'Keys for the repository extension only, comma-separated, each at least 16 characters; inference API keys never open it.'
   }),
   logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
-    description: 'Lowest log level written (JSON lines on stdout).'
+    description: 'Lowest log level written, as JSON lines on stdout; info writes one line per request.'
   }),
   bodyBudgetBytes: Int(
     0,
     2 ** 40,
     0,
-    'Request-body bytes in flight across all requests (429 body_budget_full beyond, before reading). 0 derives it: an eighth of the cgroup memory limit (else of the RAM), capped at 96 MiB, at least maxBodyBytes × 4/3.'
+    'Request-body bytes in flight across all requests; beyond, 429 body_budget_full before the body is read. 0 derives it: an eighth of the cgroup memory limit (else of the RAM), at most 96 MiB and at least BUN_INFER_MAX_BODY_BYTES × 4/3. A value below BUN_INFER_MAX_BODY_BYTES stops startup.'
   ),
   bodyBudgetPerClientBytes: Int(
     0,
     2 ** 40,
     0,
-    "Body bytes one client (a verified API key when auth is on, else IP) may hold in the body budget; beyond them it may only use room that leaves this much free for other clients (429 body_budget_full). 0 derives it: a quarter of the budget, at least maxBodyBytes + 1 MiB. A value at or above the budget turns the share off (e.g. behind a proxy that is not in trustedProxies, where every request has the proxy's IP)."
+    "Body bytes one client (a verified API key when auth is on, else the IP) may hold in the body budget; beyond them it may only use room that leaves this much free for other clients (429 body_budget_full). 0 derives it: one largest image (BUN_INFER_MAX_IMAGE_BYTES) and 1 MiB, at most a quarter of the budget, and small enough that a client alone can still send a largest body (no share when the budget is too small for that). A value at or above the budget turns the share off (e.g. behind a proxy that is not in BUN_INFER_TRUSTED_PROXIES, where every request has the proxy's IP); a value with which a client alone could never send a largest body stops startup."
   )
 })
 

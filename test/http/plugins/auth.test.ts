@@ -46,10 +46,11 @@ describe('API keys', () => {
     expect(logs.join('\n')).not.toContain(FILE_KEY)
   })
 
-  test('health, metrics and docs are exempt; models are not', async () => {
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/docs', '/openapi.json'])
+  test('health (the /v2 probes KServe sends too), metrics and docs are exempt; models are not', async () => {
+    for (const path of ['/health/live', '/health/ready', '/v2/health/live', '/v2/health/ready', '/metrics', '/docs', '/openapi.json'])
       expect({ path, status: (await secured.request(path)).status }).toEqual({ path, status: 200 })
     expect((await secured.request('/v1/models')).status).toBe(401)
+    expect((await secured.request('/v2/models/mobilenetv2')).status).toBe(401)
   })
 
   test('"*" CORS: preflight answered without a key, and without credentials', async () => {
