@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib'
 import { base64, imageBytes } from '../helpers/requests'
 import { testApp } from '../helpers/test-app'
 
-// Small bodies that declare or hold far more than any valid request (issue 26): each must be refused with its 4xx
+// Small bodies that declare or hold far more than any valid request: each must be refused with its 4xx
 // within a second, while the process grows by no more than a small multiple of the decompressed body. Before the
 // JSON bounds, the first one (a 116 KB gzip of 6,000,000 one-character strings) grew RSS by about 700 MB.
 const app = testApp()
