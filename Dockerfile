@@ -27,6 +27,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY src ./src
 COPY models ./models
+# The prediction log's folder (BUN_INFER_DATA_DIR) is the one place the server writes; mount a volume there to keep it.
+RUN mkdir -p data && chown bun:bun data
 # The image's own unprivileged user (uid 1000); the files stay root's, read-only to the server.
 USER bun
 EXPOSE 8080

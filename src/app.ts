@@ -13,6 +13,7 @@ import { docsRoutes } from './http/routes/docs'
 import { healthRoutes } from './http/routes/health'
 import { metricsRoute } from './http/routes/metrics'
 import { modelRoutes } from './http/routes/models'
+import { monitoringRoutes } from './http/routes/monitoring'
 import { predictRoutes } from './http/routes/predict'
 import { RequestGate } from './http/request-gate'
 import { tryItRoutes } from './http/routes/try-it'
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps) {
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
     .use(modelRoutes(config, deps.catalog, () => deps.lifecycle.state === 'ready' && deps.workersHealthy(), deps.sessionsOf))
+    .use(monitoringRoutes(config, deps.catalog, deps.predictionStore))
     .use(predictRoutes({ ...deps, gate }))
     .use(v2Routes({ ...deps, gate }))
     .use(repositoryRoutes(deps.repository, config.adminKeys))

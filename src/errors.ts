@@ -40,6 +40,10 @@ export const ERROR_CATALOGUE = {
     status: 405,
     description: 'The path exists but not for this method (e.g. GET /v1/predict); the Allow header lists the methods it answers.'
   },
+  prediction_log_off: {
+    status: 409,
+    description: 'The monitoring summary reads the prediction log, which is off (BUN_INFER_PREDICTION_LOG=off).'
+  },
   payload_too_large: {
     status: 413,
     description:

@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from './metrics/registry'
 import type { ModelCatalog } from './models/catalog'
 import { Predictor } from './predictor'
 import { addModelQueues, labelsOfQueue } from './models/queues'
+import type { PredictionLog } from './prediction-log/log'
 
 /** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
 export interface Pipeline {
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   inFlight?: () => number
   /** Workers and load-time RSS of each model version's sessions (the worker pool), for the gauges. */
   sessionsOf?: (key: string) => ModelSessions | undefined
+  /** Where answered images are recorded (the server's; the CLI and most tests have none). */
+  predictionLog?: PredictionLog
 }
 
 /**
@@ -40,7 +43,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     instances: (key) => options.sessionsOf?.(key)?.instances ?? 0,
     memoryBytes: (key) => options.sessionsOf?.(key)?.memoryBytes ?? 0,
     inFlight: options.inFlight,
-    cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 }
+    cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 },
+    predictionLog: options.predictionLog && (() => options.predictionLog?.counts)
   })
   const cache =
     config.maxCacheEntries > 0
@@ -65,6 +69,6 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key))
   })
   addModelQueues(batcher, specs)
-  const predictor = new Predictor(catalog, batcher, config, metrics, cache)
+  const predictor = new Predictor(catalog, batcher, config, metrics, cache, options.predictionLog)
   return { catalog, metrics, cache, batcher, predictor }
 }

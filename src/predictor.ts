@@ -9,6 +9,8 @@ import { cacheKeyFor } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
 import { tensorQueueKey } from './models/queues'
+import { recordsOf, topFromScores, topOfAnswer, type AnsweredImage } from './prediction-log/answers'
+import type { PredictionSink, RequestOrigin } from './prediction-log/record'
 
 export interface PredictResult {
   model: string
@@ -30,6 +32,8 @@ export interface PredictOptions {
   onDecoded?: () => void
   /** Scores as the model outputs them, never softmaxed (/v2's classification extension, as Triton does it); cached apart. */
   rawScores?: boolean
+  /** Who asked, for the prediction log; without it nothing is logged. */
+  origin?: RequestOrigin
 }
 
 /** What an image's slot holds once decoded, so its encoded bytes can be collected while it waits in the queue. */
@@ -47,7 +51,8 @@ export class Predictor {
     private readonly batcher: Batcher,
     private readonly limits: ImageLimits & { maxConcurrentDecodes: number },
     private readonly metrics?: Metrics,
-    private readonly cache?: ResultCache
+    private readonly cache?: ResultCache,
+    private readonly predictionLog?: PredictionSink
   ) {
     for (const spec of catalog.specs()) this.preprocessors.set(spec, new Preprocessor(spec, limits))
     this.decodes = new Semaphore(limits.maxConcurrentDecodes || availableParallelism())
@@ -78,10 +83,18 @@ export class Predictor {
     const mode = this.cache ? (options.cache ?? 'use') : 'off'
     // Raw and softmaxed scores are different answers, so they are different keys; the model file's digest is in the key too.
     const keys = mode === 'off' ? [] : images.map((bytes) => cacheKeyFor(bytes, model, options.topK, options.rawScores))
+    // The log keeps each image's SHA-256: the cache key ends with it, else it is taken before the bytes are dropped.
+    const digests = this.predictionLog && options.origin ? images.map((bytes, i) => keys[i]?.slice(-64) ?? sha256(bytes)) : undefined
     const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
     const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
     const missing = images.map((_, i) => i).filter((i) => !cached[i])
     const timings = { preprocessMs: 0, queueMs: 0, inferenceMs: 0, batchSizes: images.map(() => 0) }
+    const answered: AnsweredImage[] = images.map((_, i) => ({
+      top: cached[i] ? topOfAnswer(model, cached[i].predictions, options.rawScores === true) : [],
+      batchSize: 0,
+      cached: cached[i] !== undefined,
+      imageSha256: digests?.[i] ?? null
+    }))
 
     if (missing.length > 0) {
       // Room in the queue is taken before decoding: under overload a request is refused before it costs CPU.
@@ -106,10 +119,13 @@ export class Predictor {
         const softmaxed = model.manifest.output.kind === 'logits' && !options.rawScores
         predictions[i] = topK(softmaxed ? softmax(scores) : scores, options.topK, model.labels)
         timings.batchSizes[i] = batchSize
+        answered[i]!.top = options.rawScores ? topFromScores(model, scores) : topOfAnswer(model, predictions[i]!, false)
+        answered[i]!.batchSize = batchSize
         if (mode !== 'off') this.cache!.set(keys[i]!, { predictions: predictions[i]!, model_version: modelVersion })
       })
       this.observe(model.name, modelVersion, missing.length, timings, performance.now() - started)
     }
+    this.answered(model, answered, timings, performance.now() - started, options.origin)
     return { model: model.name, model_version: modelVersion, predictions, cachedImages: images.length - missing.length, timings }
   }
 
@@ -118,13 +134,22 @@ export class Predictor {
    * asked for the raw output tensor while no result cache is on. Stage metrics as for predict.
    * The same admission, decoding and batching as predict, so /v1 and /v2 requests share batches.
    */
-  async scores(name: string, version: string | undefined, images: Uint8Array[], options: Pick<PredictOptions, 'signal'>) {
+  async scores(name: string, version: string | undefined, images: Uint8Array[], options: Pick<PredictOptions, 'signal' | 'origin'>) {
     const model = this.catalog.resolve(name, version)
     const started = performance.now()
+    const digests = this.predictionLog && options.origin ? images.map(sha256) : undefined
     const admission = this.batcher.admit(model.key, images.length)
     try {
       const { results, preprocessMs } = await this.decodeAndSubmit(model, images, options, admission)
-      return { results, timings: this.observeRun(model, results, preprocessMs, started) }
+      const timings = this.observeRun(model, results, preprocessMs, started)
+      const answered = results.map(({ scores, batchSize }, i) => ({
+        top: topFromScores(model, scores),
+        batchSize,
+        cached: false,
+        imageSha256: digests?.[i] ?? null
+      }))
+      this.answered(model, answered, timings, performance.now() - started, options.origin)
+      return { results, timings }
     } finally {
       admission.release()
     }
@@ -177,6 +202,26 @@ export class Predictor {
     return { results, preprocessMs }
   }
 
+  /** Every answered image: the label metrics, and a record in the prediction log when the request says who asked. */
+  private answered(
+    model: ModelSpec,
+    images: readonly AnsweredImage[],
+    timings: { preprocessMs: number; queueMs: number; inferenceMs: number },
+    totalMs: number,
+    origin: RequestOrigin | undefined
+  ): void {
+    if (this.metrics) {
+      const labels = { model: model.name, version: String(model.version) }
+      for (const { top } of images) {
+        const first = top[0]!
+        this.metrics.predictions.inc({ ...labels, label: first.label })
+        if (first.score !== null) this.metrics.confidence.observe(labels, first.score)
+      }
+    }
+    if (this.predictionLog && origin)
+      for (const record of recordsOf(model, origin, images, timings, totalMs)) this.predictionLog.add(record)
+  }
+
   private observe(model: string, version: string, images: number, t: PredictResult['timings'], totalMs: number): void {
     if (!this.metrics) return
     const stage = this.metrics.stageDuration
@@ -193,3 +238,5 @@ export class Predictor {
 function slowest(results: readonly ImageResult[]): { queueMs: number; inferenceMs: number } {
   return { queueMs: Math.max(...results.map((r) => r.queueMs)), inferenceMs: Math.max(...results.map((r) => r.inferenceMs)) }
 }
+
+const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher('sha256').update(bytes).digest('hex')

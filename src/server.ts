@@ -9,6 +9,7 @@ import type { Config } from './config/schema'
 import { createWorkerPool } from './inference/pool-from-config'
 import { sessionThreads } from './inference/threads'
 import { Lifecycle } from './lifecycle'
+import { openPredictionLog } from './prediction-log/open'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
 import type { Predictor } from './predictor'
@@ -61,10 +62,12 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
   })
   // Fault injection (tests only) wraps the pool; without it requests go straight to the pool.
   const faults = config.enableFaultInjection ? new FaultInjectingRunner(pool) : undefined
+  const predictionLog = openPredictionLog(config, log) // a log file that cannot be opened stops startup here
   const { metrics, cache, predictor, batcher } = buildPipeline(config, catalog, faults ?? pool, {
     clock: systemClock,
     inFlight: () => lifecycle.active,
-    sessionsOf: (key) => pool.sessionsOf(key)
+    sessionsOf: (key) => pool.sessionsOf(key),
+    predictionLog
   })
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
@@ -99,7 +102,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     apiKeys,
     tracing,
     armFault: faults && ((fault) => faults.arm(fault)),
-    repository: config.repositoryApi ? repository : undefined
+    repository: config.repositoryApi ? repository : undefined,
+    predictionStore: predictionLog?.store
   })
 
   return { app, predictor, start: listenAndLoad }
@@ -121,6 +125,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     } catch (error) {
       await pool.close()
       await server.stop(true)
+      predictionLog?.close()
       throw error
     }
     lifecycle.state = 'ready'
@@ -161,6 +166,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
         // refused upload's body so its client can read the refusal (src/http/linger.ts). A moment for those, then close.
         if (drained) await Promise.race([server.stop(false), Bun.sleep(CLOSE_GRACE_MS)])
         await server.stop(true)
+        // Every answer is given: what the log still buffers is written now, so nothing answered is lost.
+        predictionLog?.close()
         await pool.close()
         // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.
         await Promise.race([cache?.flush(), Bun.sleep(500)])

@@ -11,7 +11,8 @@ describe('startServer', () => {
     const config = loadConfig({ BUN_INFER_ENABLE_FAULT_INJECTION: 'true', BUN_INFER_MAX_CACHE_ENTRIES: '10' }, [], {
       port: 0,
       host: '127.0.0.1',
-      workers: 1
+      workers: 1,
+      dataDir: process.env.BUN_INFER_DATA_DIR // this test run's folder (test/setup.ts)
     })
     const server = await startServer(
       config,
@@ -35,7 +36,7 @@ describe('startServer', () => {
   }, 30_000)
 
   test('an unknown default model stops startup naming the setting', async () => {
-    const config = loadConfig({ BUN_INFER_DEFAULT_MODEL: 'nope' }, [], { port: 0, host: '127.0.0.1' })
+    const config = loadConfig({ BUN_INFER_DEFAULT_MODEL: 'nope' }, [], { port: 0, host: '127.0.0.1', predictionLog: 'off' })
     await expect(
       startServer(
         config,

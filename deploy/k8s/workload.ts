@@ -16,6 +16,9 @@ import {
 } from './settings'
 
 /** API keys live in this Secret (key `keys`, one key per line), created by the operator, never rendered here. */
+
+/** Where each pod keeps its prediction log (an emptyDir: it lives as long as the pod). */
+const DATA_DIR = '/var/lib/bun-infer'
 export const API_KEYS_SECRET = `${APP}-api-keys`
 const API_KEYS_DIR = '/etc/bun-infer/api-keys'
 /**
@@ -37,7 +40,10 @@ export function configMap(): V1ConfigMap {
       // Only the ingress controller may name the client in X-Forwarded-For; none until settings.ts says what it is.
       BUN_INFER_TRUSTED_PROXIES: TRUSTED_PROXIES.join(','),
       BUN_INFER_API_KEYS_FILE: `${API_KEYS_DIR}/keys`,
-      BUN_INFER_LOG_LEVEL: 'info'
+      BUN_INFER_LOG_LEVEL: 'info',
+      // The embedded prediction log, per pod, on an emptyDir (the root filesystem is read-only); bounded to fit it.
+      BUN_INFER_DATA_DIR: DATA_DIR,
+      BUN_INFER_PREDICTION_LOG_MAX_RECORDS: '1000000'
     }
   }
 }
@@ -94,13 +100,16 @@ export function deployment(): V1Deployment {
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [
                 { name: 'api-keys', mountPath: API_KEYS_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' }
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'data', mountPath: DATA_DIR }
               ]
             }
           ],
           volumes: [
             { name: 'api-keys', secret: { secretName: API_KEYS_SECRET } },
-            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            // About 0.5 KB a record: a million records and SQLite's write-ahead log fit.
+            { name: 'data', emptyDir: { sizeLimit: '1Gi' } }
           ]
         }
       }

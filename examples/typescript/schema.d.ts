@@ -103,6 +103,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{name}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a model has been predicting (from the prediction log)
+         * @description Per predicted label over a window ending now: how many images, their share, the top-class probability (mean, p50, p95), the time in the server (p50, p95), and the share below the low-confidence threshold. Read from the prediction log (409 prediction_log_off when it is off).
+         */
+        get: operations["getV1ModelsByNameMonitoring"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/predict": {
         parameters: {
             query?: never;
@@ -403,11 +423,52 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "malformed_request" | "invalid_inference_request" | "repository_refused" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "payload_too_large" | "image_too_large" | "too_many_images" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "queue_full" | "body_budget_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
+                code: "malformed_request" | "invalid_inference_request" | "repository_refused" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "prediction_log_off" | "payload_too_large" | "image_too_large" | "too_many_images" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "queue_full" | "body_budget_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
                 /** @description For humans; may change between versions. */
                 message: string;
                 request_id: string;
             };
+        };
+        LabelSummary: {
+            label: string;
+            class_index: number;
+            /** @description Images whose top-1 was this label. */
+            count: number;
+            /** @description count ÷ every image in the window. */
+            share: number;
+            /** @description The top class's probability; null when only raw scores were logged (a cached /v2 answer of a logits model). */
+            confidence: {
+                /** @description Mean probability of the top class. */
+                mean: number;
+                /** @description Median probability. */
+                p50: number;
+                /** @description 95th percentile probability. */
+                p95: number;
+            } | null;
+            latency_ms: {
+                /** @description Median time in the server (decode, queue, inference), ms. */
+                p50: number;
+                /** @description 95th percentile time in the server (decode, queue, inference), ms. */
+                p95: number;
+            };
+            /** @description Share of these images whose top probability is below low_confidence_threshold. */
+            low_confidence_rate: number | null;
+        };
+        /** @description What a model has been predicting, from the prediction log. */
+        MonitoringSummary: {
+            model: string;
+            /** @description The version summarised; null: every version of the model. */
+            version: string | null;
+            window_seconds: number;
+            /** @description Start of the window (ISO 8601). */
+            from: string;
+            /** @description End of the window (ISO 8601): now. */
+            to: string;
+            /** @description Images answered in the window. */
+            total: number;
+            low_confidence_threshold: number;
+            /** @description One entry per predicted label, most frequent first. */
+            labels: components["schemas"]["LabelSummary"][];
         };
         PredictMultipartRequest: {
             /** @description One or more files in fields named image; results come back in this order. */
@@ -664,6 +725,79 @@ export interface operations {
             };
             /** @description `not_found`, `model_not_found`, `model_version_not_found` */
             404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1ModelsByNameMonitoring: {
+        parameters: {
+            query?: {
+                window?: string;
+                version?: string;
+                low_confidence?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a model has been predicting, from the prediction log. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringSummary"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `prediction_log_off` */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
                     traceparent: components["headers"]["Traceparent"];

@@ -261,7 +261,41 @@ export const ConfigSchema = Type.Object({
     2 ** 40,
     0,
     "Body bytes one client (a verified API key when auth is on, else the IP) may hold in the body budget; beyond them it may only use room that leaves this much free for other clients (429 body_budget_full). 0 derives it: one largest image (BUN_INFER_MAX_IMAGE_BYTES) and 1 MiB, at most a quarter of the budget, and small enough that a client alone can still send a largest body (no share when the budget is too small for that). A value at or above the budget turns the share off (e.g. behind a proxy that is not in BUN_INFER_TRUSTED_PROXIES, where every request has the proxy's IP); a value with which a client alone could never send a largest body stops startup."
-  )
+  ),
+  dataDir: Type.String({
+    default: 'data',
+    description: 'Folder for what the server keeps between restarts (the prediction log); created if missing, and must be writable.'
+  }),
+  predictionLog: Type.String({
+    default: '',
+    description:
+      'Where every answered image is recorded (time, model, top classes and scores, stage timings, batch size, cached, image SHA-256, hashed client; never the image): a SQLite file path, off, or empty for prediction-log.sqlite under BUN_INFER_DATA_DIR. Read by GET /v1/models/{name}/monitoring.'
+  }),
+  predictionLogMaxAgeDays: Int(1, 3650, 30, 'Prediction log records older than this many days are deleted (checked every minute).'),
+  predictionLogMaxRecords: Int(
+    1000,
+    1_000_000_000,
+    1_000_000,
+    'The prediction log keeps at most this many records; the oldest beyond go (checked every minute).'
+  ),
+  predictionLogBufferRecords: Int(
+    100,
+    1_000_000,
+    20_000,
+    'Records waiting to be written to the prediction log; while the store is slow or failing, records beyond this are dropped and counted (bun_infer_prediction_log_records_total), never a request slowed.'
+  ),
+  predictionLogFlushMs: Int(
+    10,
+    600_000,
+    250,
+    'Longest a record waits in memory before it is written to the prediction log (ms); 512 waiting records are written at once. A graceful stop writes what waits.'
+  ),
+  lowConfidence: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.5,
+    description: 'A top-class probability below this counts as low confidence in the monitoring summary (a query may set its own).'
+  })
 })
 
 export type Config = Static<typeof ConfigSchema>

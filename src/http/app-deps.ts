@@ -9,6 +9,7 @@ import type { ModelRepository } from '../models/repository'
 import type { Predictor } from '../predictor'
 import type { Tracing } from '../tracing/tracing'
 import type { V2Service } from '../v2/infer'
+import type { PredictionStore } from '../prediction-log/store'
 
 // The types createApp takes, in their own module so that the routes can name them without importing app.ts,
 // which imports the routes.
@@ -38,6 +39,8 @@ export interface AppDeps {
   tracing?: Tracing
   /** Present only when fault injection is enabled (tests): arms a crash or hang of the next batch. */
   armFault?: (fault: WorkerFault) => void
+  /** The prediction log's store, read by the monitoring summary; absent when the log is off. */
+  predictionStore?: PredictionStore
   /** Present only when the repository extension is enabled (BUN_INFER_REPOSITORY_API). */
   repository?: ModelRepository
 }

@@ -21,6 +21,8 @@ export interface AdmittedRequest {
   startedAt: number
   /** Runs `read` (the body read and parse) within the body timeout (408) and the deadline, whichever comes first. */
   readBody<T>(read: (signal: AbortSignal) => Promise<T>): Promise<T>
+  /** Who the request is from, as the per-client limits name it (client-id.ts); worked out once, when first asked. */
+  client(): string
 }
 
 /**
@@ -80,7 +82,7 @@ export class RequestGate {
       // 429 before a byte is read; the client is named only when the budget keeps a share per client.
       body = admitBody(this.bodyBudget, request, config.maxBodyBytes, this.bodyBudget.sharesByClient ? clientOf() : undefined)
       const readBody = <R>(read: (signal: AbortSignal) => Promise<R>) => this.withinBodyTimeout(deadline.signal, read)
-      return await handler({ signal: deadline.signal, body, startedAt, readBody })
+      return await handler({ signal: deadline.signal, body, startedAt, readBody, client: clientOf })
     } finally {
       body?.release()
       deadline.dispose()

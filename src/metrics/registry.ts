@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { PredictionLogCounts } from '../prediction-log/log'
+import { predictionMetrics } from './predictions'
 
 export const PREFIX = 'bun_infer_'
 /** Seconds; from a cache-hit-fast 0.5 ms to a 10 s deadline. */
@@ -16,6 +18,8 @@ export interface MetricSources {
   memoryBytes?: (key: string) => number
   inFlight?: () => number
   cacheSize?: () => { entries: number; bytes: number }
+  /** The prediction log's counts, when there is one. */
+  predictionLog?: () => PredictionLogCounts | undefined
 }
 
 /** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
@@ -42,6 +46,7 @@ export function createMetrics(sources: MetricSources = {}) {
     registry.removeSingleMetric(name)
   return {
     registry,
+    ...predictionMetrics(registry, sources.predictionLog),
     httpRequests: new Counter({
       name: `${PREFIX}http_requests_total`,
       help: 'HTTP requests by route, method and status.',

@@ -9,6 +9,7 @@ import { v2Interface } from './model-interface'
 import type { InferRequest, RequestedOutput } from './request'
 import type { OutputTensor } from './response'
 import type { StageTimings } from '../tracing/tracing'
+import type { RequestOrigin } from '../prediction-log/record'
 
 /** What /v2 inference needs: classification through predict (cache included), raw scores, tensors straight to the batcher. */
 export type V2Service = Pick<Predictor, 'checkBeforeBody' | 'predict' | 'scores' | 'submitTensors' | 'caching'>
@@ -39,7 +40,7 @@ export async function runModel(
   spec: ModelSpec,
   input: ModelInput,
   outputs: readonly RequestedOutput[],
-  options: { signal: AbortSignal; cache: CacheMode }
+  options: { signal: AbortSignal; cache: CacheMode; origin?: RequestOrigin }
 ): Promise<ModelAnswer> {
   const version = String(spec.version)
   if (input.kind === 'tensors') {

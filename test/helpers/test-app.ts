@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log'
 import { discoverModels } from '../../src/models/catalog'
 import { placeModels } from '../../src/inference/placement'
 import { buildPipeline } from '../../src/pipeline'
+import type { PredictionLog } from '../../src/prediction-log/log'
 import { createTracing } from '../../src/tracing/tracing'
 import { AnsweringRunner } from './answering-runner'
 import { FakeClock } from './fake-clock'
@@ -26,6 +27,8 @@ export interface TestAppOptions {
   spanProcessor?: SpanProcessor
   /** Log lines, when the test reads them. */
   logs?: string[]
+  /** Answered images are recorded here (and the monitoring route reads it) when given. */
+  predictionLog?: PredictionLog
 }
 
 /**
@@ -58,7 +61,12 @@ export function testApp(options: TestAppOptions = {}) {
     const instances = placement.filter((keys) => keys.has(key)).length
     return instances === 0 ? undefined : { instances, memoryBytes: instances * 1_000_000 }
   }
-  const pipeline = buildPipeline(config, catalog, runner, { clock, inFlight: () => lifecycle.active, sessionsOf })
+  const pipeline = buildPipeline(config, catalog, runner, {
+    clock,
+    inFlight: () => lifecycle.active,
+    sessionsOf,
+    predictionLog: options.predictionLog
+  })
   const health = { workers: true }
   const log = createLogger(config.logLevel, options.logs ? (line) => options.logs!.push(line) : () => {})
   const tracing = options.spanProcessor ? createTracing(options.spanProcessor, '0.0.0-test') : undefined
@@ -74,7 +82,8 @@ export function testApp(options: TestAppOptions = {}) {
     version: '0.0.0-test',
     apiKeys: loadApiKeys(config.apiKeys, config.apiKeysFile),
     tracing,
-    armFault: config.enableFaultInjection ? (fault) => faults.push(fault) : undefined
+    armFault: config.enableFaultInjection ? (fault) => faults.push(fault) : undefined,
+    predictionStore: options.predictionLog?.store
   })
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init))
   /** Resolves after Elysia's after-response hooks (metrics, logs, span end), which run on setImmediate. */

@@ -17,7 +17,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-token=s3cret',
     OTEL_SERVICE_NAME: 'front-door-classifier'
   }
-  const config = loadConfig(env, [], { port: 0, host: '127.0.0.1', workers: 1, logLevel: 'info' })
+  const config = loadConfig(env, [], { port: 0, host: '127.0.0.1', workers: 1, logLevel: 'info', predictionLog: 'off' })
   server = await startServer(
     config,
     createLogger('info', (line) => logs.push(line))

@@ -90,6 +90,21 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
     ]
   },
   {
+    title: 'Prediction log and monitoring',
+    about:
+      'Every answered image as a record in an embedded SQLite file, and the per-label summary read from it: ' +
+      '[monitoring](monitoring.md).',
+    fields: [
+      'dataDir',
+      'predictionLog',
+      'predictionLogMaxAgeDays',
+      'predictionLogMaxRecords',
+      'predictionLogBufferRecords',
+      'predictionLogFlushMs',
+      'lowConfidence'
+    ]
+  },
+  {
     title: 'Tracing',
     about: 'OpenTelemetry traces over OTLP/HTTP, off until an endpoint is set: [operations](operations.md).',
     fields: ['otlpEndpoint', 'otlpHeaders', 'serviceName', 'tracesSampler', 'tracesSamplerArg']

@@ -3,6 +3,8 @@
  * port 0, find the port (a JSON log line with `port`, or /proc when logs are silenced), wait for it to listen
  * or to be ready, keep its output, and stop it by pid.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { listeningPorts } from './procfs'
@@ -91,9 +93,12 @@ async function answers(url: string, path: string): Promise<boolean> {
 export async function launch(options: LaunchOptions = {}): Promise<ServerProcess> {
   const cmd = options.cmd ?? SERVER_CMD
   const started = performance.now()
+  // A data folder of its own (the prediction log) unless the caller names one: nothing lands in the repository.
+  const ownDataDir =
+    (options.env?.BUN_INFER_DATA_DIR ?? process.env.BUN_INFER_DATA_DIR) ? undefined : mkdtempSync(join(tmpdir(), 'bun-infer-data-'))
   const proc = Bun.spawn(cmd, {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...(ownDataDir && { BUN_INFER_DATA_DIR: ownDataDir }), ...options.env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe'
@@ -111,6 +116,7 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
       if (options.warnIfGone && !stopping)
         process.stderr.write(`warning: ${cmd.join(' ')} had already exited (code ${proc.exitCode}, signal ${proc.signalCode})\n${tail()}\n`)
       live.delete(proc)
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true })
       return proc.exitCode
     }
     stopping = true
@@ -119,6 +125,7 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
     const code = await proc.exited
     clearTimeout(killer)
     live.delete(proc)
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true })
     return code
   }
   const probe = options.waitFor === 'listening' ? '/health/live' : '/health/ready'

@@ -44,7 +44,7 @@ export function predictRoutes({ config, predictor, gate, tracing }: PredictDeps)
       request,
       ip,
       () => predictor.checkBeforeBody(name, version, cache),
-      async ({ signal, body, startedAt, readBody }) => {
+      async ({ signal, body, startedAt, readBody, client }) => {
         const input = await readBody((bodySignal) => parsePredictBody(request, config, bodySignal, body))
         const predictStarted = performance.now()
         const result = await unlessAborted(
@@ -52,7 +52,8 @@ export function predictRoutes({ config, predictor, gate, tracing }: PredictDeps)
             topK: input.topK ?? config.defaultTopK,
             signal,
             cache,
-            onDecoded: body.release // the encoded bytes are dropped once decoded: give their budget back then
+            onDecoded: body.release, // the encoded bytes are dropped once decoded: give their budget back then
+            origin: { requestId: requestIdOf(request), client: client(), api: 'v1' }
           }),
           signal
         )

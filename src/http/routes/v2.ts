@@ -57,7 +57,7 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       coding = requestCoding(request.headers) // 415 for a coding we cannot decode, before the body is read
       predictor.checkBeforeBody(name, versionParam, cache) // 404 and 429 before the body is read, as on /v1
     }
-    return gate.run(request, ip, earlyChecks, async ({ signal, body: reservation, startedAt, readBody }) => {
+    return gate.run(request, ip, earlyChecks, async ({ signal, body: reservation, startedAt, readBody, client }) => {
       const sent = await readBody((bodySignal) => readBodyLimited(request, config.maxBodyBytes, bodySignal, reservation))
       const body = coding ? await readBody((bodySignal) => decodeBody(sent, coding!, config.maxBodyBytes, bodySignal, reservation)) : sent
       // Bounded by what a request to this model can hold, and checked against the model, before any data is built.
@@ -68,7 +68,14 @@ export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy
       const outputs = requestedOutputs(spec, parsed)
       const input = toModelInput(spec, parsed.inputs, config)
       const runStarted = performance.now()
-      const answer = await unlessAborted(runModel(predictor, spec, input, outputs, { signal, cache }), signal)
+      const answer = await unlessAborted(
+        runModel(predictor, spec, input, outputs, {
+          signal,
+          cache,
+          origin: { requestId: requestIdOf(request), client: client(), api: 'v2' }
+        }),
+        signal
+      )
       const head = { model_name: spec.name, model_version: String(spec.version), ...(parsed.id !== undefined && { id: parsed.id }) }
       const encoded = encodeInferResponse(head, toOutputTensors(spec, answer, outputs, parsed.binaryDataOutput))
       const images = input.kind === 'images' ? input.images.length : input.tensors.length

@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { PredictionLogCounts } from '../prediction-log/log'
+
+const PREFIX = 'bun_infer_'
+/** Probabilities of the top class: fine steps at the top, where most answers of a good model fall. */
+const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
+
+/**
+ * What the models predict: answered images by top-1 label, and the top class's probability. The label counter
+ * has one series per label a model has predicted (at most its class count: 1000 for the shipped models); the
+ * histogram is per model version only, so its series stay a dozen per version whatever the labels.
+ */
+export function predictionMetrics(registry: Registry, logCounts?: () => PredictionLogCounts | undefined) {
+  const metrics = {
+    predictions: new Counter({
+      name: `${PREFIX}predictions_total`,
+      help: 'Answered images by model version and top-1 label (cached answers included).',
+      labelNames: ['model', 'version', 'label'] as const,
+      registers: [registry]
+    }),
+    confidence: new Histogram({
+      name: `${PREFIX}prediction_confidence`,
+      help: "The top class's probability of each answered image, by model version.",
+      labelNames: ['model', 'version'] as const,
+      buckets: CONFIDENCE_BUCKETS,
+      registers: [registry]
+    })
+  }
+  if (logCounts) {
+    new Counter({
+      name: `${PREFIX}prediction_log_records_total`,
+      help: 'Prediction log records written, or dropped because the buffer was full or the store failed.',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        const counts = logCounts()
+        if (!counts) return
+        this.reset()
+        this.inc({ outcome: 'written' }, counts.written)
+        this.inc({ outcome: 'dropped_buffer_full' }, counts.dropped.buffer_full)
+        this.inc({ outcome: 'dropped_store_error' }, counts.dropped.store_error)
+      }
+    })
+    new Gauge({
+      name: `${PREFIX}prediction_log_buffered`,
+      help: 'Prediction log records waiting to be written.',
+      registers: [registry],
+      collect() {
+        this.set(logCounts()?.buffered ?? 0)
+      }
+    })
+  }
+  return metrics
+}

@@ -1,0 +1,108 @@
+import { Database, type Statement } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { PredictionRecord } from './record'
+import type { PredictionStore, StoredPrediction } from './store'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS predictions (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  api TEXT NOT NULL,
+  model TEXT NOT NULL,
+  version TEXT NOT NULL,
+  image_index INTEGER NOT NULL,
+  label TEXT NOT NULL,
+  class_index INTEGER NOT NULL,
+  score REAL,
+  top_k TEXT NOT NULL,
+  preprocess_ms REAL NOT NULL,
+  queue_ms REAL NOT NULL,
+  inference_ms REAL NOT NULL,
+  total_ms REAL NOT NULL,
+  batch_size INTEGER NOT NULL,
+  cached INTEGER NOT NULL,
+  image_sha256 TEXT,
+  client TEXT NOT NULL,
+  job_id TEXT
+);
+CREATE INDEX IF NOT EXISTS predictions_by_model_time ON predictions (model, version, time_ms);
+CREATE INDEX IF NOT EXISTS predictions_by_time ON predictions (time_ms);
+`
+
+/**
+ * The embedded prediction log: one SQLite file through bun:sqlite, in WAL mode so readers (the monitoring API)
+ * never wait for the writer, and with a busy timeout so two processes sharing the file take turns. A batch of
+ * records is one transaction: one fsync-free commit per flush, not one per image.
+ */
+export class SqliteStore implements PredictionStore {
+  private readonly db: Database
+  private readonly insert: Statement
+  private readonly writeAll: (records: readonly PredictionRecord[]) => void
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true })
+    this.db = new Database(path, { create: true, strict: true })
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;')
+    this.db.exec(SCHEMA)
+    this.insert = this.db.prepare(
+      `INSERT INTO predictions (time_ms, request_id, api, model, version, image_index, label, class_index, score, top_k,
+        preprocess_ms, queue_ms, inference_ms, total_ms, batch_size, cached, image_sha256, client, job_id)
+       VALUES ($time, $request, $api, $model, $version, $index, $label, $class, $score, $top,
+        $preprocess, $queue, $inference, $total, $batch, $cached, $sha, $client, $job)`
+    )
+    this.writeAll = this.db.transaction((records: readonly PredictionRecord[]) => {
+      for (const r of records)
+        this.insert.run({
+          time: r.timeMs,
+          request: r.requestId,
+          api: r.api,
+          model: r.model,
+          version: r.version,
+          index: r.imageIndex,
+          label: r.label,
+          class: r.classIndex,
+          score: r.score,
+          top: JSON.stringify(r.top),
+          preprocess: r.preprocessMs,
+          queue: r.queueMs,
+          inference: r.inferenceMs,
+          total: r.totalMs,
+          batch: r.batchSize,
+          cached: r.cached ? 1 : 0,
+          sha: r.imageSha256,
+          client: r.clientHash,
+          job: r.jobId
+        })
+    })
+  }
+
+  write(records: readonly PredictionRecord[]): void {
+    this.writeAll(records)
+  }
+
+  since(model: string, version: string | undefined, sinceMs: number): StoredPrediction[] {
+    const sql = `SELECT time_ms AS timeMs, label, class_index AS classIndex, score, total_ms AS totalMs FROM predictions
+      WHERE model = $model ${version === undefined ? '' : 'AND version = $version'} AND time_ms >= $since ORDER BY time_ms`
+    const params: Record<string, string | number> = version === undefined ? { model, since: sinceMs } : { model, version, since: sinceMs }
+    return this.db.query(sql).all(params) as StoredPrediction[]
+  }
+
+  prune(beforeMs: number, maxRecords: number): number {
+    let deleted = this.db.query('DELETE FROM predictions WHERE time_ms < $before').run({ before: beforeMs }).changes
+    const cutoff = this.db.query('SELECT id FROM predictions ORDER BY id DESC LIMIT 1 OFFSET $keep').get({ keep: maxRecords }) as {
+      id: number
+    } | null
+    if (cutoff) deleted += this.db.query('DELETE FROM predictions WHERE id <= $id').run({ id: cutoff.id }).changes
+    return deleted
+  }
+
+  count(): number {
+    return (this.db.query('SELECT count(*) AS n FROM predictions').get() as { n: number }).n
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
