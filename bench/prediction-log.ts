@@ -36,7 +36,7 @@ async function cpuPerImage(log: PredictionLog | undefined): Promise<number> {
     // The server answers ~150 images/s on 2 cores: let the log's timer and immediates run as they would between requests.
     if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve))
   }
-  log?.flush()
+  await log?.flush()
   const used = process.cpuUsage(started)
   return (used.user + used.system) / 1000 / images
 }
@@ -51,7 +51,7 @@ try {
     })
     const off = await cpuPerImage(undefined)
     const on = await cpuPerImage(log)
-    log.close()
+    await log.close()
     console.log(
       `round ${round}: ${images} images, CPU per image log off ${(off * 1000).toFixed(1)} µs, on ${(on * 1000).toFixed(1)} µs, added ${((on - off) * 1000).toFixed(1)} µs`
     )

@@ -56,13 +56,13 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
   const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
   const catalog = loadCatalog(config)
   const lifecycle = new Lifecycle()
+  const predictionLog = await openPredictionLog(config, log) // a store that cannot be opened stops startup here
   const pool = createWorkerPool(config, catalog, (reason) => {
     metrics.workerRestarts.inc()
     log.warn('worker lost; replacing it', { reason })
   })
   // Fault injection (tests only) wraps the pool; without it requests go straight to the pool.
   const faults = config.enableFaultInjection ? new FaultInjectingRunner(pool) : undefined
-  const predictionLog = openPredictionLog(config, log) // a log file that cannot be opened stops startup here
   const { metrics, cache, predictor, batcher } = buildPipeline(config, catalog, faults ?? pool, {
     clock: systemClock,
     inFlight: () => lifecycle.active,
@@ -125,7 +125,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     } catch (error) {
       await pool.close()
       await server.stop(true)
-      predictionLog?.close()
+      await predictionLog?.close()
       throw error
     }
     lifecycle.state = 'ready'
@@ -167,7 +167,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
         if (drained) await Promise.race([server.stop(false), Bun.sleep(CLOSE_GRACE_MS)])
         await server.stop(true)
         // Every answer is given: what the log still buffers is written now, so nothing answered is lost.
-        predictionLog?.close()
+        await predictionLog?.close()
         await pool.close()
         // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.
         await Promise.race([cache?.flush(), Bun.sleep(500)])

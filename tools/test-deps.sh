@@ -16,6 +16,7 @@ declare -a CHECKS=(
   "command -v promtool|prometheus|promtool check metrics on a real /metrics scrape, and on deploy/prometheus"
   "PATH=\"\$PATH:\$root/usr/sbin\" command -v nginx|nginx|the scale-out test runs the real nginx in front of three replicas (Debian puts it in /usr/sbin)"
   "python3 -c 'import requests' 2>/dev/null|python3-requests|examples/python/classify.py is run by a test"
+  "compgen -G \"\$root/usr/lib/postgresql/*/bin/initdb\"|postgresql|the prediction log is tested against a real PostgreSQL server"
 )
 
 missing=()

@@ -268,9 +268,16 @@ export const ConfigSchema = Type.Object({
   }),
   predictionLog: Type.String({
     default: '',
+    secret: true,
     description:
-      'Where every answered image is recorded (time, model, top classes and scores, stage timings, batch size, cached, image SHA-256, hashed client; never the image): a SQLite file path, off, or empty for prediction-log.sqlite under BUN_INFER_DATA_DIR. Read by GET /v1/models/{name}/monitoring.'
+      'Where every answered image is recorded (time, model, top classes and scores, stage timings, batch size, cached, image SHA-256, hashed client; never the image): a SQLite file path, a postgres://user:password@host:5432/db URL (one log shared by replicas), off, or empty for prediction-log.sqlite under BUN_INFER_DATA_DIR. Read by GET /v1/models/{name}/monitoring.'
   }),
+  predictionLogPoolSize: Int(
+    1,
+    64,
+    4,
+    'Connections to PostgreSQL when the prediction log is there (one write at a time per process, the rest for the monitoring summary).'
+  ),
   predictionLogMaxAgeDays: Int(1, 3650, 30, 'Prediction log records older than this many days are deleted (checked every minute).'),
   predictionLogMaxRecords: Int(
     1000,

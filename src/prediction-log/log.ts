@@ -12,8 +12,10 @@ export interface PredictionLogOptions {
   flushRecords?: number
   flushIntervalMs?: number
   pruneIntervalMs?: number
+  /** A write that takes longer has failed: its records are dropped, and the buffer fills meanwhile. */
+  writeTimeoutMs?: number
   now?: () => number
-  /** A write failed (the store is down or full): its records were dropped. Called at most once per failure streak. */
+  /** A write failed (the store is down or full): its records were dropped. Called once per failure streak. */
   onWriteError?: (error: unknown, dropped: number) => void
   /** Writing works again after a failure. */
   onRecovered?: () => void
@@ -28,14 +30,15 @@ export interface PredictionLogCounts {
 
 /**
  * The prediction log: answered images are buffered in memory and written to the store in batches, off the request
- * path (a timer, not the request, runs the write). The buffer is bounded: when the store is slow or down, records
- * beyond it are dropped and counted, never a request slowed or failed; writing resumes by itself when the store is
- * back. close() writes what is buffered, so nothing answered before a graceful stop is lost.
+ * path (a timer, not the request, runs the write), one write at a time. The buffer is bounded: when the store is
+ * slow or down, records beyond it are dropped and counted, never a request slowed or failed; writing resumes by
+ * itself when the store is back. close() writes what is buffered, so nothing answered before a graceful stop is lost.
  */
 export class PredictionLog implements PredictionSink {
   private buffer: PredictionRecord[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private immediate: ReturnType<typeof setImmediate> | undefined
+  private writing: Promise<void> | undefined
   private readonly pruner: ReturnType<typeof setInterval>
   private failing = false
   private closed = false
@@ -45,8 +48,8 @@ export class PredictionLog implements PredictionSink {
     readonly store: PredictionStore,
     private readonly options: PredictionLogOptions
   ) {
-    this.prune()
-    this.pruner = setInterval(() => this.prune(), options.pruneIntervalMs ?? 60_000)
+    void this.prune()
+    this.pruner = setInterval(() => void this.prune(), options.pruneIntervalMs ?? 60_000)
     this.pruner.unref()
   }
 
@@ -57,23 +60,45 @@ export class PredictionLog implements PredictionSink {
     }
     this.buffer.push(record)
     this.counts.buffered = this.buffer.length
-    // A full batch is written once the current I/O callbacks are done, never inside the request that filled it.
-    if (this.buffer.length >= (this.options.flushRecords ?? 512)) this.immediate ??= setImmediate(() => this.flush())
-    else this.timer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs ?? 250)
+    this.schedule()
   }
 
-  /** Writes everything buffered now. */
-  flush(): void {
+  /** Writes everything buffered now (after the write in progress, if any); resolves when it is written or dropped. */
+  async flush(): Promise<void> {
     clearTimeout(this.timer)
     clearImmediate(this.immediate)
     this.timer = undefined
     this.immediate = undefined
+    while (this.writing) await this.writing
     if (this.buffer.length === 0) return
     const batch = this.buffer
     this.buffer = []
     this.counts.buffered = 0
+    this.writing = this.write(batch).finally(() => {
+      this.writing = undefined
+      if (this.buffer.length > 0 && !this.closed) this.schedule()
+    })
+    await this.writing
+  }
+
+  /** Writes what is buffered and closes the store; later records are dropped. */
+  async close(): Promise<void> {
+    await this.flush()
+    this.closed = true
+    clearInterval(this.pruner)
+    await this.store.close()
+  }
+
+  private schedule(): void {
+    if (this.writing) return // the write in progress schedules the next one when it ends
+    // A full batch is written once the current I/O callbacks are done, never inside the request that filled it.
+    if (this.buffer.length >= (this.options.flushRecords ?? 512)) this.immediate ??= setImmediate(() => void this.flush())
+    else this.timer ??= setTimeout(() => void this.flush(), this.options.flushIntervalMs ?? 250)
+  }
+
+  private async write(batch: PredictionRecord[]): Promise<void> {
     try {
-      this.store.write(batch)
+      await withTimeout(this.store.write(batch), this.options.writeTimeoutMs ?? 10_000)
       this.counts.written += batch.length
       if (this.failing) {
         this.failing = false
@@ -86,20 +111,20 @@ export class PredictionLog implements PredictionSink {
     }
   }
 
-  /** Writes what is buffered and closes the store; later records are dropped. */
-  close(): void {
-    this.flush()
-    this.closed = true
-    clearInterval(this.pruner)
-    this.store.close()
-  }
-
-  private prune(): void {
+  private async prune(): Promise<void> {
     const now = (this.options.now ?? Date.now)()
     try {
-      this.store.prune(now - this.options.maxAgeMs, this.options.maxRecords)
+      await withTimeout(this.store.prune(now - this.options.maxAgeMs, this.options.maxRecords), this.options.writeTimeoutMs ?? 10_000)
     } catch (error) {
       if (!this.failing) this.options.onWriteError?.(error, 0)
     }
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the prediction store did not answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }

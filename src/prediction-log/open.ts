@@ -2,29 +2,39 @@ import { join } from 'node:path'
 import type { Config } from '../config/schema'
 import type { Logger } from '../log'
 import { PredictionLog } from './log'
+import { PostgresStore, redactedUrl } from './postgres-store'
 import { SqliteStore } from './sqlite-store'
+import type { PredictionStore } from './store'
 
-/** The file the prediction log is kept in, or undefined when it is off. */
-export function predictionLogPath(config: Pick<Config, 'predictionLog' | 'dataDir'>): string | undefined {
-  if (config.predictionLog === 'off') return undefined
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(config.predictionLog))
+/** Where the prediction log is kept: a SQLite file, a PostgreSQL URL, or undefined when it is off. */
+export function predictionLogTarget(
+  config: Pick<Config, 'predictionLog' | 'dataDir'>
+): { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | undefined {
+  const value = config.predictionLog
+  if (value === 'off') return undefined
+  if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgres', url: value }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value))
     throw new Error(
-      `invalid config BUN_INFER_PREDICTION_LOG: only a SQLite file path or "off" is supported; a database URL (${config.predictionLog.split(':')[0]}://) is not`
+      `invalid config BUN_INFER_PREDICTION_LOG: a SQLite file path, a postgres:// URL or "off", not ${value.split(':')[0]}://`
     )
-  return config.predictionLog || join(config.dataDir, 'prediction-log.sqlite')
+  return { kind: 'sqlite', path: value || join(config.dataDir, 'prediction-log.sqlite') }
 }
 
-/** Opens the configured prediction log; a file that cannot be opened stops startup with one line saying what to do. */
-export function openPredictionLog(config: Readonly<Config>, log: Logger): PredictionLog | undefined {
-  const path = predictionLogPath(config)
-  if (!path) return undefined
-  let store: SqliteStore
+/**
+ * Opens the configured prediction log. A store that cannot be opened (a folder that cannot be written, a database
+ * that cannot be reached or refuses the user) stops startup with one line saying what to do.
+ */
+export async function openPredictionLog(config: Readonly<Config>, log: Logger): Promise<PredictionLog | undefined> {
+  const target = predictionLogTarget(config)
+  if (!target) return undefined
+  const where = target.kind === 'sqlite' ? target.path : redactedUrl(target.url)
+  let store: PredictionStore
   try {
-    store = new SqliteStore(path)
+    store = target.kind === 'sqlite' ? new SqliteStore(target.path) : await PostgresStore.open(target.url, config.predictionLogPoolSize)
   } catch (error) {
-    throw new Error(
-      `cannot open the prediction log ${path}: ${(error as Error).message}; set BUN_INFER_DATA_DIR to a writable folder, or BUN_INFER_PREDICTION_LOG=off`
-    )
+    const hint =
+      target.kind === 'sqlite' ? 'set BUN_INFER_DATA_DIR to a writable folder' : 'check the database URL, its user and that it is up'
+    throw new Error(`cannot open the prediction log ${where}: ${(error as Error).message}; ${hint}, or set BUN_INFER_PREDICTION_LOG=off`)
   }
   return new PredictionLog(store, {
     maxBufferedRecords: config.predictionLogBufferRecords,
@@ -32,7 +42,7 @@ export function openPredictionLog(config: Readonly<Config>, log: Logger): Predic
     maxRecords: config.predictionLogMaxRecords,
     flushIntervalMs: config.predictionLogFlushMs,
     onWriteError: (error, dropped) =>
-      log.warn('prediction log write failed; records are dropped until it works again', { path, dropped, error: String(error) }),
-    onRecovered: () => log.info('prediction log writes again', { path })
+      log.warn('prediction log write failed; records are dropped until it works again', { store: where, dropped, error: String(error) }),
+    onRecovered: () => log.info('prediction log writes again', { store: where })
   })
 }

@@ -34,14 +34,18 @@ CREATE INDEX IF NOT EXISTS predictions_by_time ON predictions (time_ms);
 /**
  * The embedded prediction log: one SQLite file through bun:sqlite, in WAL mode so readers (the monitoring API)
  * never wait for the writer, and with a busy timeout so two processes sharing the file take turns. A batch of
- * records is one transaction: one fsync-free commit per flush, not one per image.
+ * records is one transaction: one commit per flush, not one per image. bun:sqlite is synchronous: each call runs
+ * on the calling thread, behind the promise the store interface asks for.
  */
 export class SqliteStore implements PredictionStore {
   private readonly db: Database
   private readonly insert: Statement
   private readonly writeAll: (records: readonly PredictionRecord[]) => void
 
+  readonly name: string
+
   constructor(readonly path: string) {
+    this.name = path
     mkdirSync(dirname(path), { recursive: true })
     this.db = new Database(path, { create: true, strict: true })
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;')
@@ -78,18 +82,18 @@ export class SqliteStore implements PredictionStore {
     })
   }
 
-  write(records: readonly PredictionRecord[]): void {
+  async write(records: readonly PredictionRecord[]): Promise<void> {
     this.writeAll(records)
   }
 
-  since(model: string, version: string | undefined, sinceMs: number): StoredPrediction[] {
+  async since(model: string, version: string | undefined, sinceMs: number): Promise<StoredPrediction[]> {
     const sql = `SELECT time_ms AS timeMs, label, class_index AS classIndex, score, total_ms AS totalMs FROM predictions
       WHERE model = $model ${version === undefined ? '' : 'AND version = $version'} AND time_ms >= $since ORDER BY time_ms`
     const params: Record<string, string | number> = version === undefined ? { model, since: sinceMs } : { model, version, since: sinceMs }
     return this.db.query(sql).all(params) as StoredPrediction[]
   }
 
-  prune(beforeMs: number, maxRecords: number): number {
+  async prune(beforeMs: number, maxRecords: number): Promise<number> {
     let deleted = this.db.query('DELETE FROM predictions WHERE time_ms < $before').run({ before: beforeMs }).changes
     const cutoff = this.db.query('SELECT id FROM predictions ORDER BY id DESC LIMIT 1 OFFSET $keep').get({ keep: maxRecords }) as {
       id: number
@@ -98,11 +102,11 @@ export class SqliteStore implements PredictionStore {
     return deleted
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return (this.db.query('SELECT count(*) AS n FROM predictions').get() as { n: number }).n
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close()
   }
 }

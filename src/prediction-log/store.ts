@@ -9,14 +9,16 @@ export interface StoredPrediction {
   totalMs: number
 }
 
-/** Where the prediction log is kept. Writes come in batches from the log's buffer. */
+/** Where the prediction log is kept: an embedded SQLite file, or PostgreSQL shared by replicas. */
 export interface PredictionStore {
-  /** Writes every record or throws (the log counts them as dropped). */
-  write(records: readonly PredictionRecord[]): void
-  /** The predictions of one model version since `sinceMs` (every version when `version` is undefined). */
-  since(model: string, version: string | undefined, sinceMs: number): StoredPrediction[]
-  /** Deletes records older than `beforeMs`, then the oldest beyond `maxRecords`; returns how many went. */
-  prune(beforeMs: number, maxRecords: number): number
-  count(): number
-  close(): void
+  /** What the store is, for logs: a file path, or a database URL without its password. */
+  readonly name: string
+  /** Writes every record or rejects (the log counts them as dropped). */
+  write(records: readonly PredictionRecord[]): Promise<void>
+  /** The predictions of one model version since `sinceMs` (every version when `version` is undefined), oldest first. */
+  since(model: string, version: string | undefined, sinceMs: number): Promise<StoredPrediction[]>
+  /** Deletes records older than `beforeMs`, then the oldest beyond `maxRecords`; resolves with how many went. */
+  prune(beforeMs: number, maxRecords: number): Promise<number>
+  count(): Promise<number>
+  close(): Promise<void>
 }

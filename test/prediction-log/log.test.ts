@@ -11,22 +11,23 @@ class MemoryStore implements PredictionStore {
   down = false
   closed = false
   pruned: Array<[number, number]> = []
-  write(records: readonly PredictionRecord[]) {
+  readonly name = 'memory'
+  async write(records: readonly PredictionRecord[]) {
     if (this.down) throw new Error('store unreachable')
     this.writes++
     this.written.push(...records)
   }
-  since() {
+  async since() {
     return []
   }
-  prune(beforeMs: number, maxRecords: number) {
+  async prune(beforeMs: number, maxRecords: number) {
     this.pruned.push([beforeMs, maxRecords])
     return 0
   }
-  count() {
+  async count() {
     return this.written.length
   }
-  close() {
+  async close() {
     this.closed = true
   }
 }
@@ -47,20 +48,20 @@ describe('the prediction log', () => {
     expect(store.written.map((r) => r.requestId)).toEqual(['a', 'b', 'c'])
     expect(store.writes).toBe(1)
     expect(log.counts).toEqual({ written: 3, dropped: { buffer_full: 0, store_error: 0 }, buffered: 0 })
-    log.close()
+    await log.close()
   })
 
-  test('a full buffer drops and counts new records instead of growing', () => {
+  test('a full buffer drops and counts new records instead of growing', async () => {
     const store = new MemoryStore()
     const log = new PredictionLog(store, { ...options, flushRecords: 1_000 })
     for (let i = 0; i < 8; i++) log.add(record({ imageIndex: i }))
     expect(log.counts.buffered).toBe(5)
     expect(log.counts.dropped.buffer_full).toBe(3)
-    log.close()
+    await log.close()
     expect(store.written.map((r) => r.imageIndex)).toEqual([0, 1, 2, 3, 4])
   })
 
-  test('a failing store costs its batch (counted, reported once), and writing resumes when it is back', () => {
+  test('a failing store costs its batch (counted, reported once), and writing resumes when it is back', async () => {
     const store = new MemoryStore()
     const errors: number[] = []
     let recovered = 0
@@ -71,33 +72,33 @@ describe('the prediction log', () => {
     })
     store.down = true
     log.add(record())
-    log.flush()
+    await log.flush()
     log.add(record())
     log.add(record())
-    log.flush()
+    await log.flush()
     expect(log.counts.dropped.store_error).toBe(3)
     expect(errors).toEqual([1]) // one report per failure streak, not one per flush
     store.down = false
     log.add(record({ requestId: 'after' }))
-    log.flush()
+    await log.flush()
     expect(store.written.map((r) => r.requestId)).toEqual(['after'])
     expect(recovered).toBe(1)
-    log.close()
+    await log.close()
   })
 
-  test('close writes what is buffered, closes the store, and later records are dropped', () => {
+  test('close writes what is buffered, closes the store, and later records are dropped', async () => {
     const store = new MemoryStore()
     const log = new PredictionLog(store, { ...options, flushRecords: 1_000 })
     log.add(record())
     log.add(record())
-    log.close()
+    await log.close()
     expect(store.written).toHaveLength(2)
     expect(store.closed).toBe(true)
     log.add(record())
     expect(log.counts.dropped.buffer_full).toBe(1)
   })
 
-  test('prunes by age and size as it opens', () => {
+  test('prunes by age and size as it opens', async () => {
     const store = new MemoryStore()
     new PredictionLog(store, options).close()
     expect(store.pruned[0]).toEqual([9_000, 100])

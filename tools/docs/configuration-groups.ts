@@ -97,6 +97,7 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
     fields: [
       'dataDir',
       'predictionLog',
+      'predictionLogPoolSize',
       'predictionLogMaxAgeDays',
       'predictionLogMaxRecords',
       'predictionLogBufferRecords',

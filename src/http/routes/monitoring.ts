@@ -14,7 +14,7 @@ const MAX_WINDOW_MS = 31 * 86_400_000
 export function monitoringRoutes(config: Readonly<Config>, catalog: ModelLookup, store: PredictionStore | undefined) {
   return new Elysia({ name: 'routes.monitoring' }).get(
     '/v1/models/:name/monitoring',
-    ({ params, query }) => {
+    async ({ params, query }) => {
       if (!store) throw new AppError('prediction_log_off', 'the prediction log is off (BUN_INFER_PREDICTION_LOG=off)')
       // 404 for an unknown model or version, as every model route; a model unloaded since keeps no summary.
       const spec = catalog.resolve(params.name, query.version)
@@ -31,7 +31,7 @@ export function monitoringRoutes(config: Readonly<Config>, catalog: ModelLookup,
         window_seconds: Math.round(windowMs / 1000),
         from: new Date(from).toISOString(),
         to: new Date(to).toISOString(),
-        ...summarise(store.since(spec.name, version, from), lowConfidence)
+        ...summarise(await store.since(spec.name, version, from), lowConfidence)
       }
     },
     {

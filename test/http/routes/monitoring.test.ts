@@ -14,8 +14,8 @@ const log = new PredictionLog(store, { maxBufferedRecords: 1_000, maxAgeMs: 86_4
 const app = testApp({ predictionLog: log })
 const cat = await imageBytes('chelsea.jpg')
 const coffee = await imageBytes('coffee.png')
-afterAll(() => {
-  log.close()
+afterAll(async () => {
+  await log.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -44,8 +44,8 @@ describe('every answered image is logged, and the summary reads the log', () => 
       })
     })
     expect(v2.status).toBe(200)
-    log.flush()
-    const rows = store.since('mobilenetv2', '1', 0)
+    await log.flush()
+    const rows = await store.since('mobilenetv2', '1', 0)
     expect(rows).toHaveLength(3)
     expect(rows.map((r) => r.label).sort()).toEqual(
       [first.predictions[0]![0]!.label, first.predictions[1]![0]!.label, first.predictions[0]![0]!.label].sort()
@@ -71,7 +71,7 @@ describe('every answered image is logged, and the summary reads the log', () => 
 
   test('GET /v1/models/{name}/monitoring: per label, most frequent first, counts adding up to the images', async () => {
     await predict([cat, cat, cat])
-    log.flush()
+    await log.flush()
     const response = await app.request('/v1/models/mobilenetv2/monitoring?window=1h')
     expect(response.status).toBe(200)
     const summary = (await response.json()) as Summary
