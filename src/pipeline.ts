@@ -8,6 +8,7 @@ import type { ModelCatalog } from './models/catalog'
 import { Predictor } from './predictor'
 import { addModelQueues, labelsOfQueue } from './models/queues'
 import type { PredictionLog } from './prediction-log/log'
+import type { DriftSource } from './metrics/predictions'
 
 /** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
 export interface Pipeline {
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   sessionsOf?: (key: string) => ModelSessions | undefined
   /** Where answered images are recorded (the server's; the CLI and most tests have none). */
   predictionLog?: PredictionLog
+  /** Each model version's drift, for the gauges (with the prediction log). */
+  drift?: DriftSource
 }
 
 /**
@@ -44,7 +47,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     memoryBytes: (key) => options.sessionsOf?.(key)?.memoryBytes ?? 0,
     inFlight: options.inFlight,
     cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 },
-    predictionLog: options.predictionLog && (() => options.predictionLog?.counts)
+    predictionLog: options.predictionLog && (() => options.predictionLog?.counts),
+    drift: options.drift
   })
   const cache =
     config.maxCacheEntries > 0

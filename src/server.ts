@@ -9,7 +9,8 @@ import type { Config } from './config/schema'
 import { createWorkerPool } from './inference/pool-from-config'
 import { sessionThreads } from './inference/threads'
 import { Lifecycle } from './lifecycle'
-import { openPredictionLog } from './prediction-log/open'
+import { DriftMonitor } from './prediction-log/drift-monitor'
+import { driftSettings, openPredictionLog } from './prediction-log/open'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
 import type { Predictor } from './predictor'
@@ -57,6 +58,14 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
   const catalog = loadCatalog(config)
   const lifecycle = new Lifecycle()
   const predictionLog = await openPredictionLog(config, log) // a store that cannot be opened stops startup here
+  const driftMonitor =
+    predictionLog &&
+    new DriftMonitor(
+      predictionLog.store,
+      () => catalog.specs().map((s) => ({ model: s.name, version: String(s.version) })),
+      driftSettings(config),
+      (error) => log.warn('drift could not be computed', { error: String(error) })
+    )
   const pool = createWorkerPool(config, catalog, (reason) => {
     metrics.workerRestarts.inc()
     log.warn('worker lost; replacing it', { reason })
@@ -67,7 +76,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     clock: systemClock,
     inFlight: () => lifecycle.active,
     sessionsOf: (key) => pool.sessionsOf(key),
-    predictionLog
+    predictionLog,
+    drift: driftMonitor && (() => driftMonitor.current())
   })
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
@@ -129,6 +139,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       throw error
     }
     lifecycle.state = 'ready'
+    driftMonitor?.start(config.driftIntervalMs)
     const poller =
       repository && config.repositoryPollMs > 0
         ? new RepositoryPoller(repository, {
@@ -167,6 +178,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
         if (drained) await Promise.race([server.stop(false), Bun.sleep(CLOSE_GRACE_MS)])
         await server.stop(true)
         // Every answer is given: what the log still buffers is written now, so nothing answered is lost.
+        await driftMonitor?.stop()
         await predictionLog?.close()
         await pool.close()
         // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.

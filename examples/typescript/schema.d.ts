@@ -123,6 +123,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models/{name}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How far a model version's recent predictions are from its reference
+         * @description The top-1 label distribution and the confidence distribution of the window, against the first BUN_INFER_DRIFT_REFERENCE_PREDICTIONS predictions the version logged: PSI and Jensen–Shannon, and the labels whose share moved most. status says why nothing is computed yet.
+         */
+        get: operations["getV1ModelsByNameDrift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/predict": {
         parameters: {
             query?: never;
@@ -470,6 +490,39 @@ export interface components {
             /** @description One entry per predicted label, most frequent first. */
             labels: components["schemas"]["LabelSummary"][];
         };
+        /** @description How far a model version's recent predictions are from its reference. */
+        DriftReport: {
+            model: string;
+            version: string;
+            window_seconds: number;
+            /** @description The first predictions of this version in the log, the reference. */
+            reference_predictions: number;
+            /** @description Predictions in the window. */
+            window_predictions: number;
+            /** @enum {string} */
+            status: "computed" | "reference_incomplete" | "window_too_small";
+            /** @description Divergence of the top-1 label distribution. */
+            labels: {
+                /** @description Population stability index: under 0.1 stable, 0.1–0.25 moderate, over 0.25 a shift. */
+                psi: number;
+                /** @description Jensen–Shannon divergence in bits: 0 the same, 1 nothing in common. */
+                js: number;
+            } | null;
+            /** @description Divergence of the top class's probability, in ten bins. */
+            confidence: {
+                /** @description Population stability index: under 0.1 stable, 0.1–0.25 moderate, over 0.25 a shift. */
+                psi: number;
+                /** @description Jensen–Shannon divergence in bits: 0 the same, 1 nothing in common. */
+                js: number;
+            } | null;
+            /** @description The labels whose share moved most. */
+            top_shifts: {
+                label: string;
+                class_index: number;
+                reference_share: number;
+                window_share: number;
+            }[];
+        };
         PredictMultipartRequest: {
             /** @description One or more files in fields named image; results come back in this order. */
             image: Blob[];
@@ -760,6 +813,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonitoringSummary"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `prediction_log_off` */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1ModelsByNameDrift: {
+        parameters: {
+            query?: {
+                window?: string;
+                version?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How far a model version's recent predictions are from its reference. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftReport"];
                 };
             };
             /** @description `unauthorized` */

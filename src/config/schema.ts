@@ -297,6 +297,20 @@ export const ConfigSchema = Type.Object({
     250,
     'Longest a record waits in memory before it is written to the prediction log (ms); 512 waiting records are written at once. A graceful stop writes what waits.'
   ),
+  driftReferencePredictions: Int(
+    10,
+    10_000_000,
+    1000,
+    'The first this many predictions of a model version in the prediction log are its drift reference: what its traffic looked like when it started serving.'
+  ),
+  driftWindowMinutes: Int(1, 44_640, 60, 'Drift compares the predictions of this many last minutes with the reference.'),
+  driftMinWindowPredictions: Int(
+    1,
+    10_000_000,
+    100,
+    'Drift is computed only when the window holds at least this many predictions: a sparse window looks shifted by chance.'
+  ),
+  driftIntervalMs: Int(1000, 3_600_000, 60_000, 'How often the drift gauges are computed from the prediction log (ms).'),
   lowConfidence: Type.Number({
     minimum: 0,
     maximum: 1,

@@ -1,5 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { Drift } from '../prediction-log/drift'
 import type { PredictionLogCounts } from '../prediction-log/log'
+
+/** The drift of each model version that has one now (the drift monitor's last pass). */
+export type DriftSource = () => Iterable<{ model: string; version: string; drift: Drift }>
 
 const PREFIX = 'bun_infer_'
 /** Probabilities of the top class: fine steps at the top, where most answers of a good model fall. */
@@ -10,7 +14,7 @@ const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0
  * has one series per label a model has predicted (at most its class count: 1000 for the shipped models); the
  * histogram is per model version only, so its series stay a dozen per version whatever the labels.
  */
-export function predictionMetrics(registry: Registry, logCounts?: () => PredictionLogCounts | undefined) {
+export function predictionMetrics(registry: Registry, logCounts?: () => PredictionLogCounts | undefined, drift?: DriftSource) {
   const metrics = {
     predictions: new Counter({
       name: `${PREFIX}predictions_total`,
@@ -47,6 +51,33 @@ export function predictionMetrics(registry: Registry, logCounts?: () => Predicti
       registers: [registry],
       collect() {
         this.set(logCounts()?.buffered ?? 0)
+      }
+    })
+  }
+  if (drift) {
+    new Gauge({
+      name: `${PREFIX}prediction_drift`,
+      help: "Divergence of a model version's recent predictions (the drift window) from its reference: the top-1 label distribution (distribution=label) or the confidence distribution (distribution=confidence), as PSI or Jensen-Shannon (bits).",
+      labelNames: ['model', 'version', 'distribution', 'measure'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const { model, version, drift: d } of drift()) {
+          for (const measure of ['psi', 'js'] as const) {
+            this.set({ model, version, distribution: 'label', measure }, d.labels[measure])
+            if (d.confidence) this.set({ model, version, distribution: 'confidence', measure }, d.confidence[measure])
+          }
+        }
+      }
+    })
+    new Gauge({
+      name: `${PREFIX}prediction_drift_window_predictions`,
+      help: 'Predictions in the drift window of each model version whose drift is computed.',
+      labelNames: ['model', 'version'] as const,
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const { model, version, drift: d } of drift()) this.set({ model, version }, d.window_predictions)
       }
     })
   }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { PredictionLogCounts } from '../prediction-log/log'
-import { predictionMetrics } from './predictions'
+import { type DriftSource, predictionMetrics } from './predictions'
 
 export const PREFIX = 'bun_infer_'
 /** Seconds; from a cache-hit-fast 0.5 ms to a 10 s deadline. */
@@ -20,6 +20,8 @@ export interface MetricSources {
   cacheSize?: () => { entries: number; bytes: number }
   /** The prediction log's counts, when there is one. */
   predictionLog?: () => PredictionLogCounts | undefined
+  /** Each model version's drift, when the prediction log is on. */
+  drift?: DriftSource
 }
 
 /** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
@@ -46,7 +48,7 @@ export function createMetrics(sources: MetricSources = {}) {
     registry.removeSingleMetric(name)
   return {
     registry,
-    ...predictionMetrics(registry, sources.predictionLog),
+    ...predictionMetrics(registry, sources.predictionLog, sources.drift),
     httpRequests: new Counter({
       name: `${PREFIX}http_requests_total`,
       help: 'HTTP requests by route, method and status.',

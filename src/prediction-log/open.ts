@@ -5,6 +5,16 @@ import { PredictionLog } from './log'
 import { PostgresStore, redactedUrl } from './postgres-store'
 import { SqliteStore } from './sqlite-store'
 import type { PredictionStore } from './store'
+import type { DriftSettings } from './drift-monitor'
+
+/** The drift settings of the config. */
+export function driftSettings(config: Readonly<Config>): DriftSettings {
+  return {
+    referencePredictions: config.driftReferencePredictions,
+    windowMs: config.driftWindowMinutes * 60_000,
+    minWindowPredictions: config.driftMinWindowPredictions
+  }
+}
 
 /** Where the prediction log is kept: a SQLite file, a PostgreSQL URL, or undefined when it is off. */
 export function predictionLogTarget(

@@ -40,6 +40,16 @@ export function redactedUrl(url: string): string {
   }
 }
 
+function stored(rows: unknown): StoredPrediction[] {
+  return (rows as Array<Record<string, unknown>>).map((row) => ({
+    timeMs: Number(row.time_ms),
+    label: String(row.label),
+    classIndex: Number(row.class_index),
+    score: row.score === null ? null : Number(row.score),
+    totalMs: Number(row.total_ms)
+  }))
+}
+
 /**
  * The prediction log in PostgreSQL, shared by every replica: Bun's own SQL client with a pool of `poolSize`
  * connections. A batch of records is one multi-row INSERT. The table is created when missing, so a fresh database
@@ -99,13 +109,14 @@ export class PostgresStore implements PredictionStore {
             WHERE model = ${model} AND time_ms >= ${sinceMs} ORDER BY time_ms`
         : await this.sql`SELECT time_ms, label, class_index, score, total_ms FROM predictions
             WHERE model = ${model} AND version = ${version} AND time_ms >= ${sinceMs} ORDER BY time_ms`
-    return (rows as Array<Record<string, unknown>>).map((row) => ({
-      timeMs: Number(row.time_ms),
-      label: String(row.label),
-      classIndex: Number(row.class_index),
-      score: row.score === null ? null : Number(row.score),
-      totalMs: Number(row.total_ms)
-    }))
+    return stored(rows)
+  }
+
+  async first(model: string, version: string, n: number): Promise<StoredPrediction[]> {
+    return stored(
+      await this.sql`SELECT time_ms, label, class_index, score, total_ms FROM predictions
+        WHERE model = ${model} AND version = ${version} ORDER BY id LIMIT ${n}`
+    )
   }
 
   async prune(beforeMs: number, maxRecords: number): Promise<number> {

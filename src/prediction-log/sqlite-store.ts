@@ -93,6 +93,12 @@ export class SqliteStore implements PredictionStore {
     return this.db.query(sql).all(params) as StoredPrediction[]
   }
 
+  async first(model: string, version: string, n: number): Promise<StoredPrediction[]> {
+    const sql = `SELECT time_ms AS timeMs, label, class_index AS classIndex, score, total_ms AS totalMs FROM predictions
+      WHERE model = $model AND version = $version ORDER BY id LIMIT $n`
+    return this.db.query(sql).all({ model, version, n }) as StoredPrediction[]
+  }
+
   async prune(beforeMs: number, maxRecords: number): Promise<number> {
     let deleted = this.db.query('DELETE FROM predictions WHERE time_ms < $before').run({ before: beforeMs }).changes
     const cutoff = this.db.query('SELECT id FROM predictions ORDER BY id DESC LIMIT 1 OFFSET $keep').get({ keep: maxRecords }) as {

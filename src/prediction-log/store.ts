@@ -17,6 +17,8 @@ export interface PredictionStore {
   write(records: readonly PredictionRecord[]): Promise<void>
   /** The predictions of one model version since `sinceMs` (every version when `version` is undefined), oldest first. */
   since(model: string, version: string | undefined, sinceMs: number): Promise<StoredPrediction[]>
+  /** The first `n` predictions logged for one model version: the drift reference. */
+  first(model: string, version: string, n: number): Promise<StoredPrediction[]>
   /** Deletes records older than `beforeMs`, then the oldest beyond `maxRecords`; resolves with how many went. */
   prune(beforeMs: number, maxRecords: number): Promise<number>
   count(): Promise<number>

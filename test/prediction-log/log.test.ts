@@ -20,6 +20,9 @@ class MemoryStore implements PredictionStore {
   async since() {
     return []
   }
+  async first() {
+    return []
+  }
   async prune(beforeMs: number, maxRecords: number) {
     this.pruned.push([beforeMs, maxRecords])
     return 0

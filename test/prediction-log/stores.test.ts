@@ -70,6 +70,15 @@ for (const [kind, fresh] of kinds)
       await store.close()
     })
 
+    test('the first n of a model version, in the order they were written: the drift reference', async () => {
+      const { store } = await fresh()
+      await store.write([record({ timeMs: 5, classIndex: 1 }), record({ timeMs: 1, classIndex: 2, version: '2' })])
+      await store.write([record({ timeMs: 3, classIndex: 3 }), record({ timeMs: 9, classIndex: 4 })])
+      expect((await store.first('mobilenetv2', '1', 2)).map((p) => p.classIndex)).toEqual([1, 3])
+      expect(await store.first('mobilenetv2', '3', 2)).toEqual([])
+      await store.close()
+    })
+
     test('a null score and a null digest stay null', async () => {
       const { store } = await fresh()
       await store.write([record({ score: null, imageSha256: null })])

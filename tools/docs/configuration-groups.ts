@@ -102,6 +102,10 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
       'predictionLogMaxRecords',
       'predictionLogBufferRecords',
       'predictionLogFlushMs',
+      'driftReferencePredictions',
+      'driftWindowMinutes',
+      'driftMinWindowPredictions',
+      'driftIntervalMs',
       'lowConfidence'
     ]
   },

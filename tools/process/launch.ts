@@ -89,13 +89,17 @@ async function answers(url: string, path: string): Promise<boolean> {
   }
 }
 
+/** A data folder of its own (the prediction log) unless the caller names one: nothing lands in the repository. */
+function ownDataDirFor(env: Record<string, string> | undefined): string | undefined {
+  if (env?.BUN_INFER_DATA_DIR ?? process.env.BUN_INFER_DATA_DIR) return undefined
+  return mkdtempSync(join(tmpdir(), 'bun-infer-data-'))
+}
+
 /** Starts the process and resolves once it listens (or is ready); rejects with its output if it exits first. */
 export async function launch(options: LaunchOptions = {}): Promise<ServerProcess> {
   const cmd = options.cmd ?? SERVER_CMD
   const started = performance.now()
-  // A data folder of its own (the prediction log) unless the caller names one: nothing lands in the repository.
-  const ownDataDir =
-    (options.env?.BUN_INFER_DATA_DIR ?? process.env.BUN_INFER_DATA_DIR) ? undefined : mkdtempSync(join(tmpdir(), 'bun-infer-data-'))
+  const ownDataDir = ownDataDirFor(options.env)
   const proc = Bun.spawn(cmd, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...(ownDataDir && { BUN_INFER_DATA_DIR: ownDataDir }), ...options.env },
@@ -158,9 +162,10 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
 
 /** Runs the command to its exit (a startup that must fail, say) and returns its exit code and output. */
 export async function runToExit(options: Pick<LaunchOptions, 'cmd' | 'env' | 'cwd'> & { timeoutMs?: number } = {}) {
+  const ownDataDir = ownDataDirFor(options.env)
   const proc = Bun.spawn(options.cmd ?? SERVER_CMD, {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...(ownDataDir && { BUN_INFER_DATA_DIR: ownDataDir }), ...options.env },
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe'
@@ -171,5 +176,6 @@ export async function runToExit(options: Pick<LaunchOptions, 'cmd' | 'env' | 'cw
     return { code, stdout, stderr }
   } finally {
     clearTimeout(killer)
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true })
   }
 }

@@ -73,18 +73,28 @@ describe('every metric the dashboard, the alerts and the autoscalers read exists
 
   beforeAll(async () => {
     // The cache on, with a Redis that is not there: the shared tier's error counter has a sample too.
+    // Drift from a reference of 10 predictions, computed every second: its gauges have series too.
     server = await startServerProcess({
       BUN_INFER_WORKERS: '1',
       BUN_INFER_MAX_CACHE_ENTRIES: '100',
-      BUN_INFER_REDIS_URL: `redis://127.0.0.1:${await freePort()}`
+      BUN_INFER_REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      BUN_INFER_DRIFT_REFERENCE_PREDICTIONS: '10',
+      BUN_INFER_DRIFT_MIN_WINDOW_PREDICTIONS: '1',
+      BUN_INFER_DRIFT_INTERVAL_MS: '1000'
     })
-    // One prediction, so the histograms have series.
+    // Ten predictions (the cache answers nine: they are logged too), so the histograms and the drift have series.
+    const cat = await imageBytes('chelsea.jpg')
     const response = await fetch(`${server.url}/v1/predict`, {
       method: 'POST',
-      body: multipart([{ bytes: await imageBytes('chelsea.jpg') }])
+      body: multipart(Array.from({ length: 10 }, () => ({ bytes: cat })))
     })
     expect(response.status).toBe(200)
-    samples = parsePrometheus(await (await fetch(`${server.url}/metrics`)).text())
+    // The drift gauge appears once the records are written and the monitor's next pass ran (a condition, bounded).
+    for (let scrape = 0; ; scrape++) {
+      samples = parsePrometheus(await (await fetch(`${server.url}/metrics`)).text())
+      if (samples.some((s) => s.name === 'bun_infer_prediction_drift') || scrape === 100) break
+      await Bun.sleep(50) // polling a condition (the gauge), bounded by 100 scrapes
+    }
   }, 30_000)
 
   afterAll(async () => {
@@ -93,7 +103,7 @@ describe('every metric the dashboard, the alerts and the autoscalers read exists
 
   test('alert rules, dashboard panels, KEDA and prometheus-adapter queries', async () => {
     const all = await expressions()
-    expect(all.filter((e) => e.where.startsWith('alert')).length).toBe(5)
+    expect(all.filter((e) => e.where.startsWith('alert')).length).toBe(7)
     expect(all.filter((e) => e.where.startsWith('panel')).length).toBeGreaterThanOrEqual(10)
     const problems = all.flatMap(({ where, expr }) => unknownUses(metricUses(expr), samples).map((name) => `${where}: ${name}`))
     expect(problems).toEqual([])

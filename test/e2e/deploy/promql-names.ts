@@ -15,6 +15,8 @@ const NOT_METRICS = new Set([
   'increase',
   'irate',
   'histogram_quantile',
+  'topk',
+  'bottomk',
   'by',
   'without',
   'on',

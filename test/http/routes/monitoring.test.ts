@@ -110,3 +110,67 @@ describe('every answered image is logged, and the summary reads the log', () => 
     expect(await code('/v1/models/mobilenetv2/monitoring', testApp())).toEqual([409, 'prediction_log_off'])
   })
 })
+
+const photos = await Promise.all(['chelsea.jpg', 'coffee.png', 'rocket.jpg', 'chelsea.png'].map(imageBytes))
+
+describe('GET /v1/models/{name}/drift on the real request path', () => {
+  const THRESHOLD = 0.2 // the shipped alert's (deploy/prometheus/alerts.yml; test/prediction-log/drift.test.ts reads it there)
+  const env = { BUN_INFER_DRIFT_REFERENCE_PREDICTIONS: '10', BUN_INFER_DRIFT_MIN_WINDOW_PREDICTIONS: '5' }
+
+  interface DriftReport {
+    status: string
+    reference_predictions: number
+    window_predictions: number
+    labels: { psi: number; js: number } | null
+    top_shifts: Array<{ class_index: number; window_share: number }>
+  }
+
+  async function scenario(after: Uint8Array[]) {
+    const folder = mkdtempSync(join(tmpdir(), 'drift-route-'))
+    const driftLog = new PredictionLog(new SqliteStore(join(folder, 'log.sqlite')), {
+      maxBufferedRecords: 1_000,
+      maxAgeMs: 86_400_000,
+      maxRecords: 10_000
+    })
+    const drifting = testApp({ env, predictionLog: driftLog })
+    const send = async (images: Uint8Array[]) => {
+      const response = await drifting.request('/v1/predict', { method: 'POST', body: multipart(images.map((bytes) => ({ bytes }))) })
+      expect(response.status).toBe(200)
+      return (await response.json()) as PredictBody
+    }
+    const report = async () => {
+      await driftLog.flush()
+      return (await (await drifting.request('/v1/models/mobilenetv2/drift')).json()) as DriftReport
+    }
+    try {
+      await send(photos)
+      expect((await report()).status).toBe('reference_incomplete') // 4 of 10
+      for (let i = 0; i < 2; i++) await send(photos) // the reference: the first 10 of 12 mixed photos
+      for (let i = 0; i < after.length; i += 4) await send(after.slice(i, i + 4))
+      const answer = await send([photos[0]!])
+      return { report: await report(), catClass: answer.predictions[0]![0]!.class_index }
+    } finally {
+      await driftLog.close()
+      rmSync(folder, { recursive: true, force: true })
+    }
+  }
+
+  test('more of the mixed photos stays under the alert threshold', async () => {
+    const { report } = await scenario(Array.from({ length: 40 }, (_, i) => photos[i % 4]!))
+    expect(report.status).toBe('computed')
+    expect(report.reference_predictions).toBe(10)
+    expect(report.window_predictions).toBe(53)
+    expect(report.labels!.js).toBeLessThan(THRESHOLD)
+  })
+
+  test('only cat photos after the mixed reference crosses it, and the cat is the label that moved most', async () => {
+    const { report, catClass } = await scenario(Array.from({ length: 40 }, () => photos[0]!))
+    expect(report.labels!.js).toBeGreaterThan(THRESHOLD)
+    expect(report.top_shifts[0]!.class_index).toBe(catClass)
+  })
+
+  test('off: 409; an unknown version: 404', async () => {
+    expect((await testApp().request('/v1/models/mobilenetv2/drift')).status).toBe(409)
+    expect((await app.request('/v1/models/mobilenetv2/drift?version=7')).status).toBe(404)
+  })
+})
