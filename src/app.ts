@@ -13,6 +13,7 @@ import { docsRoutes } from './http/routes/docs'
 import { healthRoutes } from './http/routes/health'
 import { metricsRoute } from './http/routes/metrics'
 import { modelRoutes } from './http/routes/models'
+import { monitorPageRoutes } from './http/routes/monitor-page'
 import { monitoringRoutes } from './http/routes/monitoring'
 import { predictRoutes } from './http/routes/predict'
 import { RequestGate } from './http/request-gate'
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps) {
     .use(rateLimitPlugin(config.rateLimitPerSecond, config.rateLimitBurst, config.exemptPaths, gate.proxies))
     .use(docsRoutes(deps.version))
     .use(tryItRoutes())
+    .use(monitorPageRoutes())
     .use(healthRoutes(deps.lifecycle, deps.workersHealthy))
     .use(metricsRoute(metrics))
     .use(modelRoutes(config, deps.catalog, () => deps.lifecycle.state === 'ready' && deps.workersHealthy(), deps.sessionsOf))

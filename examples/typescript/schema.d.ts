@@ -489,6 +489,31 @@ export interface components {
             low_confidence_threshold: number;
             /** @description One entry per predicted label, most frequent first. */
             labels: components["schemas"]["LabelSummary"][];
+            /** @description With ?timeline=N: the window in N buckets, as the monitor page draws it. */
+            timeline?: {
+                bucket_seconds: number;
+                /** @description Start of each bucket (Unix ms). */
+                starts: number[];
+                /** @description Predictions per bucket of the most frequent labels, then "other" (class_index -1). */
+                labels: {
+                    label: string;
+                    class_index: number;
+                    counts: number[];
+                }[];
+                /** @description Label drift (Jensen–Shannon, bits) over the drift window ending at each bucket's end. */
+                drift_labels_js: (number | null)[];
+                drift_confidence_js: (number | null)[];
+            };
+            /** @description With ?timeline: predictions per tenth of the top class's probability, [0, 0.1) first. */
+            confidence_histogram?: number[];
+            /** @description With ?timeline: the latest predictions below the threshold, newest first (labels only, never the image). */
+            recent_low_confidence?: {
+                time: string;
+                request_id: string;
+                label: string;
+                class_index: number;
+                score: number;
+            }[];
         };
         /** @description How far a model version's recent predictions are from its reference. */
         DriftReport: {
@@ -795,6 +820,7 @@ export interface operations {
                 window?: string;
                 version?: string;
                 low_confidence?: number;
+                timeline?: number;
             };
             header?: never;
             path: {

@@ -158,9 +158,9 @@ export const ConfigSchema = Type.Object({
     description: 'File with one API key per line (lines starting with # are comments), read at startup; its keys join BUN_INFER_API_KEYS.'
   }),
   exemptPaths: Type.Array(Type.String(), {
-    default: ['/health', '/v2/health', '/metrics', '/docs', '/openapi.json', '/', '/try-it', '/samples'],
+    default: ['/health', '/v2/health', '/metrics', '/docs', '/openapi.json', '/', '/try-it', '/samples', '/monitor'],
     description:
-      'Path prefixes served without an API key and outside the rate limit (the health probes of /v1 and /v2, metrics, docs). The path / is the try-it page alone, not a prefix of every path; its files and sample photos are under /try-it and /samples, and predicting from it still needs a key.'
+      'Path prefixes served without an API key and outside the rate limit (the health probes of /v1 and /v2, metrics, docs). The path / is the try-it page alone, not a prefix of every path; its files and sample photos are under /try-it and /samples, and predicting from it still needs a key. /monitor is the monitor page and its files; the data it shows still needs a key.'
   }),
   maxInFlightPerClient: Int(
     0,

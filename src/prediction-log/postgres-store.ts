@@ -43,6 +43,7 @@ export function redactedUrl(url: string): string {
 function stored(rows: unknown): StoredPrediction[] {
   return (rows as Array<Record<string, unknown>>).map((row) => ({
     timeMs: Number(row.time_ms),
+    requestId: String(row.request_id),
     label: String(row.label),
     classIndex: Number(row.class_index),
     score: row.score === null ? null : Number(row.score),
@@ -105,16 +106,16 @@ export class PostgresStore implements PredictionStore {
   async since(model: string, version: string | undefined, sinceMs: number): Promise<StoredPrediction[]> {
     const rows =
       version === undefined
-        ? await this.sql`SELECT time_ms, label, class_index, score, total_ms FROM predictions
+        ? await this.sql`SELECT time_ms, request_id, label, class_index, score, total_ms FROM predictions
             WHERE model = ${model} AND time_ms >= ${sinceMs} ORDER BY time_ms`
-        : await this.sql`SELECT time_ms, label, class_index, score, total_ms FROM predictions
+        : await this.sql`SELECT time_ms, request_id, label, class_index, score, total_ms FROM predictions
             WHERE model = ${model} AND version = ${version} AND time_ms >= ${sinceMs} ORDER BY time_ms`
     return stored(rows)
   }
 
   async first(model: string, version: string, n: number): Promise<StoredPrediction[]> {
     return stored(
-      await this.sql`SELECT time_ms, label, class_index, score, total_ms FROM predictions
+      await this.sql`SELECT time_ms, request_id, label, class_index, score, total_ms FROM predictions
         WHERE model = ${model} AND version = ${version} ORDER BY id LIMIT ${n}`
     )
   }

@@ -87,14 +87,14 @@ export class SqliteStore implements PredictionStore {
   }
 
   async since(model: string, version: string | undefined, sinceMs: number): Promise<StoredPrediction[]> {
-    const sql = `SELECT time_ms AS timeMs, label, class_index AS classIndex, score, total_ms AS totalMs FROM predictions
+    const sql = `SELECT time_ms AS timeMs, request_id AS requestId, label, class_index AS classIndex, score, total_ms AS totalMs FROM predictions
       WHERE model = $model ${version === undefined ? '' : 'AND version = $version'} AND time_ms >= $since ORDER BY time_ms`
     const params: Record<string, string | number> = version === undefined ? { model, since: sinceMs } : { model, version, since: sinceMs }
     return this.db.query(sql).all(params) as StoredPrediction[]
   }
 
   async first(model: string, version: string, n: number): Promise<StoredPrediction[]> {
-    const sql = `SELECT time_ms AS timeMs, label, class_index AS classIndex, score, total_ms AS totalMs FROM predictions
+    const sql = `SELECT time_ms AS timeMs, request_id AS requestId, label, class_index AS classIndex, score, total_ms AS totalMs FROM predictions
       WHERE model = $model AND version = $version ORDER BY id LIMIT $n`
     return this.db.query(sql).all({ model, version, n }) as StoredPrediction[]
   }

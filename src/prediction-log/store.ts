@@ -3,6 +3,7 @@ import type { PredictionRecord } from './record'
 /** One logged prediction as the monitoring summary reads it back. */
 export interface StoredPrediction {
   timeMs: number
+  requestId: string
   label: string
   classIndex: number
   score: number | null

@@ -32,7 +32,31 @@ export const MonitoringSummary = t.Object(
     to: t.String({ description: 'End of the window (ISO 8601): now.' }),
     total: t.Integer({ minimum: 0, description: 'Images answered in the window.' }),
     low_confidence_threshold: t.Number({ minimum: 0, maximum: 1 }),
-    labels: t.Array(LabelSummary, { description: 'One entry per predicted label, most frequent first.' })
+    labels: t.Array(LabelSummary, { description: 'One entry per predicted label, most frequent first.' }),
+    timeline: t.Optional(
+      t.Object(
+        {
+          bucket_seconds: t.Integer(),
+          starts: t.Array(t.Number(), { description: 'Start of each bucket (Unix ms).' }),
+          labels: t.Array(t.Object({ label: t.String(), class_index: t.Integer(), counts: t.Array(t.Integer()) }), {
+            description: 'Predictions per bucket of the most frequent labels, then "other" (class_index -1).'
+          }),
+          drift_labels_js: t.Array(t.Union([t.Number(), t.Null()]), {
+            description: "Label drift (Jensen–Shannon, bits) over the drift window ending at each bucket's end."
+          }),
+          drift_confidence_js: t.Array(t.Union([t.Number(), t.Null()]))
+        },
+        { description: 'With ?timeline=N: the window in N buckets, as the monitor page draws it.' }
+      )
+    ),
+    confidence_histogram: t.Optional(
+      t.Array(t.Integer(), { description: "With ?timeline: predictions per tenth of the top class's probability, [0, 0.1) first." })
+    ),
+    recent_low_confidence: t.Optional(
+      t.Array(t.Object({ time: t.String(), request_id: t.String(), label: t.String(), class_index: t.Integer(), score: t.Number() }), {
+        description: 'With ?timeline: the latest predictions below the threshold, newest first (labels only, never the image).'
+      })
+    )
   },
   { $id: '#/components/schemas/MonitoringSummary', description: 'What a model has been predicting, from the prediction log.' }
 )

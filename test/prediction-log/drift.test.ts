@@ -12,6 +12,7 @@ import { record } from '../helpers/prediction-record'
 const LABELS = ['tabby cat', 'espresso', 'missile', 'obelisk', 'Egyptian Mau'] as const
 const p = (classIndex: number, score: number | null = 0.8): StoredPrediction => ({
   timeMs: 0,
+  requestId: 'r',
   label: LABELS[classIndex] ?? String(classIndex),
   classIndex,
   score,

@@ -4,6 +4,7 @@ import type { StoredPrediction } from '../../src/prediction-log/store'
 
 const p = (label: string, classIndex: number, score: number | null, totalMs: number): StoredPrediction => ({
   timeMs: 0,
+  requestId: 'r',
   label,
   classIndex,
   score,

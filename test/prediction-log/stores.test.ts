@@ -62,6 +62,7 @@ for (const [kind, fresh] of kinds)
       expect(await store.since('mobilenetv2', undefined, 2_400)).toHaveLength(2)
       expect((await store.since('mobilenetv2', '1', 2_001))[0]).toEqual({
         timeMs: 3_000,
+        requestId: 'r1',
         label: 'tabby cat',
         classIndex: 281,
         score: 0.7,

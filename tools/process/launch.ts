@@ -89,9 +89,12 @@ async function answers(url: string, path: string): Promise<boolean> {
   }
 }
 
-/** A data folder of its own (the prediction log) unless the caller names one: nothing lands in the repository. */
+/**
+ * A data folder of its own (the prediction log) unless the caller names one: nothing lands in the repository, and
+ * no two servers share a log by accident.
+ */
 function ownDataDirFor(env: Record<string, string> | undefined): string | undefined {
-  if (env?.BUN_INFER_DATA_DIR ?? process.env.BUN_INFER_DATA_DIR) return undefined
+  if (env?.BUN_INFER_DATA_DIR) return undefined
   return mkdtempSync(join(tmpdir(), 'bun-infer-data-'))
 }
 

@@ -2,6 +2,7 @@ import { Elysia, t } from 'elysia'
 import type { Config } from '../../config/schema'
 import { AppError } from '../../errors'
 import { parseWindow, summarise } from '../../prediction-log/monitoring'
+import { confidenceHistogram, recentLowConfidence, timeline } from '../../prediction-log/timeline'
 import type { PredictionStore } from '../../prediction-log/store'
 import { errorResponses } from '../../schemas/errors'
 import { DriftReport, MonitoringSummary } from '../../schemas/monitoring'
@@ -41,13 +42,33 @@ export function monitoringRoutes(config: Readonly<Config>, catalog: ModelLookup,
         const from = to - windowMs
         const lowConfidence = query.low_confidence ?? config.lowConfidence
         const version = query.version === undefined ? undefined : String(spec.version)
-        return {
+        const settings = driftSettings(config)
+        // A timeline's first buckets need the drift window before them too.
+        const rows = await log.since(spec.name, version, query.timeline ? from - settings.windowMs : from)
+        const inWindow = query.timeline ? rows.filter((r) => r.timeMs >= from) : rows
+        const summary = {
           model: spec.name,
           version: version ?? null,
           window_seconds: Math.round(windowMs / 1000),
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
-          ...summarise(await log.since(spec.name, version, from), lowConfidence)
+          ...summarise(inWindow, lowConfidence)
+        }
+        if (!query.timeline) return summary
+        const reference = await log.first(spec.name, String(spec.version), settings.referencePredictions)
+        return {
+          ...summary,
+          timeline: timeline({
+            rows,
+            fromMs: from,
+            toMs: to,
+            buckets: query.timeline,
+            reference,
+            ...settings,
+            driftWindowMs: settings.windowMs
+          }),
+          confidence_histogram: confidenceHistogram(inWindow),
+          recent_low_confidence: recentLowConfidence(inWindow, lowConfidence)
         }
       },
       {
@@ -59,6 +80,15 @@ export function monitoringRoutes(config: Readonly<Config>, catalog: ModelLookup,
           version: t.Optional(t.String({ description: 'One version only (default: every version of the model).' })),
           low_confidence: t.Optional(
             t.Numeric({ minimum: 0, maximum: 1, description: 'Probability below which a prediction counts as low confidence.' })
+          ),
+          timeline: t.Optional(
+            t.Numeric({
+              minimum: 2,
+              maximum: 200,
+              multipleOf: 1,
+              description:
+                'Also the window in this many buckets (labels and drift over time), the confidence histogram and the latest low-confidence predictions.'
+            })
           )
         }),
         response: { 200: MonitoringSummary, ...errorResponses(401, 404, 409, 422) },

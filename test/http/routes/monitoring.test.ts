@@ -87,6 +87,24 @@ describe('every answered image is logged, and the summary reads the log', () => 
     expect(other.total).toBe(0)
   })
 
+  test('?timeline=N: the window in N buckets, the confidence histogram and the recent low-confidence answers', async () => {
+    const response = await app.request('/v1/models/mobilenetv2/monitoring?window=1h&timeline=6&low_confidence=0.99')
+    const body = (await response.json()) as Summary & {
+      timeline: { starts: number[]; labels: Array<{ counts: number[] }>; drift_labels_js: unknown[] }
+      confidence_histogram: number[]
+      recent_low_confidence: Array<{ score: number; request_id: string }>
+    }
+    expect(body.timeline.starts).toHaveLength(6)
+    expect(body.timeline.labels.flatMap((l) => l.counts).reduce((a, b) => a + b, 0)).toBe(6)
+    expect(body.timeline.drift_labels_js).toEqual([null, null, null, null, null, null]) // no reference of 1,000 yet
+    expect(body.confidence_histogram).toHaveLength(10)
+    expect(body.confidence_histogram.reduce((a, b) => a + b, 0)).toBe(6)
+    expect(body.recent_low_confidence.length).toBeGreaterThan(0)
+    for (const low of body.recent_low_confidence) expect(low.score).toBeLessThan(0.99)
+    expect((await app.request('/v1/models/mobilenetv2/monitoring?timeline=1')).status).toBe(422)
+    expect((await app.request('/v1/models/mobilenetv2/monitoring?timeline=2.5')).status).toBe(422)
+  })
+
   test('the label counter and confidence histogram follow the answers', async () => {
     const metrics = await (await app.request('/metrics')).text()
     const total = metrics
