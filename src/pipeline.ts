@@ -48,7 +48,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     inFlight: options.inFlight,
     cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 },
     predictionLog: options.predictionLog && (() => options.predictionLog?.counts),
-    drift: options.drift
+    drift: options.drift,
+    monitoredLabels: config.monitoredLabels
   })
   const cache =
     config.maxCacheEntries > 0

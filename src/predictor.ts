@@ -212,10 +212,11 @@ export class Predictor {
   ): void {
     if (this.metrics) {
       const labels = { model: model.name, version: String(model.version) }
-      for (const { top } of images) {
+      for (const { top, cached } of images) {
         const first = top[0]!
         this.metrics.predictions.inc({ ...labels, label: first.label })
         if (first.score !== null) this.metrics.confidence.observe(labels, first.score)
+        if (!cached) this.metrics.observeDuration(labels, first.label, totalMs / 1000)
       }
     }
     if (this.predictionLog && origin)

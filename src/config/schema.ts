@@ -311,6 +311,12 @@ export const ConfigSchema = Type.Object({
     'Drift is computed only when the window holds at least this many predictions: a sparse window looks shifted by chance.'
   ),
   driftIntervalMs: Int(1000, 3_600_000, 60_000, 'How often the drift gauges are computed from the prediction log (ms).'),
+  monitoredLabels: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    default: [],
+    maxItems: 100,
+    description:
+      'Labels whose time in the server gets its own series in bun_infer_prediction_duration_seconds (comma-separated, as the model names them, e.g. Egyptian Mau,espresso); every other label is counted as label="other". Each label costs 16 series per model version.'
+  }),
   lowConfidence: Type.Number({
     minimum: 0,
     maximum: 1,

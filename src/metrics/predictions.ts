@@ -14,8 +14,28 @@ const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0
  * has one series per label a model has predicted (at most its class count: 1000 for the shipped models); the
  * histogram is per model version only, so its series stay a dozen per version whatever the labels.
  */
-export function predictionMetrics(registry: Registry, logCounts?: () => PredictionLogCounts | undefined, drift?: DriftSource) {
+/** Seconds; as the stage histograms. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export function predictionMetrics(
+  registry: Registry,
+  logCounts?: () => PredictionLogCounts | undefined,
+  drift?: DriftSource,
+  monitoredLabels: readonly string[] = []
+) {
+  const named = new Set(monitoredLabels)
+  const duration = new Histogram({
+    name: `${PREFIX}prediction_duration_seconds`,
+    help: 'Time in the server of each computed image (decode, queue, inference) by top-1 label: the labels of BUN_INFER_MONITORED_LABELS by name, every other as label="other".',
+    labelNames: ['model', 'version', 'label'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry]
+  })
   const metrics = {
+    /** Observes an image's time under its label when that label is monitored, else under "other" (bounded series). */
+    observeDuration(labels: { model: string; version: string }, label: string, seconds: number) {
+      duration.observe({ ...labels, label: named.has(label) ? label : 'other' }, seconds)
+    },
     predictions: new Counter({
       name: `${PREFIX}predictions_total`,
       help: 'Answered images by model version and top-1 label (cached answers included).',

@@ -22,6 +22,8 @@ export interface MetricSources {
   predictionLog?: () => PredictionLogCounts | undefined
   /** Each model version's drift, when the prediction log is on. */
   drift?: DriftSource
+  /** Labels whose latency has its own series (the rest are "other"). */
+  monitoredLabels?: readonly string[]
 }
 
 /** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
@@ -48,7 +50,7 @@ export function createMetrics(sources: MetricSources = {}) {
     registry.removeSingleMetric(name)
   return {
     registry,
-    ...predictionMetrics(registry, sources.predictionLog, sources.drift),
+    ...predictionMetrics(registry, sources.predictionLog, sources.drift, sources.monitoredLabels),
     httpRequests: new Counter({
       name: `${PREFIX}http_requests_total`,
       help: 'HTTP requests by route, method and status.',

@@ -106,6 +106,7 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
       'driftWindowMinutes',
       'driftMinWindowPredictions',
       'driftIntervalMs',
+      'monitoredLabels',
       'lowConfidence'
     ]
   },

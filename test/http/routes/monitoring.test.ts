@@ -192,3 +192,28 @@ describe('GET /v1/models/{name}/drift on the real request path', () => {
     expect((await app.request('/v1/models/mobilenetv2/drift?version=7')).status).toBe(404)
   })
 })
+
+describe('latency by label, with bounded series', () => {
+  test('a monitored label has its own series; every other label is "other"; a cached answer is not timed', async () => {
+    const first = testApp()
+    const label = (
+      (await (await first.request('/v1/predict', { method: 'POST', body: multipart([{ bytes: cat }]) })).json()) as PredictBody
+    ).predictions[0]![0]!.label
+    const monitored = testApp({ env: { BUN_INFER_MONITORED_LABELS: `${label},not a label`, BUN_INFER_MAX_CACHE_ENTRIES: '10' } })
+    for (const bytes of [cat, coffee, cat]) {
+      const response = await monitored.request('/v1/predict', { method: 'POST', body: multipart([{ bytes }]) })
+      expect(response.status).toBe(200)
+    }
+    const text = await (await monitored.request('/metrics')).text()
+    const count = (l: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((line) => line.startsWith(`bun_infer_prediction_duration_seconds_count{model="mobilenetv2",version="1",label="${l}"}`))
+          ?.split(' ').at(-1) ?? 0
+      )
+    expect(count(label)).toBe(1) // the second cat came from the cache
+    expect(count('other')).toBe(1) // the coffee
+    expect(text).not.toContain('label="not a label"')
+  })
+})
