@@ -8,6 +8,7 @@ import type { ModelCatalog } from './models/catalog'
 import { Predictor } from './predictor'
 import { addModelQueues, labelsOfQueue } from './models/queues'
 import type { PredictionLog } from './prediction-log/log'
+import { type CloudEventsSink, FanoutSink } from './prediction-log/cloudevents-sink'
 import type { DriftSource } from './metrics/predictions'
 
 /** The predict use case and what it reports to: everything between the HTTP layer and the batch runner. */
@@ -29,6 +30,8 @@ export interface PipelineOptions {
   predictionLog?: PredictionLog
   /** Each model version's drift, for the gauges (with the prediction log). */
   drift?: DriftSource
+  /** A CloudEvents receiver that also gets every answered image. */
+  events?: CloudEventsSink
 }
 
 /**
@@ -49,7 +52,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     cacheSize: () => cache?.localSize ?? { entries: 0, bytes: 0 },
     predictionLog: options.predictionLog && (() => options.predictionLog?.counts),
     drift: options.drift,
-    monitoredLabels: config.monitoredLabels
+    monitoredLabels: config.monitoredLabels,
+    events: options.events && (() => options.events!.counts)
   })
   const cache =
     config.maxCacheEntries > 0
@@ -74,6 +78,8 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     onSkipped: (key) => metrics.skipped.inc(labelsOfQueue(key))
   })
   addModelQueues(batcher, specs)
-  const predictor = new Predictor(catalog, batcher, config, metrics, cache, options.predictionLog)
+  const sinks = [options.predictionLog, options.events].filter((sink) => sink !== undefined)
+  const sink = sinks.length > 1 ? new FanoutSink(sinks) : sinks[0]
+  const predictor = new Predictor(catalog, batcher, config, metrics, cache, sink)
   return { catalog, metrics, cache, batcher, predictor }
 }

@@ -10,6 +10,8 @@ import { createWorkerPool } from './inference/pool-from-config'
 import { sessionThreads } from './inference/threads'
 import { Lifecycle } from './lifecycle'
 import { DriftMonitor } from './prediction-log/drift-monitor'
+import { CloudEventsSink } from './prediction-log/cloudevents-sink'
+import { hostname } from 'node:os'
 import { driftSettings, openPredictionLog } from './prediction-log/open'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
@@ -58,6 +60,15 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
   const catalog = loadCatalog(config)
   const lifecycle = new Lifecycle()
   const predictionLog = await openPredictionLog(config, log) // a store that cannot be opened stops startup here
+  const events = config.predictionEventsUrl
+    ? new CloudEventsSink({
+        url: config.predictionEventsUrl,
+        source: `/bun-infer/${config.instanceId || hostname()}`,
+        namespace: config.cacheNamespace,
+        onError: (error) =>
+          log.warn('prediction events could not be sent; they are dropped until the receiver answers', { error: String(error) })
+      })
+    : undefined
   const driftMonitor =
     predictionLog &&
     new DriftMonitor(
@@ -77,7 +88,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     inFlight: () => lifecycle.active,
     sessionsOf: (key) => pool.sessionsOf(key),
     predictionLog,
-    drift: driftMonitor && (() => driftMonitor.current())
+    drift: driftMonitor && (() => driftMonitor.current()),
+    events
   })
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
@@ -180,6 +192,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
         // Every answer is given: what the log still buffers is written now, so nothing answered is lost.
         await driftMonitor?.stop()
         await predictionLog?.close()
+        await events?.drain(2_000) // a receiver that is down must not hold up the exit
         await pool.close()
         // Pending shared-tier writes get a moment; a stalled Redis must not hold up the exit.
         await Promise.race([cache?.flush(), Bun.sleep(500)])

@@ -317,6 +317,12 @@ export const ConfigSchema = Type.Object({
     description:
       'Labels whose time in the server gets its own series in bun_infer_prediction_duration_seconds (comma-separated, as the model names them, e.g. Egyptian Mau,espresso); every other label is counted as label="other". Each label costs 16 series per model version.'
   }),
+  predictionEventsUrl: Type.String({
+    default: '',
+    secret: true,
+    description:
+      "Also send every answered image to this HTTP receiver as CloudEvents in KServe's inference logger format (a request and a response event; never the image). Empty: off."
+  }),
   lowConfidence: Type.Number({
     minimum: 0,
     maximum: 1,

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Drift } from '../prediction-log/drift'
+import type { SinkCounts } from '../prediction-log/cloudevents-sink'
 import type { PredictionLogCounts } from '../prediction-log/log'
 
 /** The drift of each model version that has one now (the drift monitor's last pass). */
@@ -21,7 +22,8 @@ export function predictionMetrics(
   registry: Registry,
   logCounts?: () => PredictionLogCounts | undefined,
   drift?: DriftSource,
-  monitoredLabels: readonly string[] = []
+  monitoredLabels: readonly string[] = [],
+  eventCounts?: () => SinkCounts
 ) {
   const named = new Set(monitoredLabels)
   const duration = new Histogram({
@@ -74,6 +76,20 @@ export function predictionMetrics(
       }
     })
   }
+  if (eventCounts)
+    new Counter({
+      name: `${PREFIX}prediction_events_total`,
+      help: 'CloudEvents sent to BUN_INFER_PREDICTION_EVENTS_URL, or dropped because the queue was full or the receiver failed.',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        const counts = eventCounts()
+        this.reset()
+        this.inc({ outcome: 'sent' }, counts.sent)
+        this.inc({ outcome: 'dropped_queue_full' }, counts.dropped.queue_full)
+        this.inc({ outcome: 'dropped_send_error' }, counts.dropped.send_error)
+      }
+    })
   if (drift) {
     new Gauge({
       name: `${PREFIX}prediction_drift`,

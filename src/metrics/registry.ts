@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { PredictionLogCounts } from '../prediction-log/log'
 import { type DriftSource, predictionMetrics } from './predictions'
+import type { SinkCounts } from '../prediction-log/cloudevents-sink'
 
 export const PREFIX = 'bun_infer_'
 /** Seconds; from a cache-hit-fast 0.5 ms to a 10 s deadline. */
@@ -24,6 +25,8 @@ export interface MetricSources {
   drift?: DriftSource
   /** Labels whose latency has its own series (the rest are "other"). */
   monitoredLabels?: readonly string[]
+  /** The CloudEvents sink's counts, when there is one. */
+  events?: () => SinkCounts
 }
 
 /** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
@@ -50,7 +53,7 @@ export function createMetrics(sources: MetricSources = {}) {
     registry.removeSingleMetric(name)
   return {
     registry,
-    ...predictionMetrics(registry, sources.predictionLog, sources.drift, sources.monitoredLabels),
+    ...predictionMetrics(registry, sources.predictionLog, sources.drift, sources.monitoredLabels, sources.events),
     httpRequests: new Counter({
       name: `${PREFIX}http_requests_total`,
       help: 'HTTP requests by route, method and status.',

@@ -18,8 +18,8 @@ function errorOf(env: Record<string, string>): string {
 }
 
 describe('secret settings', () => {
-  test('are the keys, the Redis URL, the collector headers and the prediction log (a database URL holds a password)', () => {
-    expect([...SECRET_FIELDS].sort()).toEqual(['adminKeys', 'apiKeys', 'otlpHeaders', 'predictionLog', 'redisUrl'])
+  test('are the keys, the URLs that may hold a password or a token, and the collector headers', () => {
+    expect([...SECRET_FIELDS].sort()).toEqual(['adminKeys', 'apiKeys', 'otlpHeaders', 'predictionEventsUrl', 'predictionLog', 'redisUrl'])
   })
 
   const invalid: Array<[string, Record<string, string>, string]> = [

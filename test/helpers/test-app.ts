@@ -10,6 +10,7 @@ import { discoverModels } from '../../src/models/catalog'
 import { placeModels } from '../../src/inference/placement'
 import { buildPipeline } from '../../src/pipeline'
 import type { PredictionLog } from '../../src/prediction-log/log'
+import type { CloudEventsSink } from '../../src/prediction-log/cloudevents-sink'
 import { createTracing } from '../../src/tracing/tracing'
 import { AnsweringRunner } from './answering-runner'
 import { FakeClock } from './fake-clock'
@@ -29,6 +30,8 @@ export interface TestAppOptions {
   logs?: string[]
   /** Answered images are recorded here (and the monitoring route reads it) when given. */
   predictionLog?: PredictionLog
+  /** Answered images are also sent here as CloudEvents when given. */
+  events?: CloudEventsSink
 }
 
 /**
@@ -65,7 +68,8 @@ export function testApp(options: TestAppOptions = {}) {
     clock,
     inFlight: () => lifecycle.active,
     sessionsOf,
-    predictionLog: options.predictionLog
+    predictionLog: options.predictionLog,
+    events: options.events
   })
   const health = { workers: true }
   const log = createLogger(config.logLevel, options.logs ? (line) => options.logs!.push(line) : () => {})

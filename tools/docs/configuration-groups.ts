@@ -107,6 +107,7 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
       'driftMinWindowPredictions',
       'driftIntervalMs',
       'monitoredLabels',
+      'predictionEventsUrl',
       'lowConfidence'
     ]
   },

@@ -210,7 +210,8 @@ describe('latency by label, with bounded series', () => {
         text
           .split('\n')
           .find((line) => line.startsWith(`bun_infer_prediction_duration_seconds_count{model="mobilenetv2",version="1",label="${l}"}`))
-          ?.split(' ').at(-1) ?? 0
+          ?.split(' ')
+          .at(-1) ?? 0
       )
     expect(count(label)).toBe(1) // the second cat came from the cache
     expect(count('other')).toBe(1) // the coffee
