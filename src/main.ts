@@ -4,11 +4,14 @@
 import type { Config } from './config/schema'
 import { deprecationWarnings, loadConfig } from './config/load'
 import { usage } from './config/usage'
+import { describeUnknown, unknownSettings } from './config/unknown-settings'
 import { createLogger } from './log'
 import { startServer } from './server'
 import pkg from '../package.json'
 
-const argv = process.argv.slice(2)
+// --strict: an unknown BUN_INFER_ variable stops startup instead of a warning.
+const strict = process.argv.includes('--strict')
+const argv = process.argv.slice(2).filter((arg) => arg !== '--strict')
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(usage(pkg.version))
   process.exit(0)
@@ -16,6 +19,12 @@ if (argv.includes('--help') || argv.includes('-h')) {
 if (argv.includes('--version')) {
   process.stdout.write(pkg.version + '\n')
   process.exit(0)
+}
+
+const unknown = unknownSettings(process.env)
+if (strict && unknown.length > 0) {
+  console.error(`bun-infer: unknown settings (--strict): ${unknown.map(describeUnknown).join(', ')}`)
+  process.exit(2)
 }
 
 let config: Readonly<Config>
@@ -27,6 +36,7 @@ try {
 }
 const log = createLogger(config.logLevel)
 for (const warning of deprecationWarnings(process.env)) log.warn('deprecated setting', { warning })
+for (const { variable, nearest } of unknown) log.warn('unknown setting, ignored', { variable, did_you_mean: nearest })
 
 try {
   const server = await startServer(config, log)

@@ -23,6 +23,7 @@ export function usage(version: string): string {
     '',
     'flags (override the environment):',
     ...flags,
+    '  --strict'.padEnd(30) + 'stop at startup when a BUN_INFER_ variable is not a known setting (else a warning)',
     '  --help'.padEnd(30) + 'print this and exit',
     '  --version'.padEnd(30) + 'print the version and exit',
     '',

@@ -142,6 +142,14 @@ A check that involves a second setting or a file stops the server with \`bun-inf
 status 1: for example \`BUN_INFER_REPOSITORY_API\` without \`BUN_INFER_ADMIN_KEYS\`, or \`BUN_INFER_BODY_BUDGET_BYTES\`
 below \`BUN_INFER_MAX_BODY_BYTES\`.
 
+A \`BUN_INFER_\` variable that is not a setting below (a typo, or a setting of another version) is named in a
+warning at startup with the nearest known name; with \`--strict\` it stops startup (exit status 2):
+
+\`\`\`
+$ BUN_INFER_WORKER=4 bun src/main.ts --strict
+bun-infer: unknown settings (--strict): BUN_INFER_WORKER (did you mean BUN_INFER_WORKERS?)
+\`\`\`
+
 ## Conventional variables
 
 When the \`BUN_INFER_\` variable is unset, the name other tools use is read instead: \`PORT\` as platforms such as
