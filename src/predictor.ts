@@ -18,7 +18,7 @@ export interface PredictResult {
   predictions: Prediction[][]
   /** Images answered from the result cache (they cost no preprocessing or inference). */
   cachedImages: number
-  timings: { preprocessMs: number; queueMs: number; inferenceMs: number; batchSizes: number[] }
+  timings: { decodeWaitMs: number; preprocessMs: number; queueMs: number; inferenceMs: number; batchSizes: number[] }
 }
 
 /** use: read and write the cache; refresh: skip the read, store the fresh answer; off: neither. */
@@ -88,7 +88,7 @@ export class Predictor {
     const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
     const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
     const missing = images.map((_, i) => i).filter((i) => !cached[i])
-    const timings = { preprocessMs: 0, queueMs: 0, inferenceMs: 0, batchSizes: images.map(() => 0) }
+    const timings = { decodeWaitMs: 0, preprocessMs: 0, queueMs: 0, inferenceMs: 0, batchSizes: images.map(() => 0) }
     const answered: AnsweredImage[] = images.map((_, i) => ({
       top: cached[i] ? topOfAnswer(model, cached[i].predictions, options.rawScores === true) : [],
       batchSize: 0,
@@ -110,6 +110,7 @@ export class Predictor {
         })
         results = computed.results
         timings.preprocessMs = computed.preprocessMs
+        timings.decodeWaitMs = computed.decodeWaitMs
       } finally {
         admission.release()
       }
@@ -140,8 +141,8 @@ export class Predictor {
     const digests = this.predictionLog && options.origin ? images.map(sha256) : undefined
     const admission = this.batcher.admit(model.key, images.length)
     try {
-      const { results, preprocessMs } = await this.decodeAndSubmit(model, images, options, admission)
-      const timings = this.observeRun(model, results, preprocessMs, started)
+      const { results, preprocessMs, decodeWaitMs } = await this.decodeAndSubmit(model, images, options, admission)
+      const timings = this.observeRun(model, results, preprocessMs, started, decodeWaitMs)
       const answered = results.map(({ scores, batchSize }, i) => ({
         top: topFromScores(model, scores),
         batchSize,
@@ -168,8 +169,8 @@ export class Predictor {
   }
 
   /** The stage timings of computed images (the slowest image's queue and inference time), observed in the metrics. */
-  private observeRun(model: ModelSpec, results: readonly ImageResult[], preprocessMs: number, started: number) {
-    const timings = { preprocessMs, ...slowest(results), batchSizes: [] }
+  private observeRun(model: ModelSpec, results: readonly ImageResult[], preprocessMs: number, started: number, decodeWaitMs = 0) {
+    const timings = { decodeWaitMs, preprocessMs, ...slowest(results), batchSizes: [] }
     this.observe(model.name, String(model.version), results.length, timings, performance.now() - started)
     return timings
   }
@@ -186,8 +187,11 @@ export class Predictor {
     let preprocessor = this.preprocessors.get(model)
     if (!preprocessor) this.preprocessors.set(model, (preprocessor = new Preprocessor(model, this.limits)))
     const preprocessStarted = performance.now()
+    // When the request's last image got its decode slot: before it, the request waited; after it, it decoded.
+    let lastSlotAt = preprocessStarted
     const decode = (bytes: Uint8Array) => {
       if (options.signal?.aborted) throw options.signal.reason // gone while waiting for a decode slot: skip the work
+      lastSlotAt = Math.max(lastSlotAt, performance.now())
       return preprocessor.run(bytes)
     }
     // Images that decoding makes bigger (a 40 KB photo becomes a 150 KB crop) wait encoded while the workers have
@@ -195,11 +199,12 @@ export class Predictor {
     const encodedBytes = images.reduce((sum, bytes) => sum + bytes.byteLength, 0)
     if (encodedBytes < images.length * model.inputElements) await admission.turn(options.signal)
     const tensors = await Promise.all(images.map((bytes) => this.decodes.run(() => decode(bytes))))
-    const preprocessMs = performance.now() - preprocessStarted
+    const preprocessMs = performance.now() - lastSlotAt
+    const decodeWaitMs = lastSlotAt - preprocessStarted
     afterDecode?.()
     // submit() refuses an aborted signal itself, before anything is queued.
     const results = await this.batcher.submit(model.key, tensors, { signal: options.signal, admission })
-    return { results, preprocessMs }
+    return { results, preprocessMs, decodeWaitMs }
   }
 
   /** Every answered image: the label metrics, and a record in the prediction log when the request says who asked. */
@@ -227,6 +232,7 @@ export class Predictor {
     if (!this.metrics) return
     const stage = this.metrics.stageDuration
     for (let i = 0; i < images; i++) {
+      stage.observe({ model, version, stage: 'decode_wait' }, t.decodeWaitMs / 1000)
       stage.observe({ model, version, stage: 'preprocess' }, t.preprocessMs / 1000)
       stage.observe({ model, version, stage: 'queue' }, t.queueMs / 1000)
       stage.observe({ model, version, stage: 'inference' }, t.inferenceMs / 1000)

@@ -71,7 +71,7 @@ try {
       model_version: '1',
       predictions: [topK(softmax(output), 5, model.labels)],
       cachedImages: 0,
-      timings: { preprocessMs: 3, queueMs: 0, inferenceMs: 3, batchSizes: [1] }
+      timings: { decodeWaitMs: 0, preprocessMs: 3, queueMs: 0, inferenceMs: 3, batchSizes: [1] }
     }
     await time('response body + JSON.stringify', () => JSON.stringify(toPredictBody(result, 'req-1')))
     const body = toPredictBody(result, 'req-1')

@@ -585,7 +585,9 @@ export interface components {
         };
         PredictionMetadata: {
             request_id: string;
-            /** @description Decode + resize + normalise, all images (wall clock, in parallel). */
+            /** @description Waiting before the decode: for a decode slot (BUN_INFER_MAX_CONCURRENT_DECODES) and, behind a backlog, for the workers to need more decoded images; until the last image of the request started decoding. */
+            decode_wait_ms: number;
+            /** @description Decode + resize + crop, from when the last image got its decode slot until all are decoded. */
             preprocess_ms: number;
             /** @description Longest wait of any image between queueing and dispatch. */
             queue_ms: number;

@@ -14,7 +14,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000
 
 /** The stages, plus `total`: the handler's own time, from before the body is read to the response. */
 export function serverTiming(t: PredictResult['timings'], totalMs: number): string {
-  return `preprocess;dur=${round(t.preprocessMs)}, queue;dur=${round(t.queueMs)}, inference;dur=${round(t.inferenceMs)}, total;dur=${round(totalMs)}`
+  return `decode-wait;dur=${round(t.decodeWaitMs)}, preprocess;dur=${round(t.preprocessMs)}, queue;dur=${round(t.queueMs)}, inference;dur=${round(t.inferenceMs)}, total;dur=${round(totalMs)}`
 }
 
 /** The JSON answer of a predict request (the shape of PredictResponse in the OpenAPI spec). */
@@ -26,6 +26,7 @@ export function toPredictBody(result: PredictResult, requestId: string): Static<
     predictions: result.predictions,
     metadata: {
       request_id: requestId,
+      decode_wait_ms: round(timings.decodeWaitMs),
       preprocess_ms: round(timings.preprocessMs),
       queue_ms: round(timings.queueMs),
       inference_ms: round(timings.inferenceMs),

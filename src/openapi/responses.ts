@@ -17,7 +17,7 @@ export const RESPONSE_HEADERS = {
   },
   ServerTiming: {
     description: 'Milliseconds per stage: preprocess, queue, inference, and total (the handler, body read included).',
-    schema: { type: 'string', examples: ['preprocess;dur=6.8, queue;dur=0.04, inference;dur=8.5, total;dur=16.2'] }
+    schema: { type: 'string', examples: ['decode-wait;dur=0.01, preprocess;dur=6.8, queue;dur=0.04, inference;dur=8.5, total;dur=16.2'] }
   },
   RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, examples: [1] } },
   WWWAuthenticate: { description: 'The auth scheme to use: Bearer.', schema: { type: 'string', examples: ['Bearer realm="bun-infer"'] } },

@@ -53,7 +53,13 @@ export const PredictResponse = t.Object(
     metadata: t.Object(
       {
         request_id: t.String(),
-        preprocess_ms: t.Number({ description: 'Decode + resize + normalise, all images (wall clock, in parallel).' }),
+        decode_wait_ms: t.Number({
+          description:
+            'Waiting before the decode: for a decode slot (BUN_INFER_MAX_CONCURRENT_DECODES) and, behind a backlog, for the workers to need more decoded images; until the last image of the request started decoding.'
+        }),
+        preprocess_ms: t.Number({
+          description: 'Decode + resize + crop, from when the last image got its decode slot until all are decoded.'
+        }),
         queue_ms: t.Number({ description: 'Longest wait of any image between queueing and dispatch.' }),
         inference_ms: t.Number({ description: 'Longest session.run of the batches this request ran in.' }),
         batch_size: Type.Integer({ description: 'Largest batch any of its images ran in.' }),

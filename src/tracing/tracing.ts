@@ -4,6 +4,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchSpanProcessor, TracerProvider, type Sampler, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace'
 
 export interface StageTimings {
+  /** Waiting for a decode slot (and, behind a backlog, for the workers to need more decoded images). */
+  decodeWaitMs: number
   preprocessMs: number
   queueMs: number
   inferenceMs: number
@@ -53,7 +55,7 @@ export class Tracing {
     return carrier.traceparent
   }
 
-  /** Adds preprocess → queue → inference child spans, laid end to end from `startedAt` (performance.now()). */
+  /** Adds decode_wait → preprocess → queue → inference child spans, laid end to end from `startedAt` (performance.now()). */
   stages(request: Request, startedAt: number, timings: StageTimings, attributes: Record<string, string | number>): void {
     const span = this.spans.get(request)
     if (!span) return
@@ -61,6 +63,7 @@ export class Tracing {
     const parent = trace.setSpan(context.active(), span)
     let at = startedAt
     for (const [name, ms] of [
+      ['decode_wait', timings.decodeWaitMs],
       ['preprocess', timings.preprocessMs],
       ['queue', timings.queueMs],
       ['inference', timings.inferenceMs]

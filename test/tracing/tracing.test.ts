@@ -34,7 +34,7 @@ describe('OpenTelemetry tracing', () => {
     expect(root.attributes['http.response.status_code']).toBe(200)
     expect(root.attributes['bun_infer.model']).toBe('mobilenetv2')
     const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId)
-    expect(children.map((s) => s.name).sort()).toEqual(['inference', 'preprocess', 'queue'])
+    expect(children.map((s) => s.name).sort()).toEqual(['decode_wait', 'inference', 'preprocess', 'queue'])
     const inference = children.find((s) => s.name === 'inference')!
     expect(inference.duration[0] * 1e3 + inference.duration[1] / 1e6).toBeGreaterThan(0)
   })
@@ -76,11 +76,13 @@ describe('OpenTelemetry tracing on /v2', () => {
       })
     })
     expect(response.status).toBe(200)
-    expect(response.headers.get('server-timing')).toMatch(/preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+/)
+    expect(response.headers.get('server-timing')).toMatch(
+      /decode-wait;dur=[\d.]+, preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+/
+    )
     const spans = await spansOnceEnded()
     const root = spans.find((s) => s.name === 'POST /v2/models/mobilenetv2/infer')!
     expect(root.attributes['bun_infer.model']).toBe('mobilenetv2')
     const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId)
-    expect(children.map((s) => s.name).sort()).toEqual(['inference', 'preprocess', 'queue'])
+    expect(children.map((s) => s.name).sort()).toEqual(['decode_wait', 'inference', 'preprocess', 'queue'])
   })
 })

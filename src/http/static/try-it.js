@@ -43,7 +43,7 @@ async function errorMessage(response) {
   return retry ? `${words} Try again in ${retry} s.` : words
 }
 
-/** `preprocess;dur=6.8, queue;dur=0.1, …` → "preprocess 6.8 ms · queue 0.1 ms · …" */
+/** `decode-wait;dur=0.1, preprocess;dur=6.8, …` → "decode-wait 0.1 ms · preprocess 6.8 ms · …" */
 function timingsFrom(header) {
   if (!header) return 'not reported'
   return header

@@ -15,7 +15,7 @@ describe('GET /metrics', () => {
     expect(text).toContain('bun_infer_http_requests_total{route="/v1/predict",method="POST",status="200"} 1')
     expect(text).toContain('bun_infer_model_info{model="mobilenetv2",version="1"} 1')
     expect(text).toContain('bun_infer_batch_size_count{model="mobilenetv2",version="1"} 1')
-    for (const stage of ['preprocess', 'queue', 'inference', 'total'])
+    for (const stage of ['decode_wait', 'preprocess', 'queue', 'inference', 'total'])
       expect(text).toContain(`bun_infer_stage_duration_seconds_count{model="mobilenetv2",version="1",stage="${stage}"} 1`)
     expect(text).toContain('bun_infer_queue_depth{model="mobilenetv2",version="1"} 0')
     expect(text).toContain('bun_infer_requests_in_flight 0')

@@ -166,7 +166,7 @@ describe('a prediction: shape, ids, timings, order', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('x-request-id')).toBe('test-cat-1')
     expect(response.headers.get('server-timing')).toMatch(
-      /^preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+$/
+      /^decode-wait;dur=[\d.]+, preprocess;dur=[\d.]+, queue;dur=[\d.]+, inference;dur=[\d.]+, total;dur=[\d.]+$/
     )
     const body = (await response.json()) as PredictBody & { metadata: { cached: boolean; cached_images: number } }
     expect(body.model).toBe('mobilenetv2')
@@ -185,6 +185,22 @@ describe('a prediction: shape, ids, timings, order', () => {
       cached_images: 0
     })
     expect(body.metadata.preprocess_ms).toBeGreaterThan(0)
+    expect((body.metadata as { decode_wait_ms?: number }).decode_wait_ms).toBeGreaterThanOrEqual(0)
+  })
+
+  test('waiting for a decode slot is decode_wait, not preprocess: one slot, three PNGs at once', async () => {
+    const oneSlot = testApp({ env: { ...LIMITS, BUN_INFER_MAX_CONCURRENT_DECODES: '1' } })
+    const responses = await Promise.all(
+      [1, 2, 3].map(() => oneSlot.request('/v1/predict', { method: 'POST', body: multipart([{ bytes: png }]) }))
+    )
+    const metadata = await Promise.all(
+      responses.map(async (r) => ((await r.json()) as { metadata: { decode_wait_ms: number; preprocess_ms: number } }).metadata)
+    )
+    const decodes = metadata.map((m) => m.preprocess_ms)
+    const waits = metadata.map((m) => m.decode_wait_ms).sort((a, b) => a - b)
+    // The last one in waited for the two decodes before it; none of that is counted as its own decode.
+    expect(waits[2]!).toBeGreaterThanOrEqual(Math.min(...decodes) * 1.5)
+    expect(Math.max(...decodes)).toBeLessThan(waits[2]! + Math.min(...decodes))
   })
 
   test('base64 JSON, plain and as a data: URL, and whitespace inside, give the multipart answer; top_k is honoured', async () => {
