@@ -44,6 +44,7 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
   const metrics = createMetrics({
     versions: () => catalog.specs().map((s) => ({ ...labelsOfQueue(s.key), key: s.key })),
     queueDepth: (key) => batcher.depth(key),
+    backlog: (key) => batcher.inUse(key),
     running: (key) => batcher.running(key),
     awaitingDecode: (key) => batcher.awaitingDecode(key),
     instances: (key) => options.sessionsOf?.(key)?.instances ?? 0,

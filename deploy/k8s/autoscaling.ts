@@ -5,17 +5,9 @@
  */
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
 import type { PrometheusAdapterRule, ScaledObject } from './custom-resources'
-import {
-  DEPLOYMENT_REF,
-  MAX_REPLICAS,
-  OBJECT_META,
-  PROMETHEUS_URL,
-  QUEUE_DEPTH_QUERY,
-  QUEUE_DEPTH_TARGET_PER_REPLICA,
-  REPLICAS
-} from './settings'
+import { DEPLOYMENT_REF, MAX_REPLICAS, OBJECT_META, PROMETHEUS_URL, BACKLOG_QUERY, BACKLOG_TARGET_PER_REPLICA, REPLICAS } from './settings'
 
-const QUEUE_METRIC = 'bun_infer_queue_depth'
+const BACKLOG_METRIC = 'bun_infer_backlog_images'
 
 export function scaledObject(): ScaledObject {
   return {
@@ -32,7 +24,7 @@ export function scaledObject(): ScaledObject {
         {
           type: 'prometheus',
           // KEDA divides the query's value by the replica count and compares it with the threshold.
-          metadata: { serverAddress: PROMETHEUS_URL, query: QUEUE_DEPTH_QUERY, threshold: String(QUEUE_DEPTH_TARGET_PER_REPLICA) }
+          metadata: { serverAddress: PROMETHEUS_URL, query: BACKLOG_QUERY, threshold: String(BACKLOG_TARGET_PER_REPLICA) }
         }
       ]
     }
@@ -52,8 +44,8 @@ export function horizontalPodAutoscaler(): V2HorizontalPodAutoscaler {
         {
           type: 'Pods',
           pods: {
-            metric: { name: QUEUE_METRIC },
-            target: { type: 'AverageValue', averageValue: String(QUEUE_DEPTH_TARGET_PER_REPLICA) }
+            metric: { name: BACKLOG_METRIC },
+            target: { type: 'AverageValue', averageValue: String(BACKLOG_TARGET_PER_REPLICA) }
           }
         }
       ],
@@ -66,15 +58,15 @@ export function horizontalPodAutoscaler(): V2HorizontalPodAutoscaler {
   }
 }
 
-/** prometheus-adapter's rule serving bun_infer_queue_depth per pod (summed over models) to the HPA above. */
+/** prometheus-adapter's rule serving bun_infer_backlog_images per pod (summed over models) to the HPA above. */
 export function prometheusAdapterRules(): { rules: { custom: PrometheusAdapterRule[] } } {
   return {
     rules: {
       custom: [
         {
-          seriesQuery: `${QUEUE_METRIC}{namespace!="",pod!=""}`,
+          seriesQuery: `${BACKLOG_METRIC}{namespace!="",pod!=""}`,
           resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-          name: { matches: `^${QUEUE_METRIC}$`, as: QUEUE_METRIC },
+          name: { matches: `^${BACKLOG_METRIC}$`, as: BACKLOG_METRIC },
           metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)'
         }
       ]

@@ -42,13 +42,17 @@ export const RESOURCES = {
   limits: { memory: '1Gi' }
 }
 
-/** The autoscaling signal: images waiting for a worker, summed over the replicas. */
-export const QUEUE_DEPTH_QUERY = `sum(bun_infer_queue_depth{job="${APP}"})`
 /**
- * Target images queued per replica: two batches per worker, a fraction of a second of work. A queue that stays
- * above it means the replicas are saturated (the alert fires at 205 of 256).
+ * The autoscaling signal: images admitted and not yet answered (waiting to decode, decoding, queued, running),
+ * summed over the replicas. Not the queue depth alone: only a few batches are decoded ahead of the workers, so under
+ * a flood of small photos the queue stays short while the backlog waits encoded.
  */
-export const QUEUE_DEPTH_TARGET_PER_REPLICA = 32
+export const BACKLOG_QUERY = `sum(bun_infer_backlog_images{job="${APP}"})`
+/**
+ * Target backlog per replica: a fraction of a second of work for 2 workers. A backlog that stays above it means the
+ * replicas are saturated (the alert fires at 205, 80 % of the 256 a model's queue admits).
+ */
+export const BACKLOG_TARGET_PER_REPLICA = 32
 
 /** Where Prometheus answers inside the cluster (kube-prometheus-stack's default Service). */
 export const PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090'

@@ -12,6 +12,8 @@ export interface MetricSources {
   /** Every model version served now (read at each scrape: the repository extension loads and unloads them). */
   versions?: () => ReadonlyArray<{ model: string; version: string; key: string }>
   queueDepth?: (key: string) => number
+  /** Images admitted and not yet answered: waiting to decode, decoding, queued or running. */
+  backlog?: (key: string) => number
   running?: (key: string) => number
   awaitingDecode?: (key: string) => number
   /** Workers holding a version's sessions, and the RSS they added at load (the worker pool). */
@@ -82,6 +84,11 @@ export function createMetrics(sources: MetricSources = {}) {
       registers: [registry]
     }),
     queueDepth: perVersionGauge('queue_depth', 'Images waiting for a worker.', sources.queueDepth),
+    backlog: perVersionGauge(
+      'backlog_images',
+      'Images admitted and not yet answered: waiting to decode (still encoded), decoding, queued for a worker, or running. The autoscaling signal: it rises with overload whatever the photo size.',
+      sources.backlog
+    ),
     runningImages: perVersionGauge('running_images', 'Images in batches running on inference workers now.', sources.running),
     awaitingDecode: perVersionGauge(
       'awaiting_decode',

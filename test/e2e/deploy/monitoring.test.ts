@@ -6,7 +6,7 @@ import { imageBytes, multipart } from '../../helpers/requests'
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process'
 import { metricUses, type MetricUse } from './promql-names'
 import { prometheusAdapterRules } from '../../../deploy/k8s/autoscaling'
-import { QUEUE_DEPTH_QUERY } from '../../../deploy/k8s/settings'
+import { BACKLOG_QUERY } from '../../../deploy/k8s/settings'
 
 const DEPLOY = join(import.meta.dir, '../../../deploy')
 // Debian's `prometheus` package installs promtool in /usr/bin.
@@ -44,7 +44,7 @@ async function expressions(): Promise<Array<{ where: string; expr: string }>> {
   return [
     ...rules.groups.flatMap((group) => group.rules.map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr }))),
     ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ where: `panel "${panel.title}"`, expr: target.expr }))),
-    { where: 'KEDA ScaledObject', expr: QUEUE_DEPTH_QUERY },
+    { where: 'KEDA ScaledObject', expr: BACKLOG_QUERY },
     ...prometheusAdapterRules().rules.custom.map((rule) => ({ where: 'prometheus-adapter rule', expr: rule.seriesQuery }))
   ]
 }
