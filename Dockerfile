@@ -33,7 +33,7 @@ RUN mkdir -p data && chown bun:bun data
 USER bun
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
-  CMD ["bun", "-e", "const r = await fetch('http://127.0.0.1:' + (process.env.BUN_INFER_PORT ?? 8080) + '/health/ready'); process.exit(r.ok ? 0 : 1)"]
+  CMD ["bun", "-e", "const tls = !!process.env.BUN_INFER_TLS_CERT_FILE; const r = await fetch((tls ? 'https' : 'http') + '://127.0.0.1:' + (process.env.BUN_INFER_PORT ?? 8080) + '/health/ready', tls ? { tls: { rejectUnauthorized: false } } : {}); process.exit(r.ok ? 0 : 1)"]
 # SIGTERM drains: readiness 503, admitted requests finish, then exit 0. Exec form, no shell in between:
 # bun is PID 1 and gets the signal itself. Arguments to `docker run` are appended as flags.
 STOPSIGNAL SIGTERM

@@ -13,6 +13,7 @@ import { DriftMonitor } from './prediction-log/drift-monitor'
 import { CloudEventsSink } from './prediction-log/cloudevents-sink'
 import { hostname } from 'node:os'
 import { driftSettings, openPredictionLog } from './prediction-log/open'
+import { tlsOptions } from './http/tls'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
 import type { Predictor } from './predictor'
@@ -57,6 +58,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
  */
 export async function assembleServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<AssembledServer> {
   const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
+  const tls = tlsOptions(config) // so do a certificate or key that cannot be read
   const catalog = loadCatalog(config)
   const lifecycle = new Lifecycle()
   const predictionLog = await openPredictionLog(config, log) // a store that cannot be opened stops startup here
@@ -137,10 +139,11 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       hostname: config.host,
       port: config.port,
       reusePort: config.reusePort,
-      maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024
+      maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024,
+      ...(tls && { tls })
     })
     const server = app.server as Server<unknown>
-    log.info('listening', { port: server.port, state: 'loading models' })
+    log.info('listening', { port: server.port, tls: tls !== undefined, state: 'loading models' })
     const loadStarted = performance.now()
     try {
       await pool.start()

@@ -220,6 +220,12 @@ export const ConfigSchema = Type.Object({
     description:
       'Proxies (IPs or CIDRs, comma-separated, e.g. the address of nginx) whose X-Forwarded-For names the client for the rate limit and the per-client caps. Empty: the socket address is the client and X-Forwarded-For is ignored.'
   }),
+  tlsCertFile: Type.String({
+    default: '',
+    description:
+      'PEM certificate chain (the server certificate first) to serve HTTPS directly, without a proxy in front; needs BUN_INFER_TLS_KEY_FILE. Empty: plain HTTP.'
+  }),
+  tlsKeyFile: Type.String({ default: '', description: "PEM private key of BUN_INFER_TLS_CERT_FILE's certificate." }),
   reusePort: Type.Boolean({
     default: false,
     description:

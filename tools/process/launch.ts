@@ -23,6 +23,8 @@ export interface LaunchOptions {
   timeoutMs?: number
   /** Print a warning (with its last lines) when stop() finds the process already gone: the bench wants to know. */
   warnIfGone?: boolean
+  /** The server speaks HTTPS with a certificate this CA (PEM) signed: probe it over https, trusting only that CA. */
+  ca?: string
 }
 
 export interface ServerProcess {
@@ -79,9 +81,9 @@ function portOf(line: string): number | undefined {
   }
 }
 
-async function answers(url: string, path: string): Promise<boolean> {
+async function answers(url: string, path: string, ca?: string): Promise<boolean> {
   try {
-    const response = await fetch(url + path, { signal: AbortSignal.timeout(1000) })
+    const response = await fetch(url + path, { signal: AbortSignal.timeout(1000), ...(ca && { tls: { ca } }) })
     await response.arrayBuffer()
     return path === '/health/live' || response.ok
   } catch {
@@ -136,6 +138,7 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
     return code
   }
   const probe = options.waitFor === 'listening' ? '/health/live' : '/health/ready'
+  const scheme = options.ca ? 'https' : 'http'
   const timeoutMs = options.timeoutMs ?? 60_000
   try {
     for (;;) {
@@ -143,7 +146,7 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
         throw new Error(`exited (code ${proc.exitCode}, signal ${proc.signalCode}) before it was ready`)
       if (performance.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms`)
       port ||= listeningPorts(proc.pid)[0] ?? 0
-      if (port && (await answers(`http://127.0.0.1:${port}`, probe))) break
+      if (port && (await answers(`${scheme}://127.0.0.1:${port}`, probe, options.ca))) break
       await Bun.sleep(20) // polling a condition (the port, then the probe), bounded by timeoutMs
     }
   } catch (error) {
@@ -154,7 +157,7 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
   return {
     pid: proc.pid,
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     proc,
     logs,
     startupMs: Math.round(performance.now() - started),
