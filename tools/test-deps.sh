@@ -17,6 +17,7 @@ declare -a CHECKS=(
   "PATH=\"\$PATH:\$root/usr/sbin\" command -v nginx|nginx|the scale-out test runs the real nginx in front of three replicas (Debian puts it in /usr/sbin)"
   "python3 -c 'import requests' 2>/dev/null|python3-requests|examples/python/classify.py is run by a test"
   "compgen -G \"\$root/usr/lib/postgresql/*/bin/initdb\"|postgresql|the prediction log is tested against a real PostgreSQL server"
+  "command -v openssl|openssl|the TLS tests make their certificate authority with openssl"
 )
 
 missing=()

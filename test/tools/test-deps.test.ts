@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 const SCRIPT = join(import.meta.dir, '../../tools/test-deps.sh')
 
 /** Every Debian package the tests need, by the name apt-get gets. */
-const PACKAGES = ['redis-server', 'chromium', 'prometheus', 'nginx', 'python3-requests', 'postgresql'] as const
+const PACKAGES = ['redis-server', 'chromium', 'prometheus', 'nginx', 'python3-requests', 'postgresql', 'openssl'] as const
 type Package = (typeof PACKAGES)[number]
 
 interface Machine {
@@ -53,7 +53,8 @@ function runOn(machine: Machine = {}) {
     nginx: nginxIn === 'PATH' ? join(bin, 'nginx') : join(root, 'usr/sbin/nginx'),
     // A python3 that imports requests: the stub accepts any script.
     'python3-requests': join(bin, 'python3'),
-    postgresql: join(root, 'usr/lib/postgresql/15/bin/initdb')
+    postgresql: join(root, 'usr/lib/postgresql/15/bin/initdb'),
+    openssl: join(bin, 'openssl')
   }
   for (const pkg of present) stub(places[pkg], 'exit 0')
   if (barePython && !present.includes('python3-requests')) stub(join(bin, 'python3'), 'exit 1')
@@ -113,7 +114,7 @@ describe('as root with apt-get (a fresh machine, CI)', () => {
   test('when apt-get fails it says so and exits 1', () => {
     const { exitCode, stderr } = runOn({ present: ['chromium'], aptGet: 'fails' })
     expect(exitCode).toBe(1)
-    expect(stderr).toBe('test-deps: apt-get could not install redis-server prometheus nginx python3-requests postgresql\n')
+    expect(stderr).toBe('test-deps: apt-get could not install redis-server prometheus nginx python3-requests postgresql openssl\n')
   })
 })
 
