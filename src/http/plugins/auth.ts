@@ -15,6 +15,9 @@ export function loadApiKeys(keys: readonly string[], file: string): string[] {
         .filter((line) => line && !line.startsWith('#'))
     : []
   for (const key of fromFile) if (key.length < 16) throw new Error(`${file}: every API key must be at least 16 characters`)
+  // A keys file says "auth on": one that holds no key (an empty Secret, a wrong mount) would turn it off in silence.
+  if (file && fromFile.length === 0)
+    throw new Error(`${file} (BUN_INFER_API_KEYS_FILE) holds no API key: auth would be off; add keys, or unset the setting`)
   return [...keys, ...fromFile]
 }
 

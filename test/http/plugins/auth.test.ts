@@ -68,6 +68,12 @@ describe('API keys', () => {
     writeFileSync(short, 'too-short\n')
     expect(() => testApp({ env: { BUN_INFER_API_KEYS_FILE: short } })).toThrow(/short\.txt: every API key must be at least 16 characters/)
   })
+
+  test('a keys file with no key (only comments and blank lines) stops startup instead of turning auth off', () => {
+    const empty = join(dir, 'empty.txt')
+    writeFileSync(empty, '# keys go here\n\n')
+    expect(() => testApp({ env: { BUN_INFER_API_KEYS_FILE: empty } })).toThrow(/empty\.txt \(BUN_INFER_API_KEYS_FILE\) holds no API key/)
+  })
 })
 
 describe('auth helpers', () => {
