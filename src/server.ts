@@ -14,6 +14,7 @@ import { CloudEventsSink } from './prediction-log/cloudevents-sink'
 import { hostname } from 'node:os'
 import { driftSettings, openPredictionLog } from './prediction-log/open'
 import { tlsOptions } from './http/tls'
+import { checkExecutionProvider } from './inference/execution-provider'
 import type { Logger } from './log'
 import { loadCatalog } from './models/load-catalog'
 import type { Predictor } from './predictor'
@@ -59,6 +60,7 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
 export async function assembleServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<AssembledServer> {
   const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
   const tls = tlsOptions(config) // so do a certificate or key that cannot be read
+  await checkExecutionProvider(config.executionProvider) // and a provider this install does not have
   const catalog = loadCatalog(config)
   const lifecycle = new Lifecycle()
   const predictionLog = await openPredictionLog(config, log) // a store that cannot be opened stops startup here

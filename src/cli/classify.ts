@@ -5,6 +5,7 @@
 import { systemClock } from '../batching/clock'
 import { loadConfig } from '../config/load'
 import { createWorkerPool } from '../inference/pool-from-config'
+import { checkExecutionProvider } from '../inference/execution-provider'
 import { loadCatalog } from '../models/load-catalog'
 import { buildPipeline } from '../pipeline'
 import { CLASSIFY_USAGE, parseClassifyArgs, UsageError, type ClassifyOptions } from './args'
@@ -20,6 +21,7 @@ async function main(options: ClassifyOptions): Promise<number> {
   const catalog = loadCatalog(config)
   if (!catalog.has(model)) throw new UsageError(`no model "${model}" in ${config.modelsDir} (found: ${catalog.names().join(', ')})`)
   const files = expandPaths(options.paths)
+  await checkExecutionProvider(config.executionProvider)
   const pool = createWorkerPool(config, catalog, (reason) => process.stderr.write(`worker lost: ${reason}\n`))
   const { predictor } = buildPipeline(config, catalog, pool, { clock: systemClock })
   try {

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { CACHE_NAMESPACE_PATTERN } from '../cache/namespace'
+import { EXECUTION_PROVIDERS } from '../inference/providers'
 
 /** OTEL_TRACES_SAMPLER's values (the OpenTelemetry SDK environment specification). */
 export const TRACES_SAMPLERS = [
@@ -36,6 +37,14 @@ export const ConfigSchema = Type.Object({
     64,
     2,
     'Inference worker threads; each holds one onnxruntime session per model placed on it (see BUN_INFER_MODEL_INSTANCES).'
+  ),
+  executionProvider: Type.Union(
+    EXECUTION_PROVIDERS.map((p) => Type.Literal(p)),
+    {
+      default: 'cpu',
+      description:
+        "onnxruntime's execution provider for every session: cpu, or cuda, tensorrt or webgpu where this install of onnxruntime-node has it. One it lacks stops startup with how to get it (bun install skips the CUDA download)."
+    }
   ),
   intraOpThreads: Int(1, 64, 1, 'onnxruntime intra-op threads per session.'),
   loneIntraOpThreads: Int(

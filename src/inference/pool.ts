@@ -1,3 +1,4 @@
+import type { ExecutionProvider } from './providers'
 import { AppError } from '../errors'
 import { normalisationOf } from '../models/manifest'
 import type { ModelSpec } from '../models/catalog'
@@ -74,6 +75,8 @@ export interface PoolOptions {
   spinning?: boolean
   /** See SessionThreads; default true. */
   loneSpinning?: boolean
+  /** See SessionThreads; default cpu. */
+  executionProvider?: ExecutionProvider
   /** Each is loaded on `instances` workers (every one by default); see placeModels. */
   models: WorkerModel[]
   /** A batch running longer than this (ms) means a wedged worker: it is terminated and replaced. 0: no watchdog. */
@@ -256,8 +259,8 @@ export class WorkerPool implements BatchRunner {
   }
 
   private threads(): SessionThreads {
-    const { intraOpThreads, loneIntraOpThreads = 0, spinning = true, loneSpinning = true } = this.options
-    return { intraOpThreads, loneIntraOpThreads, spinning, loneSpinning }
+    const { intraOpThreads, loneIntraOpThreads = 0, spinning = true, loneSpinning = true, executionProvider = 'cpu' } = this.options
+    return { intraOpThreads, loneIntraOpThreads, spinning, loneSpinning, executionProvider }
   }
 
   /** Runs `operation` after every load before it has settled. */

@@ -20,6 +20,8 @@ export interface LoadedMemory {
   bytes: number
 }
 
+import type { ExecutionProvider } from './providers'
+
 /** Test-only faults (refused unless BUN_INFER_ENABLE_FAULT_INJECTION): the worker exits, or never answers. */
 export type WorkerFault = 'crash' | 'hang'
 
@@ -33,6 +35,8 @@ export interface SessionThreads {
   spinning: boolean
   /** The lone session's busy-wait, within each run only (it stops when the run returns). */
   loneSpinning: boolean
+  /** onnxruntime's execution provider of every session (BUN_INFER_EXECUTION_PROVIDER). */
+  executionProvider: ExecutionProvider
 }
 
 export type ToWorker =

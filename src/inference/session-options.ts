@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node'
+import type { ExecutionProvider } from './providers'
 
 /**
  * The options of every session a worker creates (and of the micro-benchmarks that measure those sessions off a
@@ -8,8 +9,14 @@ import type { InferenceSession } from 'onnxruntime-node'
  * pay a thread wake-up at every step) and stop as the run returns, which suits the lone session: it has the cores
  * only for its run.
  */
-export function workerSessionOptions(intraOpThreads: number, spinning: boolean, stopAfterRun = false): InferenceSession.SessionOptions {
+export function workerSessionOptions(
+  intraOpThreads: number,
+  spinning: boolean,
+  stopAfterRun = false,
+  executionProvider: ExecutionProvider = 'cpu'
+): InferenceSession.SessionOptions {
   return {
+    executionProviders: [executionProvider],
     intraOpNumThreads: intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',

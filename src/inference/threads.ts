@@ -7,13 +7,16 @@ import type { SessionThreads } from './protocol'
  * with no more threads than the main session would be the same session twice, so there is none.
  */
 export function sessionThreads(
-  config: Pick<Config, 'intraOpThreads' | 'loneIntraOpThreads' | 'intraOpSpinning' | 'loneIntraOpSpinning'>
+  config: Pick<Config, 'intraOpThreads' | 'loneIntraOpThreads' | 'intraOpSpinning' | 'loneIntraOpSpinning'> & {
+    executionProvider?: Config['executionProvider']
+  }
 ): SessionThreads {
   const lone = config.loneIntraOpThreads || availableParallelism()
   return {
     intraOpThreads: config.intraOpThreads,
     loneIntraOpThreads: lone > config.intraOpThreads ? lone : 0,
     spinning: config.intraOpSpinning,
-    loneSpinning: config.loneIntraOpSpinning
+    loneSpinning: config.loneIntraOpSpinning,
+    executionProvider: config.executionProvider ?? 'cpu'
   }
 }

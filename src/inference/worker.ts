@@ -3,6 +3,7 @@
  * One inference worker: owns an onnxruntime session per model and runs one batch at a time.
  * `session.run` blocks its thread for the whole run, which is why it lives here and not on the HTTP thread.
  */
+import type { ExecutionProvider } from './providers'
 import * as ort from 'onnxruntime-node'
 import { imageShape, TensorBuilder } from '../preprocessing/layout'
 import { checkInterface } from './interface-check'
@@ -30,10 +31,11 @@ async function createSession(
   model: WorkerModel,
   intraOpThreads: number,
   spinning: boolean,
-  stopAfterRun = false
+  stopAfterRun = false,
+  provider: ExecutionProvider = 'cpu'
 ): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(model.modelPath, workerSessionOptions(intraOpThreads, spinning, stopAfterRun))
+    return await ort.InferenceSession.create(model.modelPath, workerSessionOptions(intraOpThreads, spinning, stopAfterRun, provider))
   } catch (error) {
     throw new Error(`${model.modelPath}: cannot load as ONNX (${(error as Error).message.split('\n')[0]})`)
   }
@@ -53,11 +55,11 @@ async function load(models: WorkerModel[], threads: SessionThreads): Promise<Loa
     // Free heap pages go back to the OS first, or this load would reuse them and measure as less than it takes.
     fullCollection()
     const before = process.memoryUsage.rss()
-    const session = await createSession(model, threads.intraOpThreads, threads.spinning)
+    const session = await createSession(model, threads.intraOpThreads, threads.spinning, false, threads.executionProvider)
     checkInterface(session, model)
     const lone =
       threads.loneIntraOpThreads > 0
-        ? await createSession(model, threads.loneIntraOpThreads, threads.loneSpinning, threads.loneSpinning)
+        ? await createSession(model, threads.loneIntraOpThreads, threads.loneSpinning, threads.loneSpinning, threads.executionProvider)
         : undefined
     const entry: Loaded = { session, lone, threads, model, tensors: new TensorBuilder(model.input) }
     await warmUp(entry, session)

@@ -7,16 +7,16 @@ describe('unknown BUN_INFER_ variables', () => {
       BUN_INFER_WORKER: '4',
       BUN_INFER_WORKERS: '2',
       BUN_INFER_CACHE_MAX_ENTRIES: '10', // the old name of a renamed setting: still read
-      BUN_INFER_EXECUTION_PROVIDER: 'cuda',
+      BUN_INFER_GPU_MEMORY_FRACTION: '0.5',
       PATH: '/usr/bin',
       bun_infer_workers: '1' // not the prefix: the server never reads it either, but it is not ours to judge
     }
     expect(unknownSettings(env)).toEqual([
-      { variable: 'BUN_INFER_EXECUTION_PROVIDER', nearest: undefined },
+      { variable: 'BUN_INFER_GPU_MEMORY_FRACTION', nearest: undefined },
       { variable: 'BUN_INFER_WORKER', nearest: 'BUN_INFER_WORKERS' }
     ])
     expect(unknownSettings(env).map(describeUnknown)).toEqual([
-      'BUN_INFER_EXECUTION_PROVIDER',
+      'BUN_INFER_GPU_MEMORY_FRACTION',
       'BUN_INFER_WORKER (did you mean BUN_INFER_WORKERS?)'
     ])
   })

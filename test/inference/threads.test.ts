@@ -11,7 +11,8 @@ test('lone threads: 0 means one per core; no more than the main session means no
     intraOpThreads: 1,
     loneIntraOpThreads: 4,
     spinning: true,
-    loneSpinning: false
+    loneSpinning: false,
+    executionProvider: 'cpu'
   })
   expect(
     sessionThreads({ intraOpThreads: 2, loneIntraOpThreads: 2, intraOpSpinning: false, loneIntraOpSpinning: true }).loneIntraOpThreads

@@ -24,6 +24,7 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
       'repositoryApi',
       'repositoryPollMs',
       'workers',
+      'executionProvider',
       'modelInstances',
       'intraOpThreads',
       'loneIntraOpThreads',
