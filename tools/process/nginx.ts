@@ -18,6 +18,8 @@ export interface Upstream {
 export interface NginxProcess {
   readonly port: number
   readonly url: string
+  /** With TLS: the HTTPS origin (plain HTTP at `url` then only redirects there). */
+  readonly httpsUrl?: string
   readonly pid: number
   /** The access log so far: one JSON object per request (see log_format bun_infer_json). */
   accessLog(): Promise<Array<Record<string, unknown>>>
@@ -27,24 +29,51 @@ export interface NginxProcess {
   stop(): Promise<void>
 }
 
-/** The template with the upstream list and listen address filled in, as for a replica set. */
-export async function renderNginxConfig(upstreams: readonly Upstream[], listen: string, accessLog: string): Promise<string> {
+const TLS_TEMPLATE = join(import.meta.dir, '../../deploy/nginx/bun-infer-tls.conf.template')
+const PROXY_CONF = join(import.meta.dir, '../../deploy/nginx/bun-infer-proxy.conf')
+
+/** HTTPS in front (bun-infer-tls.conf.template): its port, certificate and key, and the HSTS max-age. */
+export interface NginxTls {
+  port: number
+  certFile: string
+  keyFile: string
+  hstsMaxAge: number
+}
+
+/** The templates with the upstream list, addresses and files filled in, as the official image's entrypoint does. */
+export async function renderNginxConfig(
+  upstreams: readonly Upstream[],
+  listen: string,
+  accessLog: string,
+  tls?: NginxTls
+): Promise<string> {
   const servers = upstreams
     .map(({ port, down }) => `server 127.0.0.1:${port} max_fails=1 fail_timeout=1s${down ? ' down' : ''};`)
     .join('\n    ')
-  return (await Bun.file(TEMPLATE).text())
-    .replaceAll('${BUN_INFER_UPSTREAM_SERVERS}', servers)
-    .replaceAll('${BUN_INFER_NGINX_LISTEN}', listen)
-    .replaceAll('${BUN_INFER_NGINX_ACCESS_LOG}', accessLog)
+  const variables: Record<string, string> = {
+    BUN_INFER_UPSTREAM_SERVERS: servers,
+    BUN_INFER_NGINX_LISTEN: listen,
+    BUN_INFER_NGINX_ACCESS_LOG: accessLog,
+    BUN_INFER_NGINX_PROXY_CONF: PROXY_CONF,
+    BUN_INFER_NGINX_HTTPS_ORIGIN: tls ? `https://127.0.0.1:${tls.port}` : '',
+    BUN_INFER_NGINX_TLS_LISTEN: tls ? `127.0.0.1:${tls.port}` : '',
+    BUN_INFER_NGINX_TLS_CERT: tls?.certFile ?? '',
+    BUN_INFER_NGINX_TLS_KEY: tls?.keyFile ?? '',
+    BUN_INFER_NGINX_HSTS_MAX_AGE: String(tls?.hstsMaxAge ?? 0)
+  }
+  const fill = (text: string) => text.replace(/\$\{(BUN_INFER_[A-Z_]+)\}/g, (whole, name: string) => variables[name] ?? whole)
+  const http = fill(await Bun.file(TEMPLATE).text())
+  return tls ? `${http}\n${fill(await Bun.file(TLS_TEMPLATE).text())}` : http
 }
 
 /**
  * Starts nginx on a free port in front of the given replicas; the caller must `stop()` it.
  * Its log (notice level) goes to stderr, where worker starts and exits are read to follow reloads.
  */
-export async function startNginx(upstreams: readonly Upstream[]): Promise<NginxProcess> {
+export async function startNginx(upstreams: readonly Upstream[], options: { tls?: Omit<NginxTls, 'port'> } = {}): Promise<NginxProcess> {
   if (NGINX === null) throw new Error('nginx is not on PATH (Debian: apt-get install -y nginx)')
   const port = await freePort()
+  const tls = options.tls && { ...options.tls, port: await freePort() }
   const prefix = mkdtempSync(join(tmpdir(), 'bun-infer-nginx-'))
   // Started as root, nginx's workers run as nobody: they must reach the prefix and write their temp files.
   chmodSync(prefix, 0o755)
@@ -55,7 +84,7 @@ export async function startNginx(upstreams: readonly Upstream[]): Promise<NginxP
   const site = join(prefix, 'bun-infer.conf')
   const main = join(prefix, 'nginx.conf')
   const writeSite = async (list: readonly Upstream[]) =>
-    Bun.write(site, await renderNginxConfig(list, `127.0.0.1:${port}`, join(prefix, 'access.log')))
+    Bun.write(site, await renderNginxConfig(list, `127.0.0.1:${port}`, join(prefix, 'access.log'), tls))
   await writeSite(upstreams)
   await Bun.write(
     main,
@@ -89,6 +118,7 @@ export async function startNginx(upstreams: readonly Upstream[]): Promise<NginxP
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    httpsUrl: tls && `https://127.0.0.1:${tls.port}`,
     pid: proc.pid,
     async accessLog() {
       const file = Bun.file(join(prefix, 'access.log'))
