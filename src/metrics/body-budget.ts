@@ -1,6 +1,6 @@
-import { Counter, Gauge, type Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
 import type { ByteBudget } from '../http/byte-budget'
-import { PREFIX } from './registry'
+import { countFrom, PREFIX } from './collected'
 
 /**
  * The body budget on /metrics: its size and what is in flight (gauges read at scrape time), and the
@@ -30,17 +30,4 @@ export function registerBodyBudgetMetrics(registry: Registry, budget: ByteBudget
     'Of the refused bodies, those refused because their client already held its share of the budget.',
     () => budget.clientShareRefusals
   )
-}
-
-/** A counter that shows, at scrape time, a count the budget keeps itself (monotonic, so reset + inc is exact). */
-function countFrom(registry: Registry, name: string, help: string, count: () => number): void {
-  new Counter({
-    name: `${PREFIX}${name}`,
-    help,
-    registers: [registry],
-    collect() {
-      this.reset()
-      this.inc(count())
-    }
-  })
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { countsFrom, LATENCY_BUCKETS, PREFIX } from './collected'
 import type { Drift } from '../prediction-log/drift'
 import type { SinkCounts } from '../prediction-log/cloudevents-sink'
 import type { PredictionLogCounts } from '../prediction-log/log'
@@ -6,18 +7,16 @@ import type { PredictionLogCounts } from '../prediction-log/log'
 /** The drift of each model version that has one now (the drift monitor's last pass). */
 export type DriftSource = () => Iterable<{ model: string; version: string; drift: Drift }>
 
-const PREFIX = 'bun_infer_'
 /** Probabilities of the top class: fine steps at the top, where most answers of a good model fall. */
 const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
 
 /**
  * What the models predict: answered images by top-1 label, and the top class's probability. The label counter
  * has one series per label a model has predicted (at most its class count: 1000 for the shipped models); the
- * histogram is per model version only, so its series stay a dozen per version whatever the labels.
+ * histogram is per model version only, so its series stay a dozen per version whatever the labels. Latency by
+ * label has series only for the monitored labels. With the prediction log, drift and the CloudEvents sink on,
+ * their counts too.
  */
-/** Seconds; as the stage histograms. */
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-
 export function predictionMetrics(
   registry: Registry,
   logCounts?: () => PredictionLogCounts | undefined,
@@ -53,20 +52,22 @@ export function predictionMetrics(
     })
   }
   if (logCounts) {
-    new Counter({
-      name: `${PREFIX}prediction_log_records_total`,
-      help: 'Prediction log records written, or dropped because the buffer was full or the store failed.',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-      collect() {
+    countsFrom(
+      registry,
+      'prediction_log_records_total',
+      'Prediction log records written, or dropped because the buffer was full or the store failed.',
+      'outcome',
+      () => {
         const counts = logCounts()
-        if (!counts) return
-        this.reset()
-        this.inc({ outcome: 'written' }, counts.written)
-        this.inc({ outcome: 'dropped_buffer_full' }, counts.dropped.buffer_full)
-        this.inc({ outcome: 'dropped_store_error' }, counts.dropped.store_error)
+        return (
+          counts && {
+            written: counts.written,
+            dropped_buffer_full: counts.dropped.buffer_full,
+            dropped_store_error: counts.dropped.store_error
+          }
+        )
       }
-    })
+    )
     new Gauge({
       name: `${PREFIX}prediction_log_buffered`,
       help: 'Prediction log records waiting to be written.',
@@ -77,19 +78,16 @@ export function predictionMetrics(
     })
   }
   if (eventCounts)
-    new Counter({
-      name: `${PREFIX}prediction_events_total`,
-      help: 'CloudEvents sent to BUN_INFER_PREDICTION_EVENTS_URL, or dropped because the queue was full or the receiver failed.',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-      collect() {
+    countsFrom(
+      registry,
+      'prediction_events_total',
+      'CloudEvents sent to BUN_INFER_PREDICTION_EVENTS_URL, or dropped because the queue was full or the receiver failed.',
+      'outcome',
+      () => {
         const counts = eventCounts()
-        this.reset()
-        this.inc({ outcome: 'sent' }, counts.sent)
-        this.inc({ outcome: 'dropped_queue_full' }, counts.dropped.queue_full)
-        this.inc({ outcome: 'dropped_send_error' }, counts.dropped.send_error)
+        return { sent: counts.sent, dropped_queue_full: counts.dropped.queue_full, dropped_send_error: counts.dropped.send_error }
       }
-    })
+    )
   if (drift) {
     new Gauge({
       name: `${PREFIX}prediction_drift`,

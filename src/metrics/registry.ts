@@ -1,11 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { PredictionLogCounts } from '../prediction-log/log'
+import { LATENCY_BUCKETS, PREFIX } from './collected'
 import { type DriftSource, predictionMetrics } from './predictions'
 import type { SinkCounts } from '../prediction-log/cloudevents-sink'
 
-export const PREFIX = 'bun_infer_'
-/** Seconds; from a cache-hit-fast 0.5 ms to a 10 s deadline. */
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128]
 
 export interface MetricSources {
