@@ -5,7 +5,7 @@ import type { Metrics } from './metrics/registry'
 import type { ModelCatalog, ModelSpec } from './models/catalog'
 import { Preprocessor, type ImageLimits } from './preprocessing/preprocess'
 import type { ResultCache } from './cache'
-import { cacheKeyFor } from './cache'
+import { cacheKeyFor, imageDigest } from './cache'
 import { Semaphore } from './preprocessing/semaphore'
 import { availableParallelism } from 'node:os'
 import { tensorQueueKey } from './models/queues'
@@ -84,7 +84,7 @@ export class Predictor {
     // Raw and softmaxed scores are different answers, so they are different keys; the model file's digest is in the key too.
     const keys = mode === 'off' ? [] : images.map((bytes) => cacheKeyFor(bytes, model, options.topK, options.rawScores))
     // The log keeps each image's SHA-256: the cache key ends with it, else it is taken before the bytes are dropped.
-    const digests = this.predictionLog && options.origin ? images.map((bytes, i) => keys[i]?.slice(-64) ?? sha256(bytes)) : undefined
+    const digests = this.predictionLog && options.origin ? images.map((bytes, i) => keys[i]?.slice(-64) ?? imageDigest(bytes)) : undefined
     const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
     const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
     const missing = images.map((_, i) => i).filter((i) => !cached[i])
@@ -138,7 +138,7 @@ export class Predictor {
   async scores(name: string, version: string | undefined, images: Uint8Array[], options: Pick<PredictOptions, 'signal' | 'origin'>) {
     const model = this.catalog.resolve(name, version)
     const started = performance.now()
-    const digests = this.predictionLog && options.origin ? images.map(sha256) : undefined
+    const digests = this.predictionLog && options.origin ? images.map(imageDigest) : undefined
     const admission = this.batcher.admit(model.key, images.length)
     try {
       const { results, preprocessMs, decodeWaitMs } = await this.decodeAndSubmit(model, images, options, admission)
@@ -245,5 +245,3 @@ export class Predictor {
 function slowest(results: readonly ImageResult[]): { queueMs: number; inferenceMs: number } {
   return { queueMs: Math.max(...results.map((r) => r.queueMs)), inferenceMs: Math.max(...results.map((r) => r.inferenceMs)) }
 }
-
-const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher('sha256').update(bytes).digest('hex')

@@ -1,6 +1,6 @@
 export { ResultCache, type CacheEvent, type ResultCacheOptions } from './result-cache'
 export type { CachedPrediction } from './codec'
 export type { SharedTierOptions } from './shared'
-export { cacheKey, cacheKeyFor, versionId, type KeyedModel } from './key'
+export { cacheKey, cacheKeyFor, imageDigest, versionId, type KeyedModel } from './key'
 export { CACHE_NAMESPACE_PATTERN, sharedKeyPrefix } from './namespace'
 export { modelFileDigest } from './model-digest'

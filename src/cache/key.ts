@@ -13,8 +13,12 @@
  */
 export function cacheKey(imageBytes: Uint8Array, model: string, version: string, topK: number): string {
   if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`topK must be a positive integer, got ${topK}`)
-  const digest = new Bun.CryptoHasher('sha256').update(imageBytes).digest('hex')
-  return `${encodeURIComponent(model)}/${encodeURIComponent(version)}/k${topK}/${digest}`
+  return `${encodeURIComponent(model)}/${encodeURIComponent(version)}/k${topK}/${imageDigest(imageBytes)}`
+}
+
+/** The SHA-256 of an image's bytes, in hex: the end of its cache key, and what the prediction log keeps of it. */
+export function imageDigest(imageBytes: Uint8Array): string {
+  return new Bun.CryptoHasher('sha256').update(imageBytes).digest('hex')
 }
 
 /** What a key needs of a model version: its name and number, and the SHA-256 (hex) of its model.onnx. */

@@ -1,3 +1,4 @@
+import { rounded } from './monitoring'
 import type { StoredPrediction } from './store'
 
 /** A distribution over named bins (labels by class index, or confidence bins), as shares summing to 1. */
@@ -12,12 +13,18 @@ export function labelDistribution(predictions: readonly StoredPrediction[]): Dis
 
 /** Bins of the top class's probability: [0, 0.1), [0.1, 0.2), …, [0.9, 1]. Predictions without one are left out. */
 export const CONFIDENCE_BINS = 10
+
+/** The bin of a top-class probability: [0, 0.1) is 0, …, [0.9, 1] is 9. */
+export function confidenceBin(score: number): number {
+  return Math.min(CONFIDENCE_BINS - 1, Math.max(0, Math.floor(score * CONFIDENCE_BINS)))
+}
+
 export function confidenceDistribution(predictions: readonly StoredPrediction[]): Distribution {
   const counts = new Map<number, number>()
   let n = 0
   for (const { score } of predictions) {
     if (score === null) continue
-    const bin = Math.min(CONFIDENCE_BINS - 1, Math.max(0, Math.floor(score * CONFIDENCE_BINS)))
+    const bin = confidenceBin(score)
     counts.set(bin, (counts.get(bin) ?? 0) + 1)
     n++
   }
@@ -79,8 +86,6 @@ export interface Drift {
   top_shifts: Array<{ label: string; class_index: number; reference_share: number; window_share: number }>
 }
 
-const round = (x: number) => Math.round(x * 10_000) / 10_000
-
 /** How far the window's predictions are from the reference's: labels and confidence, PSI and Jensen–Shannon. */
 export function drift(reference: readonly StoredPrediction[], window: readonly StoredPrediction[], topShifts = 5): Drift {
   const [refLabels, winLabels] = [labelDistribution(reference), labelDistribution(window)]
@@ -91,8 +96,8 @@ export function drift(reference: readonly StoredPrediction[], window: readonly S
     .map((classIndex) => ({
       label: names.get(classIndex) ?? String(classIndex),
       class_index: classIndex,
-      reference_share: round(refLabels.get(classIndex) ?? 0),
-      window_share: round(winLabels.get(classIndex) ?? 0)
+      reference_share: rounded(refLabels.get(classIndex) ?? 0),
+      window_share: rounded(winLabels.get(classIndex) ?? 0)
     }))
     .sort(
       (a, b) => Math.abs(b.window_share - b.reference_share) - Math.abs(a.window_share - a.reference_share) || a.class_index - b.class_index
@@ -101,11 +106,11 @@ export function drift(reference: readonly StoredPrediction[], window: readonly S
   return {
     reference_predictions: reference.length,
     window_predictions: window.length,
-    labels: { psi: round(psi(refLabels, winLabels)), js: round(jensenShannon(refLabels, winLabels)) },
+    labels: { psi: rounded(psi(refLabels, winLabels)), js: rounded(jensenShannon(refLabels, winLabels)) },
     confidence:
       refConfidence.size === 0 || winConfidence.size === 0
         ? null
-        : { psi: round(psi(refConfidence, winConfidence)), js: round(jensenShannon(refConfidence, winConfidence)) },
+        : { psi: rounded(psi(refConfidence, winConfidence)), js: rounded(jensenShannon(refConfidence, winConfidence)) },
     top_shifts: shifts
   }
 }

@@ -26,7 +26,8 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
 }
 
-const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits
+/** `x` to `digits` decimals: what the monitoring answers show of shares, probabilities and divergences. */
+export const rounded = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits
 
 /** Per predicted label: how often, how confident and how fast, most frequent first. */
 export function summarise(predictions: readonly StoredPrediction[], lowConfidence: number): MonitoringSummary {
@@ -43,17 +44,17 @@ export function summarise(predictions: readonly StoredPrediction[], lowConfidenc
       label: list[0]!.label,
       class_index: list[0]!.classIndex,
       count: list.length,
-      share: round(list.length / predictions.length),
+      share: rounded(list.length / predictions.length),
       confidence:
         scores.length === 0
           ? null
           : {
-              mean: round(scores.reduce((sum, s) => sum + s, 0) / scores.length),
-              p50: round(quantile(scores, 0.5)),
-              p95: round(quantile(scores, 0.95))
+              mean: rounded(scores.reduce((sum, s) => sum + s, 0) / scores.length),
+              p50: rounded(quantile(scores, 0.5)),
+              p95: rounded(quantile(scores, 0.95))
             },
-      latency_ms: { p50: round(quantile(latencies, 0.5), 2), p95: round(quantile(latencies, 0.95), 2) },
-      low_confidence_rate: scores.length === 0 ? null : round(scores.filter((s) => s < lowConfidence).length / scores.length)
+      latency_ms: { p50: rounded(quantile(latencies, 0.5), 2), p95: rounded(quantile(latencies, 0.95), 2) },
+      low_confidence_rate: scores.length === 0 ? null : rounded(scores.filter((s) => s < lowConfidence).length / scores.length)
     }
   })
   labels.sort((a, b) => b.count - a.count || a.class_index - b.class_index)

@@ -1,4 +1,5 @@
-import { CONFIDENCE_BINS, confidenceDistribution, jensenShannon, labelDistribution } from './drift'
+import { CONFIDENCE_BINS, confidenceBin, confidenceDistribution, jensenShannon, labelDistribution } from './drift'
+import { rounded } from './monitoring'
 import type { StoredPrediction } from './store'
 
 /** Labels drawn by name in a timeline; the rest are summed as "other". */
@@ -59,8 +60,8 @@ export function timeline(input: TimelineInput): Timeline {
     if (window.length < input.minWindowPredictions) return { labels: null, confidence: null }
     const confidence = confidenceDistribution(window)
     return {
-      labels: round(jensenShannon(refLabels, labelDistribution(window))),
-      confidence: confidence.size === 0 || refConfidence.size === 0 ? null : round(jensenShannon(refConfidence, confidence))
+      labels: rounded(jensenShannon(refLabels, labelDistribution(window))),
+      confidence: confidence.size === 0 || refConfidence.size === 0 ? null : rounded(jensenShannon(refConfidence, confidence))
     }
   }
   const drifts = starts.map((start) => driftAt(start + bucketMs))
@@ -76,7 +77,7 @@ export function timeline(input: TimelineInput): Timeline {
 /** Counts of the top class's probability in ten bins of 0.1 (predictions without one left out). */
 export function confidenceHistogram(rows: readonly StoredPrediction[]): number[] {
   const counts = Array.from({ length: CONFIDENCE_BINS }, () => 0)
-  for (const { score } of rows) if (score !== null) counts[Math.min(CONFIDENCE_BINS - 1, Math.floor(score * CONFIDENCE_BINS))]!++
+  for (const { score } of rows) if (score !== null) counts[confidenceBin(score)]!++
   return counts
 }
 
@@ -91,10 +92,8 @@ export function recentLowConfidence(rows: readonly StoredPrediction[], threshold
         request_id: r.requestId,
         label: r.label,
         class_index: r.classIndex,
-        score: round(r.score)
+        score: rounded(r.score)
       })
   }
   return low
 }
-
-const round = (x: number) => Math.round(x * 10_000) / 10_000
