@@ -1,6 +1,6 @@
 import { SQL } from 'bun'
 import type { PredictionRecord } from './record'
-import type { PredictionStore, StoredPrediction } from './store'
+import { type PredictionStore, predictionRow, type StoredPrediction } from './store'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -79,28 +79,7 @@ export class PostgresStore implements PredictionStore {
   }
 
   async write(records: readonly PredictionRecord[]): Promise<void> {
-    const rows = records.map((r) => ({
-      time_ms: r.timeMs,
-      request_id: r.requestId,
-      api: r.api,
-      model: r.model,
-      version: r.version,
-      image_index: r.imageIndex,
-      label: r.label,
-      class_index: r.classIndex,
-      score: r.score,
-      top_k: JSON.stringify(r.top),
-      preprocess_ms: r.preprocessMs,
-      queue_ms: r.queueMs,
-      inference_ms: r.inferenceMs,
-      total_ms: r.totalMs,
-      batch_size: r.batchSize,
-      cached: r.cached,
-      image_sha256: r.imageSha256,
-      client: r.clientHash,
-      job_id: r.jobId
-    }))
-    await this.sql`INSERT INTO predictions ${this.sql(rows)}`
+    await this.sql`INSERT INTO predictions ${this.sql(records.map(predictionRow))}`
   }
 
   async since(model: string, version: string | undefined, sinceMs: number): Promise<StoredPrediction[]> {

@@ -2,7 +2,7 @@ import { Database, type Statement } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { PredictionRecord } from './record'
-import type { PredictionStore, StoredPrediction } from './store'
+import { PREDICTION_COLUMNS, type PredictionStore, predictionRow, type StoredPrediction } from './store'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -50,35 +50,12 @@ export class SqliteStore implements PredictionStore {
     this.db = new Database(path, { create: true, strict: true })
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;')
     this.db.exec(SCHEMA)
+    // Named parameters are the column names (strict mode: `$time_ms` binds the row's `time_ms`; a boolean as 1 or 0).
     this.insert = this.db.prepare(
-      `INSERT INTO predictions (time_ms, request_id, api, model, version, image_index, label, class_index, score, top_k,
-        preprocess_ms, queue_ms, inference_ms, total_ms, batch_size, cached, image_sha256, client, job_id)
-       VALUES ($time, $request, $api, $model, $version, $index, $label, $class, $score, $top,
-        $preprocess, $queue, $inference, $total, $batch, $cached, $sha, $client, $job)`
+      `INSERT INTO predictions (${PREDICTION_COLUMNS.join(', ')}) VALUES (${PREDICTION_COLUMNS.map((c) => `$${c}`).join(', ')})`
     )
     this.writeAll = this.db.transaction((records: readonly PredictionRecord[]) => {
-      for (const r of records)
-        this.insert.run({
-          time: r.timeMs,
-          request: r.requestId,
-          api: r.api,
-          model: r.model,
-          version: r.version,
-          index: r.imageIndex,
-          label: r.label,
-          class: r.classIndex,
-          score: r.score,
-          top: JSON.stringify(r.top),
-          preprocess: r.preprocessMs,
-          queue: r.queueMs,
-          inference: r.inferenceMs,
-          total: r.totalMs,
-          batch: r.batchSize,
-          cached: r.cached ? 1 : 0,
-          sha: r.imageSha256,
-          client: r.clientHash,
-          job: r.jobId
-        })
+      for (const r of records) this.insert.run(predictionRow(r))
     })
   }
 
