@@ -1,26 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { CHROMIUM, launchBrowser, type Browser } from '../helpers/browser'
+import { BROWSER_TIMEOUT_MS as TIMEOUT_MS, chromiumAvailable, launchBrowser, SHOTS, type Browser } from '../helpers/browser'
 import { CAT_CLASSES, IMAGES } from '../helpers/requests'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // The pages as a person sees them, in Debian's Chromium, against one real server for the whole suite.
-// CI installs chromium (tools/test-deps.sh); elsewhere without it these skip and say so.
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: run tools/test-deps.sh`)
-if (!haveChromium) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
-
-/** Screenshots for people (gitignored); the README shows copies from docs/img/. */
-const SHOTS = join(import.meta.dir, '../../test-results')
-const TIMEOUT_MS = 60_000
+const haveChromium = chromiumAvailable('browser tests')
 
 let server: ServerProcess
 let browser: Browser
 beforeAll(async () => {
   if (!haveChromium) return
-  mkdirSync(SHOTS, { recursive: true })
   ;[server, browser] = await Promise.all([startServerProcess({ BUN_INFER_WORKERS: '1' }), launchBrowser()])
 }, TIMEOUT_MS)
 afterAll(async () => {

@@ -1,23 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { CHROMIUM, launchBrowser, type Browser } from '../helpers/browser'
+import { BROWSER_TIMEOUT_MS as TIMEOUT_MS, chromiumAvailable, launchBrowser, SHOTS, type Browser } from '../helpers/browser'
 import { imageBytes, multipart } from '../helpers/requests'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
 
 // The monitor page as a person sees it, in Debian's Chromium, against a real server whose log holds real answers:
 // a mixed reference, then only the cat.
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: run tools/test-deps.sh`)
-
-const SHOTS = join(import.meta.dir, '../../test-results')
-const TIMEOUT_MS = 60_000
+const haveChromium = chromiumAvailable('monitor page tests')
 let server: ServerProcess
 let browser: Browser
 
 beforeAll(async () => {
   if (!haveChromium) return
-  mkdirSync(SHOTS, { recursive: true })
   ;[server, browser] = await Promise.all([
     startServerProcess({
       BUN_INFER_WORKERS: '1',

@@ -1,10 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 /** Debian's chromium (apt-get install chromium); tools/test-deps.sh installs it. */
 export const CHROMIUM = '/usr/bin/chromium'
+
+/** Screenshots for people (gitignored; created on demand); the docs show copies from docs/img/. */
+export const SHOTS = join(import.meta.dir, '../../test-results')
+/** A browser test's budget: Chromium's start, a real server's, and the page's own requests. */
+export const BROWSER_TIMEOUT_MS = 60_000
+
+/**
+ * Whether a browser suite can run: CI installs chromium (tools/test-deps.sh), so there its absence fails the
+ * suite; elsewhere the suite skips and says so. Makes the screenshots' folder when it can run.
+ */
+export function chromiumAvailable(suite: string): boolean {
+  if (existsSync(CHROMIUM)) {
+    mkdirSync(SHOTS, { recursive: true })
+    return true
+  }
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: run tools/test-deps.sh`)
+  console.warn(`${suite} skipped: ${CHROMIUM} is missing (apt-get install chromium)`)
+  return false
+}
 
 /** Headless, and quiet: no background traffic of Chromium's own (updates, sync, QUIC probes). */
 const FLAGS = [
