@@ -1,3 +1,4 @@
+import { TIMED_OUT, within } from '../within'
 import { RedisClient } from 'bun'
 import { Breaker } from './breaker'
 
@@ -30,8 +31,6 @@ export interface SharedTierHooks {
   onConnect(): void
   onDisconnect(): void
 }
-
-const TIMED_OUT = Symbol('timed out')
 
 /**
  * Redis as a best-effort second tier: every failure (down, slow, breaker open, too many in flight) reads
@@ -79,12 +78,8 @@ export class SharedTier {
   /** Looks the key up in Redis, bounded by getTimeoutMs. */
   async get(key: string): Promise<SharedResult> {
     if (!this.usable() || !this.breaker.allows()) return { kind: 'error' }
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), this.getTimeoutMs)
-    })
     try {
-      const text = await Promise.race([this.track(this.client.get(this.keyPrefix + key)), timeout])
+      const text = await within(this.track(this.client.get(this.keyPrefix + key)), this.getTimeoutMs)
       if (text === TIMED_OUT) {
         this.breaker.failure()
         return { kind: 'error' }
@@ -94,8 +89,6 @@ export class SharedTier {
     } catch {
       this.breaker.failure()
       return { kind: 'error' }
-    } finally {
-      clearTimeout(timer)
     }
   }
 

@@ -1,3 +1,4 @@
+import { within } from '../within'
 import type { ExecutionProvider } from './providers'
 import { AppError } from '../errors'
 import { normalisationOf } from '../models/manifest'
@@ -241,11 +242,7 @@ export class WorkerPool implements BatchRunner {
     this.closed = true
     for (const slot of this.slots) slot.ready = false
     const running = this.slots.flatMap((slot) => (slot.job ? [whenSettled(slot.job)] : []))
-    if (running.length > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      await Promise.race([Promise.all(running), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))])
-      clearTimeout(timer)
-    }
+    if (running.length > 0) await within(Promise.all(running), waitMs)
     for (const slot of this.slots) {
       slot.job?.reject(new AppError('draining', 'server stopped'))
       slot.worker.terminate()

@@ -1,3 +1,4 @@
+import { within } from '../within'
 import { CloudEvent, HTTP } from 'cloudevents'
 import type { PredictionRecord, PredictionSink } from './record'
 
@@ -53,14 +54,7 @@ export class CloudEventsSink implements PredictionSink {
   /** Resolves once every queued event is sent or dropped, or after `ms`. */
   async drain(ms: number): Promise<void> {
     if (this.queue.length === 0 && this.inFlight === 0) return
-    let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([
-      new Promise<void>((resolve) => this.idle.push(resolve)),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, ms)
-      })
-    ])
-    clearTimeout(timer)
+    await within(new Promise<void>((resolve) => this.idle.push(resolve)), ms)
   }
 
   private pump(): void {

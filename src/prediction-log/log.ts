@@ -1,3 +1,4 @@
+import { TIMED_OUT, within } from '../within'
 import type { PredictionRecord, PredictionSink } from './record'
 import type { PredictionStore } from './store'
 
@@ -121,10 +122,9 @@ export class PredictionLog implements PredictionSink {
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the prediction store did not answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+/** `work`, or a rejection once `ms` passed without it: a store that hangs fails like one that refuses. */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  const result = await within(work, ms)
+  if (result === TIMED_OUT) throw new Error(`the prediction store did not answer within ${ms} ms`)
+  return result
 }
