@@ -13,7 +13,7 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set(
  * A URL without its credentials (`redis://:***@cache:6379`), so an error still says which host was meant; a query
  * is dropped too, since some clients take `?password=` there. Undefined when the text is not a URL.
  */
-function redactedUrl(text: string): string | undefined {
+export function redactedUrl(text: string): string | undefined {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || !URL.canParse(text)) return undefined
   const url = new URL(text)
   const credentials = url.username || url.password ? '***@' : ''

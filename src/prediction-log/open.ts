@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import type { Config } from '../config/schema'
 import type { Logger } from '../log'
 import { PredictionLog } from './log'
-import { PostgresStore, redactedUrl } from './postgres-store'
+import { redactedUrl } from '../config/secrets'
+import { PostgresStore } from './postgres-store'
 import { SqliteStore } from './sqlite-store'
 import type { PredictionStore } from './store'
 import type { DriftSettings } from './drift-monitor'
@@ -37,7 +38,7 @@ export function predictionLogTarget(
 export async function openPredictionLog(config: Readonly<Config>, log: Logger): Promise<PredictionLog | undefined> {
   const target = predictionLogTarget(config)
   if (!target) return undefined
-  const where = target.kind === 'sqlite' ? target.path : redactedUrl(target.url)
+  const where = target.kind === 'sqlite' ? target.path : (redactedUrl(target.url) ?? 'postgres://…')
   let store: PredictionStore
   try {
     store = target.kind === 'sqlite' ? new SqliteStore(target.path) : await PostgresStore.open(target.url, config.predictionLogPoolSize)

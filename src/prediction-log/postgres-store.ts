@@ -1,3 +1,4 @@
+import { redactedUrl } from '../config/secrets'
 import { SQL } from 'bun'
 import type { PredictionRecord } from './record'
 import { type PredictionStore, predictionRow, type StoredPrediction } from './store'
@@ -29,17 +30,6 @@ CREATE INDEX IF NOT EXISTS predictions_by_model_time ON predictions (model, vers
 CREATE INDEX IF NOT EXISTS predictions_by_time ON predictions (time_ms);
 `
 
-/** The URL without its password, for logs and errors. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'postgres://…'
-  }
-}
-
 function stored(rows: unknown): StoredPrediction[] {
   return (rows as Array<Record<string, unknown>>).map((row) => ({
     timeMs: Number(row.time_ms),
@@ -61,7 +51,7 @@ export class PostgresStore implements PredictionStore {
   private readonly sql: SQL
 
   private constructor(url: string, poolSize: number) {
-    this.name = redactedUrl(url)
+    this.name = redactedUrl(url) ?? 'postgres://…'
     // Short timeouts: a database that is down must fail a write quickly (the log drops and counts), not hold it.
     this.sql = new SQL(url, { max: poolSize, connectionTimeout: 5, idleTimeout: 30 })
   }
