@@ -19,6 +19,7 @@ import { predictRoutes } from './http/routes/predict'
 import { RequestGate } from './http/request-gate'
 import { tryItRoutes } from './http/routes/try-it'
 import { v2Routes } from './http/routes/v2'
+import { jobRoutes } from './http/routes/jobs'
 import { REPOSITORY_PREFIX, repositoryRoutes } from './http/routes/repository'
 
 const started = new WeakMap<Request, number>()
@@ -38,6 +39,7 @@ export const CORS_REQUEST_HEADERS = [
 /** Response headers a browser page may read across origins. */
 export const CORS_RESPONSE_HEADERS = [
   'inference-header-content-length',
+  'location',
   'retry-after',
   'server-timing',
   'traceparent',
@@ -110,6 +112,7 @@ export function createApp(deps: AppDeps) {
     .use(monitoringRoutes(config, deps.catalog, deps.predictionStore))
     .use(predictRoutes({ ...deps, gate }))
     .use(v2Routes({ ...deps, gate }))
+    .use(deps.jobs ? jobRoutes({ jobs: deps.jobs, lifecycle: deps.lifecycle, proxies: gate.proxies }) : new Elysia())
     .use(repositoryRoutes(deps.repository, config.adminKeys))
   allowedMethods.index(routed.routes)
   return routed

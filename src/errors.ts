@@ -8,7 +8,7 @@ export const ERROR_CATALOGUE = {
   malformed_request: {
     status: 400,
     description:
-      'The body could not be parsed: bad JSON, bad multipart, bad base64, an empty body, JSON nested too deep, or a compressed body that does not decompress.'
+      'The body could not be parsed: bad JSON, bad multipart, bad base64, an empty body, JSON nested too deep, a compressed body that does not decompress, or a job upload whose multipart body or tar archive is malformed.'
   },
   invalid_inference_request: {
     status: 400,
@@ -31,6 +31,10 @@ export const ERROR_CATALOGUE = {
   },
   not_found: { status: 404, description: 'No such route.' },
   model_not_found: { status: 404, description: 'No model with that name is loaded.' },
+  job_not_found: {
+    status: 404,
+    description: 'No job with that id: it never existed, it expired, or another API key submitted it.'
+  },
   body_timeout: {
     status: 408,
     description: 'The request body did not arrive within BUN_INFER_BODY_TIMEOUT_MS (a slow or stalled client).'
@@ -54,11 +58,18 @@ export const ERROR_CATALOGUE = {
     description:
       'One image is over BUN_INFER_MAX_IMAGE_BYTES or BUN_INFER_MAX_IMAGE_PIXELS, a progressive JPEG over BUN_INFER_MAX_PROGRESSIVE_PIXELS, or a JPEG with more than BUN_INFER_MAX_JPEG_SCANS scans; checked from the header before decoding, and the pixel limit again by the decoder.'
   },
-  too_many_images: { status: 413, description: 'More than BUN_INFER_MAX_IMAGES_PER_REQUEST images in one request.' },
+  too_many_images: {
+    status: 413,
+    description: 'More than BUN_INFER_MAX_IMAGES_PER_REQUEST images in one request, or more than BUN_INFER_JOB_MAX_IMAGES in one job.'
+  },
+  job_too_large: {
+    status: 413,
+    description: 'A job upload over BUN_INFER_JOB_MAX_BYTES, counted as it arrives; nothing of it is kept.'
+  },
   unsupported_media_type: {
     status: 415,
     description:
-      'A predict request whose Content-Type is neither multipart/form-data nor application/json, or a /v2 body whose Content-Encoding is neither gzip nor deflate.'
+      'A predict request whose Content-Type is neither multipart/form-data nor application/json, a job upload that is neither multipart/form-data nor application/x-tar (or a compressed archive), or a /v2 body whose Content-Encoding is neither gzip nor deflate.'
   },
   unsupported_image_format: {
     status: 415,
@@ -79,6 +90,11 @@ export const ERROR_CATALOGUE = {
     status: 429,
     description:
       'This client (a verified API key when auth is on, else the IP) already has BUN_INFER_MAX_IN_FLIGHT_PER_CLIENT requests in flight; retry after the Retry-After header.'
+  },
+  too_many_jobs: {
+    status: 429,
+    description:
+      'This client (a verified API key when auth is on, else the IP) already has BUN_INFER_JOBS_PER_CLIENT jobs queued or running; retry when one finishes.'
   },
   queue_full: {
     status: 429,

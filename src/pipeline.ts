@@ -44,7 +44,7 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
   const metrics = createMetrics({
     versions: () => catalog.specs().map((s) => ({ ...labelsOfQueue(s.key), key: s.key })),
     queueDepth: (key) => batcher.depth(key),
-    backlog: (key) => batcher.inUse(key),
+    backlog: (key) => batcher.backlog(key),
     running: (key) => batcher.running(key),
     awaitingDecode: (key) => batcher.awaitingDecode(key),
     instances: (key) => options.sessionsOf?.(key)?.instances ?? 0,
@@ -73,6 +73,7 @@ export function buildPipeline(config: Readonly<Config>, catalog: ModelCatalog, r
     // A batch ready for each worker and the next being decoded: workers never wait for a decode, and the rest of
     // a backlog waits encoded instead of as crops (a small photo's file is smaller than its crop): a lower peak RSS.
     decodeAheadBatches: 2 * config.workers,
+    backgroundBatchSize: config.jobBatchSize,
     clock: options.clock,
     // From the key, not a table: /v2 tensor queues and models loaded at run time count under their model version.
     onBatch: (key, size) => metrics.batchSize.observe(labelsOfQueue(key), size),

@@ -1,4 +1,5 @@
 import type { Admission, Batcher, ImageResult } from './batching/batcher'
+import type { Priority } from './batching/policy'
 import { AppError } from './errors'
 import { softmax, topK, type Prediction } from './inference/postprocess'
 import type { Metrics } from './metrics/registry'
@@ -34,6 +35,11 @@ export interface PredictOptions {
   rawScores?: boolean
   /** Who asked, for the prediction log; without it nothing is logged. */
   origin?: RequestOrigin
+  /**
+   * background: a bulk job's image. It holds no queue room, decodes and runs only where no request's image waits
+   * (decideBackground), and stays out of the request latency metrics (its waiting is by design).
+   */
+  priority?: Priority
 }
 
 /** What an image's slot holds once decoded, so its encoded bytes can be collected while it waits in the queue. */
@@ -98,7 +104,8 @@ export class Predictor {
 
     if (missing.length > 0) {
       // Room in the queue is taken before decoding: under overload a request is refused before it costs CPU.
-      const admission = this.batcher.admit(model.key, missing.length)
+      const background = options.priority === 'background'
+      const admission = background ? this.batcher.admitBackground(model.key, missing.length) : this.batcher.admit(model.key, missing.length)
       let results: ImageResult[]
       try {
         // Once decoded, the encoded bytes are dropped (they are the bulk of a request's memory while it queues).
@@ -124,9 +131,9 @@ export class Predictor {
         answered[i]!.batchSize = batchSize
         if (mode !== 'off') this.cache!.set(keys[i]!, { predictions: predictions[i]!, model_version: modelVersion })
       })
-      this.observe(model.name, modelVersion, missing.length, timings, performance.now() - started)
+      if (!background) this.observe(model.name, modelVersion, missing.length, timings, performance.now() - started)
     }
-    this.answered(model, answered, timings, performance.now() - started, options.origin)
+    this.answered(model, answered, timings, performance.now() - started, options.origin, options.priority)
     return { model: model.name, model_version: modelVersion, predictions, cachedImages: images.length - missing.length, timings }
   }
 
@@ -198,7 +205,7 @@ export class Predictor {
     // enough decoded ones ahead; larger uploads decode at once, as their crop is the smaller form to hold.
     const encodedBytes = images.reduce((sum, bytes) => sum + bytes.byteLength, 0)
     if (encodedBytes < images.length * model.inputElements) await admission.turn(options.signal)
-    const tensors = await Promise.all(images.map((bytes) => this.decodes.run(() => decode(bytes))))
+    const tensors = await Promise.all(images.map((bytes) => this.decodes.run(() => decode(bytes), admission.priority)))
     const preprocessMs = performance.now() - lastSlotAt
     const decodeWaitMs = lastSlotAt - preprocessStarted
     afterDecode?.()
@@ -213,7 +220,8 @@ export class Predictor {
     images: readonly AnsweredImage[],
     timings: { preprocessMs: number; queueMs: number; inferenceMs: number },
     totalMs: number,
-    origin: RequestOrigin | undefined
+    origin: RequestOrigin | undefined,
+    priority: Priority = 'interactive'
   ): void {
     if (this.metrics) {
       const labels = { model: model.name, version: String(model.version) }
@@ -221,7 +229,7 @@ export class Predictor {
         const first = top[0]!
         this.metrics.predictions.inc({ ...labels, label: first.label })
         if (first.score !== null) this.metrics.confidence.observe(labels, first.score)
-        if (!cached) this.metrics.observeDuration(labels, first.label, totalMs / 1000)
+        if (!cached && priority === 'interactive') this.metrics.observeDuration(labels, first.label, totalMs / 1000)
       }
     }
     if (this.predictionLog && origin)

@@ -23,6 +23,7 @@ import { ModelRepository } from './models/repository'
 import { RepositoryPoller } from './models/repository-poller'
 import { FaultInjectingRunner } from './faults/runner'
 import { describeBudget, resolveBodyBudget } from './http/budget-size'
+import { openJobs } from './jobs/open'
 import pkg from '../package.json'
 
 /** How long a stopping server lets open connections finish once nothing admitted is left, before it closes them. */
@@ -95,6 +96,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     drift: driftMonitor && (() => driftMonitor.current()),
     events
   })
+  const jobs = openJobs(config, { predictor, catalog, metrics, log }) // a job store that cannot be opened stops startup
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
     options.spanProcessor ??
@@ -129,7 +131,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     tracing,
     armFault: faults && ((fault) => faults.arm(fault)),
     repository: config.repositoryApi ? repository : undefined,
-    predictionStore: predictionLog?.store
+    predictionStore: predictionLog?.store,
+    jobs
   })
 
   return { app, predictor, start: listenAndLoad }
@@ -141,7 +144,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       hostname: config.host,
       port: config.port,
       reusePort: config.reusePort,
-      maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024,
+      // A job upload streams to disk and is bounded by its own limit, counted as it arrives.
+      maxRequestBodySize: Math.max(config.maxBodyBytes * 2, jobs ? config.jobMaxBytes : 0) + 1024 * 1024,
       ...(tls && { tls })
     })
     const server = app.server as Server<unknown>
@@ -153,9 +157,11 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       await pool.close()
       await server.stop(true)
       await predictionLog?.close()
+      await jobs?.stop()
       throw error
     }
     lifecycle.state = 'ready'
+    await jobs?.start() // jobs a stop or a crash left resume now
     driftMonitor?.start(config.driftIntervalMs)
     const poller =
       repository && config.repositoryPollMs > 0
@@ -194,6 +200,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
         // refused upload's body so its client can read the refusal (src/http/linger.ts). A moment for those, then close.
         if (drained) await Promise.race([server.stop(false), Bun.sleep(CLOSE_GRACE_MS)])
         await server.stop(true)
+        // Job images in flight are dropped unwritten (they run again after the restart); nothing new starts.
+        await jobs?.stop()
         // Every answer is given: what the log still buffers is written now, so nothing answered is lost.
         await driftMonitor?.stop()
         await predictionLog?.close()

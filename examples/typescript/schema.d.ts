@@ -371,6 +371,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a bulk job: many images, classified in the background
+         * @description The upload is written to disk as it arrives, indexed, and stored; the answer (202, Location) comes once the job is durable, so it completes even if the server restarts. Job images run with the capacity that requests leave: a request never waits behind more than one small batch of them.
+         */
+        post: operations["postV1Jobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job: status, counts, times and ETA */
+        get: operations["getV1JobsById"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a job
+         * @description Its images without a result are never classified; the results made so far stay readable until it expires. A finished job is left as it is.
+         */
+        delete: operations["deleteV1JobsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's results, one NDJSON line per image in submission order */
+        get: operations["getV1JobsByIdResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -443,7 +501,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "malformed_request" | "invalid_inference_request" | "repository_refused" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "prediction_log_off" | "payload_too_large" | "image_too_large" | "too_many_images" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "queue_full" | "body_budget_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
+                code: "malformed_request" | "invalid_inference_request" | "repository_refused" | "invalid_image" | "unauthorized" | "not_found" | "model_not_found" | "job_not_found" | "body_timeout" | "model_version_not_found" | "method_not_allowed" | "prediction_log_off" | "payload_too_large" | "image_too_large" | "too_many_images" | "job_too_large" | "unsupported_media_type" | "unsupported_image_format" | "validation_failed" | "rate_limited" | "too_many_in_flight" | "too_many_jobs" | "queue_full" | "body_budget_full" | "client_closed" | "internal_error" | "not_ready" | "draining" | "worker_lost" | "deadline_exceeded";
                 /** @description For humans; may change between versions. */
                 message: string;
                 request_id: string;
@@ -611,6 +669,64 @@ export interface components {
             predictions: components["schemas"]["Prediction"][][];
             metadata: components["schemas"]["PredictionMetadata"];
         };
+        JobMultipartRequest: {
+            /** @description Image files, in the order their results come back. */
+            images?: Blob[];
+            /**
+             * Format: binary
+             * @description A plain (uncompressed) tar of images, after the images fields, in archive order.
+             */
+            archive?: Blob;
+            /** @description Model name (default: the default model). */
+            model?: string;
+            /** @description A version of the model (default: its default version). */
+            version?: string;
+            /** @description Labels per image (default BUN_INFER_DEFAULT_TOP_K). */
+            top_k?: number;
+        };
+        Job: {
+            /** @description The job id (a UUID). */
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed" | "cancelled";
+            /** @example mobilenetv2 */
+            model: string;
+            /** @description The version every image of the job runs on, fixed when it was accepted. */
+            model_version: string;
+            top_k: number;
+            images: {
+                total: number;
+                /** @description Images answered with predictions. */
+                done: number;
+                /** @description Images answered with an error (their result line says which). */
+                failed: number;
+                /** @description Images without a result yet. */
+                pending: number;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When its first image started; null while queued.
+             */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @description When it completed, failed or was cancelled.
+             */
+            finished_at: string | null;
+            /**
+             * Format: date-time
+             * @description When a finished job and its results are deleted (BUN_INFER_JOB_RETENTION_HOURS after it finished).
+             */
+            expires_at: string | null;
+            /** @description Seconds left at the rate so far, while running; null otherwise. */
+            eta_seconds: number | null;
+            /** @description Why the job failed as a whole. */
+            error: string | null;
+            /** @description Where its NDJSON results are read. */
+            results_url: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -767,7 +883,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelInfo"];
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -803,7 +919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelInfo"];
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -855,7 +971,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -927,7 +1043,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1018,7 +1134,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1040,7 +1156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images`, `job_too_large` */
             413: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1073,7 +1189,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `too_many_jobs`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1179,7 +1295,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1201,7 +1317,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images`, `job_too_large` */
             413: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1234,7 +1350,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `too_many_jobs`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1341,7 +1457,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1363,7 +1479,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images`, `job_too_large` */
             413: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1396,7 +1512,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `too_many_jobs`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1538,7 +1654,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1602,7 +1718,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1737,7 +1853,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1763,7 +1879,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images`, `job_too_large` */
             413: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1789,7 +1905,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `too_many_jobs`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1928,7 +2044,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`, `model_not_found`, `model_version_not_found` */
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
             404: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1954,7 +2070,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payload_too_large`, `image_too_large`, `too_many_images` */
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images`, `job_too_large` */
             413: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -1980,7 +2096,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`, `too_many_in_flight`, `queue_full`, `body_budget_full` */
+            /** @description `rate_limited`, `too_many_in_flight`, `too_many_jobs`, `queue_full`, `body_budget_full` */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["XRequestId"];
@@ -2020,6 +2136,279 @@ export interface operations {
                         error: string;
                     };
                 };
+            };
+        };
+    };
+    postV1Jobs: {
+        parameters: {
+            query?: {
+                model?: string;
+                version?: string;
+                top_k?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description multipart/form-data with image files in the repeatable field `images` and/or tar archives in `archive`, and optional `model`, `version`, `top_k`; or a bare tar archive as application/x-tar (options in the query string). Written to disk as it arrives. */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["JobMultipartRequest"];
+                "application/x-tar": Blob;
+            };
+        };
+        responses: {
+            /** @description Response for status 202 */
+            202: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description `malformed_request`, `invalid_inference_request`, `repository_refused`, `invalid_image` */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_timeout` */
+            408: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payload_too_large`, `image_too_large`, `too_many_images`, `job_too_large` */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`, `unsupported_image_format` */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`, `too_many_in_flight`, `too_many_jobs`, `queue_full`, `body_budget_full` */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_ready`, `draining`, `worker_lost` */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1JobsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteV1JobsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `not_found`, `model_not_found`, `job_not_found`, `model_version_not_found` */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1JobsByIdResults: {
+        parameters: {
+            query?: {
+                from?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description NDJSON, one line per image in submission order: {"index","name","predictions"} as in POST /v1/predict, or {"index","name","error":{"code","message"}} for an image that cannot be classified. Streams while the job runs and ends when it is finished. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such job */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["XRequestId"];
+                    traceparent: components["headers"]["Traceparent"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,7 +1,7 @@
 import { AppError } from '../errors'
 import type { BatchRunner } from '../inference/pool'
 import type { Clock } from './clock'
-import { decideBatch, type BatchPolicyConfig } from './policy'
+import { decideBackground, decideBatch, type BatchPolicyConfig, type Priority } from './policy'
 
 /** Result of one image, with the timings the client sees in `metadata`. */
 export interface ImageResult {
@@ -32,6 +32,8 @@ export interface BatcherOptions {
    */
   decodeAheadBatches?: number
   clock: Clock
+  /** Most background (bulk job) images in one batch; default 4. See decideBackground. */
+  backgroundBatchSize?: number
   /** Observers for metrics; all optional. */
   onBatch?: (model: string, size: number) => void
   onSkipped?: (model: string, reason: 'aborted') => void
@@ -50,8 +52,12 @@ interface ModelQueue {
   name: string
   config: ModelQueueConfig
   entries: Entry[]
-  /** Images in batches running on workers now. */
+  /** Background (bulk job) images waiting, in arrival order: they go only where no interactive image waits. */
+  background: Entry[]
+  /** Interactive images in batches running on workers now. */
   running: number
+  /** Background images in batches running on workers now. */
+  backgroundRunning: number
   /** Images admitted but still being preprocessed: they count toward the queue bound. */
   reserved: number
   /** Images whose turn to decode came and that are not queued yet. */
@@ -69,6 +75,8 @@ interface Turn {
 /** Room held in a model's queue for a request's images while they are preprocessed. */
 export interface Admission {
   readonly images: number
+  /** Interactive admissions hold queue room; background ones (admitBackground) hold none: their caller bounds them. */
+  readonly priority: Priority
   /**
    * Resolves when the images may be decoded: at once while the model has fewer than its bound of decoded images
    * ahead of its workers (queued or being decoded) or none at all, else in arrival order as batches leave the
@@ -103,13 +111,35 @@ export class Batcher {
   }
 
   addModel(name: string, config: ModelQueueConfig): void {
-    this.queues.set(name, { name, config, entries: [], running: 0, reserved: 0, decoding: 0, turns: [] })
+    this.queues.set(name, {
+      name,
+      config,
+      entries: [],
+      background: [],
+      running: 0,
+      backgroundRunning: 0,
+      reserved: 0,
+      decoding: 0,
+      turns: []
+    })
   }
 
-  /** Images of a model queued, admitted (being preprocessed) or running: 0 means none of it is in flight. */
+  /** Images of a model queued, admitted (being preprocessed) or running, background ones too: 0 means none of it is in flight. */
   inUse(model: string): number {
     const queue = this.queues.get(model)
+    return queue ? this.backlog(model) + queue.background.length + queue.backgroundRunning : 0
+  }
+
+  /** Interactive images of a model admitted and not yet answered (queued, being preprocessed or running): the load signal. */
+  backlog(model: string): number {
+    const queue = this.queues.get(model)
     return queue ? queue.entries.length + queue.reserved + queue.running : 0
+  }
+
+  /** Background (bulk job) images of a model queued or running. */
+  backgroundInUse(model: string): number {
+    const queue = this.queues.get(model)
+    return queue ? queue.background.length + queue.backgroundRunning : 0
   }
 
   /** Forgets a model's queue (the repository extension's unload), once nothing of it is in use. */
@@ -118,7 +148,7 @@ export class Batcher {
     this.queues.delete(model)
   }
 
-  /** Images waiting for a model (not counting running batches). */
+  /** Interactive images waiting for a model (not counting running batches). */
   depth(model: string): number {
     return this.queues.get(model)?.entries.length ?? 0
   }
@@ -149,6 +179,7 @@ export class Batcher {
     }
     return {
       images,
+      priority: 'interactive',
       turn: (signal) => this.waitTurn(queue, { images, grant }, signal),
       release: () => {
         if (held) queue.reserved -= images
@@ -158,6 +189,20 @@ export class Batcher {
         decoding = 0
         this.grantTurns(queue)
       }
+    }
+  }
+
+  /**
+   * An admission for background (bulk job) images: it holds no room in the queue, so a job never makes an
+   * interactive request see 429 queue_full, and its turn comes at once; the caller bounds how many it has in flight.
+   */
+  admitBackground(model: string, images: number): Admission {
+    this.queue(model) // an unknown model fails here, as admit() does
+    return {
+      images,
+      priority: 'background',
+      turn: (signal) => (signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve()),
+      release: () => {}
     }
   }
 
@@ -222,6 +267,7 @@ export class Batcher {
     if (admission) {
       if (admission.images !== inputs.length) throw new Error(`admitted ${admission.images} images, submitted ${inputs.length}`)
     } else this.checkRoom(model, inputs.length)
+    const waiting = admission?.priority === 'background' ? queue.background : queue.entries
 
     const now = this.options.clock.now()
     const entries: Entry[] = []
@@ -233,7 +279,7 @@ export class Batcher {
           })
       )
     )
-    queue.entries.push(...entries)
+    waiting.push(...entries)
     // After the push: the images leave "decoding" for the queue, so no turn is granted on room they still take.
     admission?.release()
     if (signal) {
@@ -256,18 +302,23 @@ export class Batcher {
 
   private abort(queue: ModelQueue, entries: Entry[], reason: unknown): void {
     let removed = 0
-    queue.entries = queue.entries.filter((entry) => {
+    const keep = (entry: Entry) => {
       if (!entries.includes(entry)) return true
       removed++
       return false
-    })
+    }
+    queue.entries = queue.entries.filter(keep)
+    queue.background = queue.background.filter(keep)
     for (let i = 0; i < removed; i++) this.options.onSkipped?.(queue.name, 'aborted')
     this.grantTurns(queue)
     // Rejecting one entry rejects the request's Promise.all; the rest settle into the void.
     for (const entry of entries) entry.reject(reason)
   }
 
-  /** Runs the policy for every queue, oldest first, until nothing more can be dispatched now. */
+  /**
+   * Runs the policy for every queue, oldest first, until nothing more can be dispatched now; then gives the
+   * workers still idle to background images (decideBackground).
+   */
   private pump(): void {
     const now = this.options.clock.now()
     let earliestWait = Infinity
@@ -286,14 +337,27 @@ export class Batcher {
           now,
           queue.config
         )
-        if (decision.kind === 'dispatch') this.dispatch(queue, decision.size, now)
+        if (decision.kind === 'dispatch') this.dispatch(queue, 'interactive', decision.size, now)
         else {
           if (decision.kind === 'wait') earliestWait = Math.min(earliestWait, now + decision.ms)
           break
         }
       }
     }
+    this.pumpBackground(now)
     this.armTimer(earliestWait)
+  }
+
+  private pumpBackground(now: number): void {
+    const batchSize = this.options.backgroundBatchSize ?? 4
+    for (const queue of this.queues.values()) {
+      for (;;) {
+        const idle = this.runner.idleFor(queue.config.floatTensorsFor ?? queue.name)
+        const decision = decideBackground(queue.background.length, queue.entries.length, idle, batchSize)
+        if (decision.kind === 'idle') break
+        this.dispatch(queue, 'background', decision.size, now)
+      }
+    }
   }
 
   private armTimer(at: number): void {
@@ -310,18 +374,23 @@ export class Batcher {
     )
   }
 
-  private dispatch(queue: ModelQueue, size: number, now: number): void {
-    const batch = queue.entries.splice(0, size)
-    this.grantTurns(queue) // the next images decode as these leave for a worker
+  private dispatch(queue: ModelQueue, priority: Priority, size: number, now: number): void {
+    const background = priority === 'background'
+    const batch = (background ? queue.background : queue.entries).splice(0, size)
+    if (!background) this.grantTurns(queue) // the next images decode as these leave for a worker
     const { inputElements, outputElements, floatTensorsFor } = queue.config
     // One contiguous buffer, transferred (not copied) to the worker.
     const input = floatTensorsFor ? new Float32Array(batch.length * inputElements) : new Uint8Array(batch.length * inputElements)
     batch.forEach((entry, i) => input.set(entry.input, i * inputElements))
     this.options.onBatch?.(queue.name, batch.length)
-    queue.running += batch.length
+    if (background) queue.backgroundRunning += batch.length
+    else queue.running += batch.length
     this.runner
       .run(floatTensorsFor ?? queue.name, input, batch.length)
-      .finally(() => (queue.running -= batch.length))
+      .finally(() => {
+        if (background) queue.backgroundRunning -= batch.length
+        else queue.running -= batch.length
+      })
       .then(({ output, inferenceMs }) => {
         if (output.length !== batch.length * outputElements)
           throw new Error(`batch of ${batch.length} returned ${output.length} values, expected ${batch.length * outputElements}`)

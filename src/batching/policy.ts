@@ -45,3 +45,22 @@ export function decideBatch(queue: QueueView, workers: WorkersView, now: number,
   if (waitedMs >= config.maxBatchDelayMs) return { kind: 'dispatch', size: queue.length, reason: 'delay-elapsed' }
   return { kind: 'wait', ms: config.maxBatchDelayMs - waitedMs }
 }
+
+/** Which of a queue's two classes an image is in: requests waiting on an answer, or a bulk job's images. */
+export type Priority = 'interactive' | 'background'
+
+/**
+ * The decision for a queue's background images (bulk jobs), taken after every interactive image that could go has
+ * gone, as Triton's priority levels: background images run only on a worker that no interactive image of the queue
+ * is waiting for, and in batches of at most `backgroundBatchSize`, so an interactive image arriving just after one
+ * starts waits at most one small batch. They fill the capacity interactive traffic leaves, and never take more.
+ */
+export function decideBackground(
+  background: number,
+  interactiveWaiting: number,
+  idleWorkers: number,
+  backgroundBatchSize: number
+): { kind: 'idle' } | { kind: 'dispatch'; size: number } {
+  if (background === 0 || interactiveWaiting > 0 || idleWorkers === 0) return { kind: 'idle' }
+  return { kind: 'dispatch', size: Math.min(background, backgroundBatchSize) }
+}

@@ -343,7 +343,33 @@ export const ConfigSchema = Type.Object({
     maximum: 1,
     default: 0.5,
     description: 'A top-class probability below this counts as low confidence in the monitoring summary (a query may set its own).'
-  })
+  }),
+  jobs: Type.Boolean({
+    default: true,
+    description:
+      'Whether the bulk job API is on (POST /v1/jobs and the rest): uploads are spooled to disk and jobs kept in jobs.sqlite under BUN_INFER_DATA_DIR, so a job accepted before a stop or a crash completes after the restart.'
+  }),
+  jobMaxBytes: Int(1 << 20, 2 ** 40, 2 ** 31, 'Largest upload of one job, bytes, counted as it arrives (413 job_too_large).'),
+  jobMaxImages: Int(1, 10_000_000, 100_000, 'Most images in one job (413 too_many_images).'),
+  jobsPerClient: Int(
+    1,
+    10_000,
+    4,
+    'Jobs one client (a verified API key when auth is on, else the IP) may have queued or running at once (429 too_many_jobs).'
+  ),
+  jobRetentionHours: Int(1, 24 * 365, 24, 'How long a finished (completed, failed or cancelled) job and its results stay readable, hours.'),
+  jobBatchSize: Int(
+    1,
+    1024,
+    4,
+    "Most job images in one batch. Job images run only on workers no request's image is waiting for, so a request waits at most one such batch: smaller keeps request latency flat, larger suits hardware where batches are much cheaper per image."
+  ),
+  jobImagesInFlight: Int(
+    0,
+    100_000,
+    0,
+    'Job images read from the spool and decoded ahead of the workers at once; 0: four batches per worker (4 × BUN_INFER_WORKERS × BUN_INFER_JOB_BATCH_SIZE).'
+  )
 })
 
 export type Config = Static<typeof ConfigSchema>

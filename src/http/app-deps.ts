@@ -10,6 +10,7 @@ import type { Predictor } from '../predictor'
 import type { Tracing } from '../tracing/tracing'
 import type { V2Service } from '../v2/infer'
 import type { PredictionStore } from '../prediction-log/store'
+import type { JobService } from '../jobs/service'
 
 // The types createApp takes, in their own module so that the routes can name them without importing app.ts,
 // which imports the routes.
@@ -41,6 +42,8 @@ export interface AppDeps {
   armFault?: (fault: WorkerFault) => void
   /** The prediction log's store, read by the monitoring summary; absent when the log is off. */
   predictionStore?: PredictionStore
+  /** The bulk job API; absent when it is off (BUN_INFER_JOBS=false). */
+  jobs?: JobService
   /** Present only when the repository extension is enabled (BUN_INFER_REPOSITORY_API). */
   repository?: ModelRepository
 }

@@ -84,7 +84,7 @@ export function createMetrics(sources: MetricSources = {}) {
     queueDepth: perVersionGauge('queue_depth', 'Images waiting for a worker.', sources.queueDepth),
     backlog: perVersionGauge(
       'backlog_images',
-      'Images admitted and not yet answered: waiting to decode (still encoded), decoding, queued for a worker, or running. The autoscaling signal: it rises with overload whatever the photo size.',
+      'Images of requests admitted and not yet answered: waiting to decode (still encoded), decoding, queued for a worker, or running; bulk job images are not counted. The autoscaling signal: it rises with overload whatever the photo size.',
       sources.backlog
     ),
     runningImages: perVersionGauge('running_images', 'Images in batches running on inference workers now.', sources.running),

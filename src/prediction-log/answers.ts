@@ -61,7 +61,7 @@ export function recordsOf(
       cached: image.cached,
       imageSha256: image.imageSha256,
       clientHash,
-      jobId: null
+      jobId: origin.jobId ?? null
     }
   })
 }

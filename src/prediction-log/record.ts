@@ -9,6 +9,8 @@ export interface RequestOrigin {
   /** The client as the rate limit names it (client-id.ts); hashed before it is stored. */
   client: string
   api: Api
+  /** The bulk job the image belongs to; absent for a request. */
+  jobId?: string
 }
 
 /**

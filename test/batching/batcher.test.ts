@@ -296,3 +296,56 @@ describe('Batcher decode-ahead bound (Admission.turn)', () => {
     expect(granted).toBe(3)
   })
 })
+
+describe('Batcher background class (bulk jobs)', () => {
+  const background = (batcher: Batcher, tags: number[], signal?: AbortSignal) =>
+    batcher.submit('m', tags.map(image), { admission: batcher.admitBackground('m', tags.length), signal })
+
+  test('background images take an idle worker in small batches when no interactive image waits', async () => {
+    const { runner, batcher } = setup(2, 16)
+    const job = background(batcher, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([4, 4])
+    expect(batcher.backgroundInUse('m')).toBe(10)
+    expect(batcher.backlog('m')).toBe(0) // the autoscaling signal counts requests only
+    runner.finish(0, ELEMENTS)
+    runner.finish(1, ELEMENTS)
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([4, 4, 2])
+    runner.finish(2, ELEMENTS)
+    expect((await job).map((r) => r.scores[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+  })
+
+  test('an interactive image waiting goes before every background image, whatever their age', async () => {
+    const { runner, batcher } = setup(1, 16)
+    void background(batcher, [1, 2, 3, 4, 5, 6])
+    const interactive = batcher.submit('m', [image(9)])
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([4]) // the worker was idle: the job's first batch runs
+    runner.finish(0, ELEMENTS)
+    // The interactive image waited one small batch, then goes alone, before the job's rest.
+    expect(runner.calls[1]!.input[0]).toBe(9)
+    runner.finish(1, ELEMENTS)
+    expect((await interactive)[0]!.scores[0]).toBe(9)
+    expect(runner.calls[2]!.batchSize).toBe(2)
+  })
+
+  test('background images hold no queue room: a job never makes a request see queue_full', () => {
+    const { batcher } = setup(1, 1, 10, 2)
+    void background(batcher, [1, 2, 3, 4, 5])
+    expect(() => batcher.checkRoom('m', 2)).not.toThrow()
+    void batcher.submit('m', [image(6), image(7)])
+    expect(batcher.depth('m')).toBe(2)
+  })
+
+  test('an aborted background submission leaves the queue and is counted', async () => {
+    const { runner, batcher, skipped } = setup(1, 16)
+    void batcher.submit('m', [image(0)])
+    const controller = new AbortController()
+    const job = background(batcher, [1, 2], controller.signal)
+    controller.abort(new Error('cancelled'))
+    await expect(job).rejects.toThrow('cancelled')
+    expect(skipped).toEqual(['m', 'm'])
+    runner.finish(0, ELEMENTS)
+    await flush()
+    expect(runner.calls.length).toBe(1)
+    expect(batcher.inUse('m')).toBe(0)
+  })
+})

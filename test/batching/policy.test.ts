@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { decideBatch, type BatchDecision } from '../../src/batching/policy'
+import { decideBackground, decideBatch, type BatchDecision } from '../../src/batching/policy'
 
 const config = { maxBatchSize: 8, maxBatchDelayMs: 10 }
 
@@ -39,4 +39,19 @@ describe('decideBatch', () => {
     const decision = decideBatch({ length: 5, oldestEnqueuedAt: 100 }, { idle: 1, busy: 1 }, 100, { maxBatchSize: 1, maxBatchDelayMs: 10 })
     expect(decision).toEqual({ kind: 'dispatch', size: 1, reason: 'full' })
   })
+})
+
+describe('decideBackground', () => {
+  // [case, background images, interactive waiting, idle workers, expected]
+  const cases: Array<[string, number, number, number, ReturnType<typeof decideBackground>]> = [
+    ['nothing in the background', 0, 0, 2, { kind: 'idle' }],
+    ['an interactive image waits: it goes first', 10, 1, 1, { kind: 'idle' }],
+    ['every worker busy', 10, 0, 0, { kind: 'idle' }],
+    ['idle worker, no interactive image: one small batch', 10, 0, 1, { kind: 'dispatch', size: 4 }],
+    ['fewer images than a batch', 3, 0, 2, { kind: 'dispatch', size: 3 }]
+  ]
+  for (const [name, background, interactive, idle, expected] of cases)
+    test(name, () => {
+      expect(decideBackground(background, interactive, idle, 4)).toEqual(expected)
+    })
 })

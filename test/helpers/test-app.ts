@@ -15,6 +15,7 @@ import { createTracing } from '../../src/tracing/tracing'
 import { AnsweringRunner } from './answering-runner'
 import { FakeClock } from './fake-clock'
 import { MODELS_DIR } from '../../tools/model-repo'
+import { openJobs } from '../../src/jobs/open'
 
 export interface TestAppOptions {
   /** BUN_INFER_* variables, read the way the server reads its environment. */
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   predictionLog?: PredictionLog
   /** Answered images are also sent here as CloudEvents when given. */
   events?: CloudEventsSink
+  /** The bulk job API, with its store and spool in this folder (call `jobs.start()`, and `jobs.stop()` after). */
+  jobsDataDir?: string
 }
 
 /**
@@ -64,6 +67,7 @@ export function testApp(options: TestAppOptions = {}) {
     const instances = placement.filter((keys) => keys.has(key)).length
     return instances === 0 ? undefined : { instances, memoryBytes: instances * 1_000_000 }
   }
+  const log = createLogger(config.logLevel, options.logs ? (line) => options.logs!.push(line) : () => {})
   const pipeline = buildPipeline(config, catalog, runner, {
     clock,
     inFlight: () => lifecycle.active,
@@ -72,7 +76,9 @@ export function testApp(options: TestAppOptions = {}) {
     events: options.events
   })
   const health = { workers: true }
-  const log = createLogger(config.logLevel, options.logs ? (line) => options.logs!.push(line) : () => {})
+  const jobs = options.jobsDataDir
+    ? openJobs({ ...config, dataDir: options.jobsDataDir }, { predictor: pipeline.predictor, catalog, metrics: pipeline.metrics, log })
+    : undefined
   const tracing = options.spanProcessor ? createTracing(options.spanProcessor, '0.0.0-test') : undefined
   const app = createApp({
     config,
@@ -87,7 +93,8 @@ export function testApp(options: TestAppOptions = {}) {
     apiKeys: loadApiKeys(config.apiKeys, config.apiKeysFile),
     tracing,
     armFault: config.enableFaultInjection ? (fault) => faults.push(fault) : undefined,
-    predictionStore: options.predictionLog?.store
+    predictionStore: options.predictionLog?.store,
+    jobs
   })
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init))
   /** Resolves after Elysia's after-response hooks (metrics, logs, span end), which run on setImmediate. */
@@ -97,7 +104,7 @@ export function testApp(options: TestAppOptions = {}) {
     app.listen({ hostname: '127.0.0.1', port: 0, maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024 })
     return { url: `http://127.0.0.1:${app.server!.port}`, port: app.server!.port!, stop: () => app.stop(true) }
   }
-  return { app, request, afterResponses, listen, tracing, config, runner, clock, lifecycle, pipeline, health, faults }
+  return { app, request, afterResponses, listen, tracing, config, runner, clock, lifecycle, pipeline, health, faults, jobs }
 }
 
 export type TestApp = ReturnType<typeof testApp>

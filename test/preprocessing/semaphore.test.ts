@@ -34,4 +34,16 @@ describe('Semaphore', () => {
     await expect(semaphore.run(() => Promise.reject(new Error('bad image')))).rejects.toThrow('bad image')
     expect(await semaphore.run(async () => 'next')).toBe('next')
   })
+
+  test('a waiting interactive task goes before every background task that waited longer', async () => {
+    const semaphore = new Semaphore(1)
+    const order: string[] = []
+    let release!: () => void
+    const first = semaphore.run(() => new Promise<void>((resolve) => (release = resolve)))
+    const job = semaphore.run(async () => void order.push('background'), 'background')
+    const request = semaphore.run(async () => void order.push('interactive'))
+    release()
+    await Promise.all([first, job, request])
+    expect(order).toEqual(['interactive', 'background'])
+  })
 })

@@ -113,6 +113,13 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
     ]
   },
   {
+    title: 'Bulk jobs',
+    about:
+      'Uploads of many images classified in the background, with the capacity requests leave: [jobs](jobs.md). ' +
+      'Spool and job store live under BUN_INFER_DATA_DIR.',
+    fields: ['jobs', 'jobMaxBytes', 'jobMaxImages', 'jobsPerClient', 'jobRetentionHours', 'jobBatchSize', 'jobImagesInFlight']
+  },
+  {
     title: 'Tracing',
     about: 'OpenTelemetry traces over OTLP/HTTP, off until an endpoint is set: [operations](operations.md).',
     fields: ['otlpEndpoint', 'otlpHeaders', 'serviceName', 'tracesSampler', 'tracesSamplerArg']

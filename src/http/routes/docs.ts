@@ -62,6 +62,7 @@ export function docsRoutes(version: string) {
           security: [{}, { bearer: [] }, { apiKey: [] }],
           tags: [
             { name: 'predict', description: 'Classify images' },
+            { name: 'jobs', description: 'Bulk jobs: many images, classified in the background' },
             { name: 'models', description: 'What is loaded' },
             { name: 'health', description: 'Probes and metrics' }
           ]

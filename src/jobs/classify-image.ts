@@ -1,0 +1,41 @@
+import { AppError } from '../errors'
+import type { Predictor } from '../predictor'
+import type { Job, JobImage, JobResult } from './job'
+
+export interface JobImageClassifierOptions {
+  predictor: Pick<Predictor, 'predict'>
+  /** The job's spool file, where its images' bytes are. */
+  spoolOf: (jobId: string) => string
+  maxImageBytes: number
+  /** A failure that is not the image's fault (a bug): logged, and the image gets internal_error. */
+  onBug?: (error: unknown) => void
+}
+
+/**
+ * Classifies one image of a job as a request would be (the same decoding, limits, cache and model), at background
+ * priority: the result line has its predictions, or the stable code of the error a request would have got.
+ */
+export function jobImageClassifier({ predictor, spoolOf, maxImageBytes, onBug }: JobImageClassifierOptions) {
+  return async (job: Job, image: JobImage, signal: AbortSignal): Promise<JobResult> => {
+    const line = { index: image.index, name: image.name }
+    if (image.length > maxImageBytes)
+      return { ...line, error: { code: 'image_too_large', message: `the image is over ${maxImageBytes} bytes` } }
+    try {
+      const bytes = await Bun.file(spoolOf(job.id))
+        .slice(image.offset, image.offset + image.length)
+        .bytes()
+      const result = await predictor.predict(job.model, job.version, [bytes], {
+        topK: job.topK,
+        signal,
+        priority: 'background',
+        origin: { requestId: job.id, client: job.client, api: 'v1', jobId: job.id }
+      })
+      return { ...line, predictions: result.predictions[0]! }
+    } catch (error) {
+      if (signal.aborted) throw error
+      if (error instanceof AppError) return { ...line, error: { code: error.code, message: error.message } }
+      onBug?.(error)
+      return { ...line, error: { code: 'internal_error', message: 'the image could not be classified' } }
+    }
+  }
+}

@@ -1,0 +1,217 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Config } from '../config/schema'
+import { AppError } from '../errors'
+import type { ModelSpec } from '../models/catalog'
+import { isFinished, type Job, type JobResult } from './job'
+import { JobNotifier } from './notifier'
+import { resultsStream } from './results-stream'
+import { JobRunner } from './runner'
+import { spoolBody } from './spool'
+import type { JobStore } from './store'
+import { indexUpload, type JobField } from './upload-index'
+import { jobImageClassifier, type JobImageClassifierOptions } from './classify-image'
+
+/** How often expired jobs are deleted, ms. */
+const SWEEP_MS = 60_000
+
+export type JobSettings = Pick<
+  Config,
+  'jobMaxBytes' | 'jobMaxImages' | 'jobsPerClient' | 'jobRetentionHours' | 'bodyTimeoutMs' | 'defaultTopK' | 'maxImageBytes'
+>
+
+export interface JobServiceOptions {
+  store: JobStore
+  /** Where uploads are spooled, one file per job. */
+  spoolDir: string
+  settings: JobSettings
+  /** Model lookup: a job's model and version are fixed when it is accepted (404s as for predict). */
+  resolveModel: (name: string, version?: string) => ModelSpec
+  defaultModel: string
+  predictor: JobImageClassifierOptions['predictor']
+  maxInFlight: number
+  onResult?: (job: Job, result: JobResult) => void
+  onError?: (error: unknown) => void
+}
+
+/** What a submission names besides its body: who sends it, and the options of its query string. */
+export interface Submission {
+  client: string
+  query: Partial<Record<JobField, string>>
+}
+
+/**
+ * Bulk jobs: an upload spooled to disk and indexed, stored as a job, worked through in the background by the
+ * runner, and read back as status and results. Uploads and results never pass through memory whole.
+ */
+export class JobService {
+  readonly notifier = new JobNotifier()
+  private readonly runner: JobRunner
+  /** Uploads in progress per client: they count toward the client's jobs. */
+  private readonly uploading = new Map<string, number>()
+  private sweeper: ReturnType<typeof setInterval> | undefined
+
+  constructor(private readonly options: JobServiceOptions) {
+    const { store, settings } = options
+    const classify = jobImageClassifier({
+      predictor: options.predictor,
+      spoolOf: (id) => this.spoolOf(id),
+      maxImageBytes: settings.maxImageBytes,
+      onBug: options.onError
+    })
+    this.runner = new JobRunner(store, {
+      maxInFlight: options.maxInFlight,
+      retentionMs: settings.jobRetentionHours * 3_600_000,
+      classify,
+      hasUpload: (job) => Bun.file(this.spoolOf(job.id)).exists(),
+      onResult: (job, result) => {
+        options.onResult?.(job, result)
+        this.notifier.notify(job.id)
+      },
+      onFinished: (job) => void this.dropUpload(job.id),
+      onError: options.onError
+    })
+  }
+
+  get store(): JobStore {
+    return this.options.store
+  }
+
+  /** Images of jobs in flight now (reading, decoding, queued or running). */
+  get imagesInFlight(): number {
+    return this.runner.active
+  }
+
+  /** Resumes the jobs a stop or crash left, and starts deleting expired ones. */
+  async start(): Promise<void> {
+    await mkdir(this.options.spoolDir, { recursive: true })
+    this.runner.wake()
+    this.sweeper = setInterval(() => void this.sweep().catch((error) => this.options.onError?.(error)), SWEEP_MS)
+  }
+
+  /** Starts nothing more; images in flight are dropped unwritten and classified again after the restart. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper)
+    await this.runner.stop()
+    await this.options.store.close()
+  }
+
+  private spoolOf(id: string): string {
+    return join(this.options.spoolDir, `${id}.upload`)
+  }
+
+  /**
+   * Spools the body, indexes it and stores the job: 202 from the route once this returns, so an accepted job
+   * is on disk. Every refusal before that leaves nothing behind.
+   */
+  async submit(request: Request, { client, query }: Submission): Promise<Job> {
+    const { settings } = this.options
+    const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+    if (declared > settings.jobMaxBytes)
+      throw new AppError('job_too_large', `the upload is over ${settings.jobMaxBytes} bytes (BUN_INFER_JOB_MAX_BYTES)`, {
+        headers: { connection: 'close' }
+      })
+    if (!request.body) throw new AppError('validation_failed', 'the job holds no images')
+    // Refused before a byte is read when the query names the model: 404 early, as predict does.
+    if (query.model !== undefined) this.options.resolveModel(query.model, query.version)
+    const active = (await this.options.store.activeCount(client)) + (this.uploading.get(client) ?? 0)
+    if (active >= settings.jobsPerClient)
+      throw new AppError('too_many_jobs', `this client already has ${active} jobs queued or running`, { retryAfterSeconds: 10 })
+    this.uploading.set(client, (this.uploading.get(client) ?? 0) + 1)
+    const id = crypto.randomUUID()
+    const spool = this.spoolOf(id)
+    let stored = false
+    try {
+      await spoolBody(request.body, spool, settings.jobMaxBytes, settings.bodyTimeoutMs)
+      const upload = await indexUpload(spool, request.headers.get('content-type') ?? '', settings.jobMaxImages)
+      if (upload.images.length === 0)
+        throw new AppError('validation_failed', 'the job holds no images (form field images, or a tar archive)')
+      const asked = { ...upload.fields, ...definedOnly(query) }
+      const model = this.options.resolveModel(asked.model ?? this.options.defaultModel, asked.version)
+      const job: Job = {
+        id,
+        status: 'queued',
+        model: model.name,
+        version: String(model.version),
+        topK: topKOf(asked.top_k, settings.defaultTopK, model.labels.length),
+        total: upload.images.length,
+        done: 0,
+        failed: 0,
+        client,
+        createdMs: Date.now(),
+        startedMs: null,
+        finishedMs: null,
+        expiresMs: null,
+        error: null
+      }
+      await this.options.store.create(
+        job,
+        upload.images.map((image, index) => ({ index, ...image }))
+      )
+      stored = true
+      this.runner.wake()
+      return job
+    } finally {
+      const left = (this.uploading.get(client) ?? 1) - 1
+      if (left === 0) this.uploading.delete(client)
+      else this.uploading.set(client, left)
+      if (!stored) await rm(spool, { force: true })
+    }
+  }
+
+  /** The job, if it exists and this client may see it: a job submitted with an API key is only that key's. */
+  async get(id: string, client: string): Promise<Job> {
+    const job = await this.options.store.get(id)
+    if (!job || (job.client.startsWith('key:') && job.client !== client)) throw new AppError('job_not_found', `no job ${id}`)
+    return job
+  }
+
+  /** Cancels a queued or running job; a finished one is left as it is. Results made so far stay readable. */
+  async cancel(id: string, client: string): Promise<Job> {
+    const job = await this.get(id, client)
+    if (isFinished(job.status)) return job
+    const now = Date.now()
+    if (await this.options.store.transition(id, ['queued', 'running'], 'cancelled', now, now + this.retentionMs)) {
+      this.runner.cancel(id)
+      await this.dropUpload(id)
+      this.notifier.notify(id)
+    }
+    return this.get(id, client)
+  }
+
+  /** The job's results from image `from` on, as NDJSON (resultsStream). */
+  async results(id: string, client: string, from: number): Promise<ReadableStream<Uint8Array>> {
+    await this.get(id, client)
+    return resultsStream(this.options.store, this.notifier, id, from)
+  }
+
+  /** Deletes the jobs whose retention ended, with their results. */
+  async sweep(now = Date.now()): Promise<number> {
+    const expired = await this.options.store.expired(now)
+    for (const id of expired) {
+      await this.dropUpload(id)
+      await this.options.store.delete(id)
+    }
+    return expired.length
+  }
+
+  private get retentionMs(): number {
+    return this.options.settings.jobRetentionHours * 3_600_000
+  }
+
+  /** A finished job's images are not needed any more: only its results are kept. */
+  private async dropUpload(id: string): Promise<void> {
+    await rm(this.spoolOf(id), { force: true })
+  }
+}
+
+const definedOnly = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+
+function topKOf(value: string | undefined, fallback: number, labels: number): number {
+  if (value === undefined) return Math.min(fallback, labels)
+  const topK = Number(value)
+  if (!Number.isInteger(topK) || topK < 1 || topK > labels)
+    throw new AppError('validation_failed', `top_k must be an integer from 1 to ${labels}`)
+  return topK
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface JobFile {
+  name: string
+  bytes: Uint8Array
+}
+
+/** multipart/form-data for POST /v1/jobs: one `images` field per file, then the fields. */
+export function jobForm(files: readonly JobFile[], fields: Record<string, string> = {}): FormData {
+  const form = new FormData()
+  for (const { name, bytes } of files) form.append('images', new Blob([bytes as unknown as BlobPart]), name)
+  for (const [key, value] of Object.entries(fields)) form.append(key, value)
+  return form
+}
+
+/** A tar archive of the files, made by the system's tar (GNU tar on Debian), in the order given. */
+export function tarOf(files: readonly JobFile[]): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'bun-infer-tar-'))
+  try {
+    for (const { name, bytes } of files) writeFileSync(join(dir, name), bytes)
+    const made = Bun.spawnSync(['tar', '-cf', '-', '-C', dir, ...files.map((f) => f.name)])
+    if (made.exitCode !== 0) throw new Error(`tar failed: ${made.stderr.toString()}`)
+    return new Uint8Array(made.stdout)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export interface JobResultLine {
+  index: number
+  name: string
+  predictions?: Array<{ label: string; class_index: number; score: number }>
+  error?: { code: string; message: string }
+}
+
+/** The lines of an NDJSON results body (read to its end: a finished job's stream ends). */
+export async function resultLines(response: Response): Promise<JobResultLine[]> {
+  const text = await response.text()
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as JobResultLine)
+}
