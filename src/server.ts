@@ -161,7 +161,9 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       throw error
     }
     lifecycle.state = 'ready'
-    await jobs?.start() // jobs a stop or a crash left resume now
+    // Jobs a stop or a crash left resume now.
+    const resumed = await jobs?.start()
+    if (resumed && resumed.jobs > 0) log.info('jobs resumed', { jobs: resumed.jobs, pending_images: resumed.pendingImages })
     driftMonitor?.start(config.driftIntervalMs)
     const poller =
       repository && config.repositoryPollMs > 0

@@ -82,11 +82,13 @@ export class JobService {
     return this.runner.active
   }
 
-  /** Resumes the jobs a stop or crash left, and starts deleting expired ones. */
-  async start(): Promise<void> {
+  /** Resumes the jobs a stop or crash left, and starts deleting expired ones. Returns what it resumed. */
+  async start(): Promise<{ jobs: number; pendingImages: number }> {
     await mkdir(this.options.spoolDir, { recursive: true })
+    const { byStatus, pendingImages } = await this.options.store.counts()
     this.runner.wake()
     this.sweeper = setInterval(() => void this.sweep().catch((error) => this.options.onError?.(error)), SWEEP_MS)
+    return { jobs: byStatus.queued + byStatus.running, pendingImages }
   }
 
   /** Starts nothing more; images in flight are dropped unwritten and classified again after the restart. */

@@ -8,7 +8,7 @@ import { TIMED_OUT, within } from '../within'
  * `stallMs` (408 body_timeout). Synced to disk before it returns: a job is accepted only once its images are durable.
  */
 export async function spoolBody(body: ReadableStream<Uint8Array>, path: string, maxBytes: number, stallMs: number): Promise<number> {
-  const handle = await open(path, 'wx')
+  const sink = Bun.file(path).writer({ highWaterMark: 1 << 20 })
   const reader = body.getReader()
   let bytes = 0
   let complete = false
@@ -23,14 +23,18 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, path: string, 
         throw new AppError('job_too_large', `the upload is over ${maxBytes} bytes (BUN_INFER_JOB_MAX_BYTES)`, {
           headers: { connection: 'close' }
         })
-      await handle.write(read.value)
+      sink.write(read.value)
+      await sink.flush()
     }
-    await handle.sync()
     complete = true
     return bytes
   } finally {
-    await handle.close()
-    if (!complete) {
+    await sink.end()
+    if (complete) {
+      const handle = await open(path, 'r')
+      await handle.sync()
+      await handle.close()
+    } else {
       await reader.cancel().catch(() => {})
       await rm(path, { force: true })
     }

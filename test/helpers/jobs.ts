@@ -16,13 +16,13 @@ export function jobForm(files: readonly JobFile[], fields: Record<string, string
 }
 
 /** A tar archive of the files, made by the system's tar (GNU tar on Debian), in the order given. */
-export function tarOf(files: readonly JobFile[]): Uint8Array {
+export function tarOf(files: readonly JobFile[]): Uint8Array<ArrayBuffer> {
   const dir = mkdtempSync(join(tmpdir(), 'bun-infer-tar-'))
   try {
     for (const { name, bytes } of files) writeFileSync(join(dir, name), bytes)
     const made = Bun.spawnSync(['tar', '-cf', '-', '-C', dir, ...files.map((f) => f.name)])
     if (made.exitCode !== 0) throw new Error(`tar failed: ${made.stderr.toString()}`)
-    return new Uint8Array(made.stdout)
+    return Uint8Array.from(made.stdout)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -42,4 +42,43 @@ export async function resultLines(response: Response): Promise<JobResultLine[]> 
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as JobResultLine)
+}
+
+/** A ustar header for a regular file (the fields a reader checks: name, mode, size, checksum, type, magic). */
+function tarHeader(name: string, size: number): Uint8Array {
+  const header = new Uint8Array(512)
+  const put = (text: string, at: number) => header.set(new TextEncoder().encode(text), at)
+  put(name, 0)
+  put('0000644\0', 100)
+  put('0000000\0', 108)
+  put('0000000\0', 116)
+  put(`${size.toString(8).padStart(11, '0')}\0`, 124)
+  put('00000000000\0', 136)
+  put('        ', 148)
+  put('0', 156)
+  put('ustar\0', 257)
+  put('00', 263)
+  const sum = header.reduce((total, byte) => total + byte, 0)
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148)
+  return header
+}
+
+/**
+ * A tar archive of `count` copies of `bytes`, made as it is read: a body of any size that the test never holds
+ * in memory (a client streaming a large archive).
+ */
+export function tarStream(bytes: Uint8Array, count: number): ReadableStream<Uint8Array> {
+  const padding = new Uint8Array((512 - (bytes.length % 512)) % 512)
+  let i = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (i === count) {
+        controller.enqueue(new Uint8Array(1024)) // end-of-archive blocks
+        return controller.close()
+      }
+      controller.enqueue(tarHeader(`photo-${i++}.png`, bytes.length))
+      controller.enqueue(bytes)
+      controller.enqueue(padding)
+    }
+  })
 }
