@@ -102,6 +102,8 @@ export class Batcher {
   private readonly queues = new Map<string, ModelQueue>()
   private timer: unknown = undefined
   private timerAt = Infinity
+  /** Background batches running on workers now, across every queue. */
+  private backgroundBatches = 0
 
   constructor(
     private readonly runner: BatchRunner,
@@ -349,11 +351,22 @@ export class Batcher {
   }
 
   private pumpBackground(now: number): void {
+    const queues = [...this.queues.values()]
+    if (!queues.some((queue) => queue.background.length > 0)) return
     const batchSize = this.options.backgroundBatchSize ?? 4
-    for (const queue of this.queues.values()) {
+    const interactiveInFlight = queues.reduce((sum, queue) => sum + queue.entries.length + queue.reserved + queue.running, 0)
+    for (const queue of queues) {
       for (;;) {
-        const idle = this.runner.idleFor(queue.config.floatTensorsFor ?? queue.name)
-        const decision = decideBackground(queue.background.length, queue.entries.length, idle, batchSize)
+        const decision = decideBackground(
+          {
+            background: queue.background.length,
+            interactiveWaiting: queue.entries.length,
+            interactiveInFlight,
+            backgroundBatchesRunning: this.backgroundBatches,
+            idleWorkers: this.runner.idleFor(queue.config.floatTensorsFor ?? queue.name)
+          },
+          batchSize
+        )
         if (decision.kind === 'idle') break
         this.dispatch(queue, 'background', decision.size, now)
       }
@@ -383,13 +396,19 @@ export class Batcher {
     const input = floatTensorsFor ? new Float32Array(batch.length * inputElements) : new Uint8Array(batch.length * inputElements)
     batch.forEach((entry, i) => input.set(entry.input, i * inputElements))
     this.options.onBatch?.(queue.name, batch.length)
-    if (background) queue.backgroundRunning += batch.length
-    else queue.running += batch.length
+    if (background) {
+      queue.backgroundRunning += batch.length
+      this.backgroundBatches++
+    } else queue.running += batch.length
     this.runner
       .run(floatTensorsFor ?? queue.name, input, batch.length)
       .finally(() => {
-        if (background) queue.backgroundRunning -= batch.length
-        else queue.running -= batch.length
+        if (background) {
+          queue.backgroundRunning -= batch.length
+          this.backgroundBatches--
+          // The runner's idle call came before this count went down: decide again, or the next job batch waits for another.
+          this.pump()
+        } else queue.running -= batch.length
       })
       .then(({ output, inferenceMs }) => {
         if (output.length !== batch.length * outputElements)

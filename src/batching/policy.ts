@@ -49,18 +49,32 @@ export function decideBatch(queue: QueueView, workers: WorkersView, now: number,
 /** Which of a queue's two classes an image is in: requests waiting on an answer, or a bulk job's images. */
 export type Priority = 'interactive' | 'background'
 
+/** What the background decision sees besides its own queue: the interactive work anywhere in the server. */
+export interface BackgroundView {
+  /** Background images of this queue waiting. */
+  readonly background: number
+  /** Interactive images of this queue waiting for a worker. */
+  readonly interactiveWaiting: number
+  /** Interactive images admitted anywhere and not yet answered (decoding, queued or running). */
+  readonly interactiveInFlight: number
+  /** Background batches running anywhere. */
+  readonly backgroundBatchesRunning: number
+  /** Idle workers that hold this queue's model. */
+  readonly idleWorkers: number
+}
+
 /**
  * The decision for a queue's background images (bulk jobs), taken after every interactive image that could go has
- * gone, as Triton's priority levels: background images run only on a worker that no interactive image of the queue
- * is waiting for, and in batches of at most `backgroundBatchSize`, so an interactive image arriving just after one
- * starts waits at most one small batch. They fill the capacity interactive traffic leaves, and never take more.
+ * gone, as Triton's priority levels:
+ * - never while an interactive image of the queue waits for a worker, or with no idle worker;
+ * - in batches of at most `backgroundBatchSize`, so an interactive image arriving just after one starts waits at
+ *   most one small batch;
+ * - while requests are in flight, one background batch at a time: on a CPU an "idle" worker does not mean idle
+ *   cores (requests are being decoded), so a job keeps progressing but takes at most one worker's share;
+ * - with no request in flight, on every idle worker: the job gets the whole machine.
  */
-export function decideBackground(
-  background: number,
-  interactiveWaiting: number,
-  idleWorkers: number,
-  backgroundBatchSize: number
-): { kind: 'idle' } | { kind: 'dispatch'; size: number } {
-  if (background === 0 || interactiveWaiting > 0 || idleWorkers === 0) return { kind: 'idle' }
-  return { kind: 'dispatch', size: Math.min(background, backgroundBatchSize) }
+export function decideBackground(view: BackgroundView, backgroundBatchSize: number): { kind: 'idle' } | { kind: 'dispatch'; size: number } {
+  if (view.background === 0 || view.interactiveWaiting > 0 || view.idleWorkers === 0) return { kind: 'idle' }
+  if (view.interactiveInFlight > 0 && view.backgroundBatchesRunning > 0) return { kind: 'idle' }
+  return { kind: 'dispatch', size: Math.min(view.background, backgroundBatchSize) }
 }

@@ -327,6 +327,20 @@ describe('Batcher background class (bulk jobs)', () => {
     expect(runner.calls[2]!.batchSize).toBe(2)
   })
 
+  test('while a request is in flight (here: decoding), a job runs one batch at a time', async () => {
+    const { runner, batcher } = setup(2, 16)
+    const admission = batcher.admit('m', 1) // a request's image being decoded: the cores are not idle
+    void background(batcher, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([4]) // one worker stays free for the request
+    runner.finish(0, ELEMENTS)
+    await flush()
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([4, 4])
+    admission.release() // the request is gone: the job may take every idle worker
+    runner.finish(1, ELEMENTS)
+    await flush()
+    expect(runner.calls.map((c) => c.batchSize)).toEqual([4, 4, 2])
+  })
+
   test('background images hold no queue room: a job never makes a request see queue_full', () => {
     const { batcher } = setup(1, 1, 10, 2)
     void background(batcher, [1, 2, 3, 4, 5])

@@ -42,16 +42,19 @@ describe('decideBatch', () => {
 })
 
 describe('decideBackground', () => {
-  // [case, background images, interactive waiting, idle workers, expected]
-  const cases: Array<[string, number, number, number, ReturnType<typeof decideBackground>]> = [
-    ['nothing in the background', 0, 0, 2, { kind: 'idle' }],
-    ['an interactive image waits: it goes first', 10, 1, 1, { kind: 'idle' }],
-    ['every worker busy', 10, 0, 0, { kind: 'idle' }],
-    ['idle worker, no interactive image: one small batch', 10, 0, 1, { kind: 'dispatch', size: 4 }],
-    ['fewer images than a batch', 3, 0, 2, { kind: 'dispatch', size: 3 }]
+  const view = { background: 10, interactiveWaiting: 0, interactiveInFlight: 0, backgroundBatchesRunning: 0, idleWorkers: 2 }
+  // [case, what differs from `view`, expected]
+  const cases: Array<[string, Partial<typeof view>, ReturnType<typeof decideBackground>]> = [
+    ['nothing in the background', { background: 0 }, { kind: 'idle' }],
+    ['an interactive image waits: it goes first', { interactiveWaiting: 1 }, { kind: 'idle' }],
+    ['every worker busy', { idleWorkers: 0 }, { kind: 'idle' }],
+    ['no request in flight: a small batch on each idle worker', { backgroundBatchesRunning: 1 }, { kind: 'dispatch', size: 4 }],
+    ['requests in flight, no job batch running: one', { interactiveInFlight: 3 }, { kind: 'dispatch', size: 4 }],
+    ['requests in flight and a job batch running: no second', { interactiveInFlight: 3, backgroundBatchesRunning: 1 }, { kind: 'idle' }],
+    ['fewer images than a batch', { background: 3 }, { kind: 'dispatch', size: 3 }]
   ]
-  for (const [name, background, interactive, idle, expected] of cases)
+  for (const [name, differs, expected] of cases)
     test(name, () => {
-      expect(decideBackground(background, interactive, idle, 4)).toEqual(expected)
+      expect(decideBackground({ ...view, ...differs }, 4)).toEqual(expected)
     })
 })
