@@ -13,8 +13,28 @@ import { expandPaths } from './files'
 import { CSV_HEADER } from './output'
 import { ProgressBar } from './progress'
 import { classifyFiles, describeSummary } from './run'
+import { classifyOnServer } from './remote'
+
+/** --server: one bulk job on a running server; no model is loaded here. */
+async function onServer(options: ClassifyOptions): Promise<number> {
+  const files = expandPaths(options.paths)
+  const out = (text: string) => process.stdout.write(text)
+  if (options.format === 'csv') out(CSV_HEADER)
+  const interrupted = new AbortController()
+  process.once('SIGINT', () => interrupted.abort())
+  const summary = await classifyOnServer(files, {
+    ...options,
+    apiKey: options.apiKey || process.env.BUN_INFER_API_KEY,
+    write: out,
+    progress: new ProgressBar(files.length),
+    signal: interrupted.signal
+  })
+  process.stderr.write(describeSummary(summary) + '\n')
+  return summary.failed > 0 ? 1 : 0
+}
 
 async function main(options: ClassifyOptions): Promise<number> {
+  if (options.server) return onServer(options)
   // No result cache: each photo is classified once, and the answers go to stdout, not to a cache.
   const config = loadConfig(process.env, [], { maxCacheEntries: 0 })
   const model = options.model || config.defaultModel

@@ -16,6 +16,8 @@ describe('classify arguments', () => {
       topK: 5,
       model: '',
       concurrency: 32,
+      server: '',
+      apiKey: '',
       help: false
     })
     expect(parseClassifyArgs(['--format', 'csv', '--top-k=3', '--model', 'shufflenetv2', 'x'])).toMatchObject({
@@ -23,6 +25,11 @@ describe('classify arguments', () => {
       topK: 3,
       model: 'shufflenetv2'
     })
+  })
+
+  test('--server takes an http(s) URL, without its trailing slash', () => {
+    expect(parseClassifyArgs(['--server', 'http://localhost:8080/', 'x']).server).toBe('http://localhost:8080')
+    expect(() => parseClassifyArgs(['--server', 'localhost:8080', 'x'])).toThrow(UsageError)
   })
 
   for (const argv of [['--format', 'xml', 'x'], ['--top-k', '0', 'x'], ['--colour', 'x'], []])

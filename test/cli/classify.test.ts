@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CAT_CLASSES, IMAGES } from '../helpers/requests'
+import { startServerProcess } from '../helpers/server-process'
 
 // The CLI as a user runs it, on the fixture photos plus files that must fail, with the real models.
 const ROOT = join(import.meta.dir, '../..')
@@ -68,5 +69,31 @@ describe('bun run classify', () => {
     const unknown = await classify('--model', 'resnet9000', IMAGES)
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('no model "resnet9000"')
+  }, 60_000)
+
+  test('--server: the photos go to a running server as one job, and come back in order with the same answers', async () => {
+    const server = await startServerProcess()
+    try {
+      const files = [join(IMAGES, 'chelsea.jpg'), join(scratch, 'notes.txt'), join(scratch, 'gone.jpg'), join(IMAGES, 'coffee.png')]
+      const remote = await classify('--server', server.url, '--top-k', '2', ...files)
+      expect(remote.code).toBe(1)
+      const lines = remote.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+      // The unreadable file is known before the upload; the rest come back in the order they were sent.
+      expect(lines.map((l) => l.file)).toEqual([files[2], files[0], files[1], files[3]])
+      expect(lines[1].model).toBe('mobilenetv2')
+      expect(lines[1].predictions).toHaveLength(2)
+      expect(lines[2].error.code).toBe('unsupported_image_format')
+      expect(remote.stderr).toContain('2 failed (unreadable_file 1, unsupported_image_format 1)')
+      // The same photo, classified here: the same labels (same model, same machine).
+      const local = await classify('--top-k', '2', files[0]!)
+      expect(JSON.parse(local.stdout).predictions.map((p: { label: string }) => p.label)).toEqual(
+        lines[1].predictions.map((p: { label: string }) => p.label)
+      )
+    } finally {
+      await server.stop('SIGTERM')
+    }
   }, 60_000)
 })

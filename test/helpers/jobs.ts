@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { tarStream as writeTar, type TarEntry } from '../../src/jobs/tar-writer'
 
 export interface JobFile {
   name: string
@@ -44,41 +45,13 @@ export async function resultLines(response: Response): Promise<JobResultLine[]> 
     .map((line) => JSON.parse(line) as JobResultLine)
 }
 
-/** A ustar header for a regular file (the fields a reader checks: name, mode, size, checksum, type, magic). */
-function tarHeader(name: string, size: number): Uint8Array {
-  const header = new Uint8Array(512)
-  const put = (text: string, at: number) => header.set(new TextEncoder().encode(text), at)
-  put(name, 0)
-  put('0000644\0', 100)
-  put('0000000\0', 108)
-  put('0000000\0', 116)
-  put(`${size.toString(8).padStart(11, '0')}\0`, 124)
-  put('00000000000\0', 136)
-  put('        ', 148)
-  put('0', 156)
-  put('ustar\0', 257)
-  put('00', 263)
-  const sum = header.reduce((total, byte) => total + byte, 0)
-  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148)
-  return header
-}
-
 /**
  * A tar archive of `count` copies of `bytes`, made as it is read: a body of any size that the test never holds
  * in memory (a client streaming a large archive).
  */
 export function tarStream(bytes: Uint8Array, count: number): ReadableStream<Uint8Array> {
-  const padding = new Uint8Array((512 - (bytes.length % 512)) % 512)
-  let i = 0
-  return new ReadableStream({
-    pull(controller) {
-      if (i === count) {
-        controller.enqueue(new Uint8Array(1024)) // end-of-archive blocks
-        return controller.close()
-      }
-      controller.enqueue(tarHeader(`photo-${i++}.png`, bytes.length))
-      controller.enqueue(bytes)
-      controller.enqueue(padding)
-    }
-  })
+  function* copies(): Generator<TarEntry> {
+    for (let i = 0; i < count; i++) yield { name: `photo-${i}.png`, size: bytes.length, bytes: async () => bytes }
+  }
+  return writeTar(copies())
 }
