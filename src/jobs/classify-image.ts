@@ -4,8 +4,8 @@ import type { Job, JobImage, JobResult } from './job'
 
 export interface JobImageClassifierOptions {
   predictor: Pick<Predictor, 'predict'>
-  /** The job's spool file, where its images' bytes are. */
-  spoolOf: (jobId: string) => string
+  /** An image's bytes, wherever the engine keeps them. */
+  read: (job: Job, image: JobImage) => Promise<Uint8Array>
   maxImageBytes: number
   /** A failure that is not the image's fault (a bug): logged, and the image gets internal_error. */
   onBug?: (error: unknown) => void
@@ -15,15 +15,13 @@ export interface JobImageClassifierOptions {
  * Classifies one image of a job as a request would be (the same decoding, limits, cache and model), at background
  * priority: the result line has its predictions, or the stable code of the error a request would have got.
  */
-export function jobImageClassifier({ predictor, spoolOf, maxImageBytes, onBug }: JobImageClassifierOptions) {
+export function jobImageClassifier({ predictor, read, maxImageBytes, onBug }: JobImageClassifierOptions) {
   return async (job: Job, image: JobImage, signal: AbortSignal): Promise<JobResult> => {
     const line = { index: image.index, name: image.name }
     if (image.length > maxImageBytes)
       return { ...line, error: { code: 'image_too_large', message: `the image is over ${maxImageBytes} bytes` } }
     try {
-      const bytes = await Bun.file(spoolOf(job.id))
-        .slice(image.offset, image.offset + image.length)
-        .bytes()
+      const bytes = await read(job, image)
       const result = await predictor.predict(job.model, job.version, [bytes], {
         topK: job.topK,
         signal,

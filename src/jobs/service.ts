@@ -6,7 +6,7 @@ import type { ModelSpec } from '../models/catalog'
 import { isFinished, type Job, type JobResult } from './job'
 import { JobNotifier } from './notifier'
 import { resultsStream } from './results-stream'
-import { JobRunner } from './runner'
+import type { JobEngine } from './engine'
 import { spoolBody } from './spool'
 import type { JobStore } from './store'
 import { indexUpload, type JobField } from './upload-index'
@@ -21,15 +21,14 @@ export type JobSettings = Pick<
 >
 
 export interface JobServiceOptions {
-  store: JobStore
-  /** Where uploads are spooled, one file per job. */
+  engine: JobEngine
+  /** Where uploads are spooled, one file per job, while they arrive and are indexed. */
   spoolDir: string
   settings: JobSettings
   /** Model lookup: a job's model and version are fixed when it is accepted (404s as for predict). */
   resolveModel: (name: string, version?: string) => ModelSpec
   defaultModel: string
   predictor: JobImageClassifierOptions['predictor']
-  maxInFlight: number
   onResult?: (job: Job, result: JobResult) => void
   onError?: (error: unknown) => void
 }
@@ -42,60 +41,52 @@ export interface Submission {
 
 /**
  * Bulk jobs: an upload spooled to disk and indexed, stored as a job, worked through in the background by the
- * runner, and read back as status and results. Uploads and results never pass through memory whole.
+ * engine, and read back as status and results. Uploads and results never pass through memory whole.
  */
 export class JobService {
   readonly notifier = new JobNotifier()
-  private readonly runner: JobRunner
   /** Uploads in progress per client: they count toward the client's jobs. */
   private readonly uploading = new Map<string, number>()
   private sweeper: ReturnType<typeof setInterval> | undefined
 
-  constructor(private readonly options: JobServiceOptions) {
-    const { store, settings } = options
-    const classify = jobImageClassifier({
-      predictor: options.predictor,
-      spoolOf: (id) => this.spoolOf(id),
-      maxImageBytes: settings.maxImageBytes,
-      onBug: options.onError
-    })
-    this.runner = new JobRunner(store, {
-      maxInFlight: options.maxInFlight,
-      retentionMs: settings.jobRetentionHours * 3_600_000,
-      classify,
-      hasUpload: (job) => Bun.file(this.spoolOf(job.id)).exists(),
-      onResult: (job, result) => {
-        options.onResult?.(job, result)
-        this.notifier.notify(job.id)
-      },
-      onFinished: (job) => void this.dropUpload(job.id),
-      onError: options.onError
-    })
-  }
+  constructor(private readonly options: JobServiceOptions) {}
 
   get store(): JobStore {
-    return this.options.store
+    return this.options.engine.store
   }
 
-  /** Images of jobs in flight now (reading, decoding, queued or running). */
+  /** Images of jobs this process is working on now (reading, decoding, queued or running). */
   get imagesInFlight(): number {
-    return this.runner.active
+    return this.options.engine.active
   }
 
   /** Resumes the jobs a stop or crash left, and starts deleting expired ones. Returns what it resumed. */
   async start(): Promise<{ jobs: number; pendingImages: number }> {
+    const { engine, settings } = this.options
     await mkdir(this.options.spoolDir, { recursive: true })
-    const { byStatus, pendingImages } = await this.options.store.counts()
-    this.runner.wake()
+    const { byStatus, pendingImages } = await this.store.counts()
+    const classify = jobImageClassifier({
+      predictor: this.options.predictor,
+      read: (job, image) => engine.read(job, image),
+      maxImageBytes: settings.maxImageBytes,
+      onBug: this.options.onError
+    })
+    await engine.start({
+      classify,
+      onResult: (job, result) => {
+        this.options.onResult?.(job, result)
+        this.notifier.notify(job.id)
+      },
+      onError: this.options.onError
+    })
     this.sweeper = setInterval(() => void this.sweep().catch((error) => this.options.onError?.(error)), SWEEP_MS)
     return { jobs: byStatus.queued + byStatus.running, pendingImages }
   }
 
-  /** Starts nothing more; images in flight are dropped unwritten and classified again after the restart. */
+  /** Starts nothing more; images in flight are finished or classified again after the restart. */
   async stop(): Promise<void> {
     clearInterval(this.sweeper)
-    await this.runner.stop()
-    await this.options.store.close()
+    await this.options.engine.stop()
   }
 
   private spoolOf(id: string): string {
@@ -116,7 +107,7 @@ export class JobService {
     if (!request.body) throw new AppError('validation_failed', 'the job holds no images')
     // Refused before a byte is read when the query names the model: 404 early, as predict does.
     if (query.model !== undefined) this.options.resolveModel(query.model, query.version)
-    const active = (await this.options.store.activeCount(client)) + (this.uploading.get(client) ?? 0)
+    const active = (await this.store.activeCount(client)) + (this.uploading.get(client) ?? 0)
     if (active >= settings.jobsPerClient)
       throw new AppError('too_many_jobs', `this client already has ${active} jobs queued or running`, { retryAfterSeconds: 10 })
     this.uploading.set(client, (this.uploading.get(client) ?? 0) + 1)
@@ -146,24 +137,27 @@ export class JobService {
         expiresMs: null,
         error: null
       }
-      await this.options.store.create(
-        job,
-        upload.images.map((image, index) => ({ index, ...image }))
-      )
+      const images = upload.images.map((image, index) => ({ index, ...image }))
+      const { engine } = this.options
+      await engine.keep(id, images, spool)
+      await engine.store.create(job, images)
       stored = true
-      this.runner.wake()
+      await engine.submitted(job, images)
       return job
     } finally {
       const left = (this.uploading.get(client) ?? 1) - 1
       if (left === 0) this.uploading.delete(client)
       else this.uploading.set(client, left)
-      if (!stored) await rm(spool, { force: true })
+      if (!stored) {
+        await rm(spool, { force: true })
+        await this.options.engine.drop(id)
+      }
     }
   }
 
   /** The job, if it exists and this client may see it: a job submitted with an API key is only that key's. */
   async get(id: string, client: string): Promise<Job> {
-    const job = await this.options.store.get(id)
+    const job = await this.store.get(id)
     if (!job || (job.client.startsWith('key:') && job.client !== client)) throw new AppError('job_not_found', `no job ${id}`)
     return job
   }
@@ -173,9 +167,9 @@ export class JobService {
     const job = await this.get(id, client)
     if (isFinished(job.status)) return job
     const now = Date.now()
-    if (await this.options.store.transition(id, ['queued', 'running'], 'cancelled', now, now + this.retentionMs)) {
-      this.runner.cancel(id)
-      await this.dropUpload(id)
+    if (await this.store.transition(id, ['queued', 'running'], 'cancelled', now, now + this.retentionMs)) {
+      this.options.engine.cancel(id)
+      await this.options.engine.drop(id)
       this.notifier.notify(id)
     }
     return this.get(id, client)
@@ -184,26 +178,21 @@ export class JobService {
   /** The job's results from image `from` on, as NDJSON (resultsStream). */
   async results(id: string, client: string, from: number): Promise<ReadableStream<Uint8Array>> {
     await this.get(id, client)
-    return resultsStream(this.options.store, this.notifier, id, from)
+    return resultsStream(this.store, this.notifier, id, from)
   }
 
   /** Deletes the jobs whose retention ended, with their results. */
   async sweep(now = Date.now()): Promise<number> {
-    const expired = await this.options.store.expired(now)
+    const expired = await this.store.expired(now)
     for (const id of expired) {
-      await this.dropUpload(id)
-      await this.options.store.delete(id)
+      await this.options.engine.drop(id)
+      await this.store.delete(id)
     }
     return expired.length
   }
 
   private get retentionMs(): number {
     return this.options.settings.jobRetentionHours * 3_600_000
-  }
-
-  /** A finished job's images are not needed any more: only its results are kept. */
-  private async dropUpload(id: string): Promise<void> {
-    await rm(this.spoolOf(id), { force: true })
   }
 }
 

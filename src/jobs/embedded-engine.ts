@@ -1,0 +1,71 @@
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { JobEngine, JobWork } from './engine'
+import type { Job, JobImage } from './job'
+import { JobRunner } from './runner'
+import { SqliteJobStore } from './sqlite-job-store'
+
+/**
+ * One process: jobs in a SQLite file, each job's images in its spool file (where the upload was written, read
+ * by offset), worked through by the JobRunner.
+ */
+export class EmbeddedEngine implements JobEngine {
+  readonly store: SqliteJobStore
+  private runner?: JobRunner
+
+  constructor(
+    databasePath: string,
+    private readonly spoolDir: string,
+    private readonly options: { retentionMs: number; maxInFlight: number }
+  ) {
+    this.store = new SqliteJobStore(databasePath, options.retentionMs)
+  }
+
+  private spoolOf(jobId: string): string {
+    return join(this.spoolDir, `${jobId}.upload`)
+  }
+
+  async keep(): Promise<void> {
+    // The spool file stays where it is: it is the job's images.
+  }
+
+  read(job: Job, image: JobImage): Promise<Uint8Array> {
+    return Bun.file(this.spoolOf(job.id))
+      .slice(image.offset, image.offset + image.length)
+      .bytes()
+  }
+
+  async drop(jobId: string): Promise<void> {
+    await rm(this.spoolOf(jobId), { force: true })
+  }
+
+  async start(work: JobWork): Promise<void> {
+    this.runner = new JobRunner(this.store, {
+      ...work,
+      ...this.options,
+      hasUpload: (job) => Bun.file(this.spoolOf(job.id)).exists(),
+      onFinished: (job) => {
+        void this.drop(job.id)
+        work.onFinished?.(job)
+      }
+    })
+    this.runner.wake()
+  }
+
+  async submitted(): Promise<void> {
+    this.runner?.wake()
+  }
+
+  cancel(jobId: string): void {
+    this.runner?.cancel(jobId)
+  }
+
+  async stop(): Promise<void> {
+    await this.runner?.stop()
+    await this.store.close()
+  }
+
+  get active(): number {
+    return this.runner?.active ?? 0
+  }
+}
