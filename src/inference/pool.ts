@@ -21,7 +21,7 @@ export function toWorkerModel(spec: ModelSpec): WorkerModel {
   }
 }
 
-/** What a pool holds of one model version: its sessions' workers and the RSS their loads added. */
+/** What a pool holds of one model version: its sessions' workers and the memory their loads added. */
 export interface ModelSessions {
   instances: number
   memoryBytes: number
@@ -100,10 +100,10 @@ export class WorkerPool implements BatchRunner {
   private readonly slots: Slot[] = []
   /** placement[i]: keys of the model versions worker i holds. */
   private readonly placement: Array<Set<string>>
-  /** key → worker index → RSS that loading the model on that worker added. */
+  /** key → worker index → memory that loading the model on that worker added. */
   private readonly memory = new Map<string, Map<number, number>>()
   private readonly idleListeners: Array<() => void> = []
-  /** Loads run one worker at a time, so each model's RSS growth is measured alone (see the worker's load). */
+  /** Loads run one worker at a time: the worker measures a process-wide figure, so each load must be alone in it. */
   private loading: Promise<unknown> = Promise.resolve()
   private nextJobId = 1
   private closed = false
@@ -129,8 +129,9 @@ export class WorkerPool implements BatchRunner {
   }
 
   /**
-   * Workers holding a model version and the RSS their loads of it added (sessions and a one-image warm-up, measured
-   * at load; activation arenas grow later with the batch size); undefined if not loaded.
+   * Workers holding a model version and the memory their loads of it added (sessions and a one-image warm-up, measured
+   * at load as glibc's heap growth, see the worker; activation arenas grow later with the batch size); undefined if
+   * not loaded.
    */
   sessionsOf(key: string): ModelSessions | undefined {
     const instances = this.placement.filter((keys) => keys.has(key)).length
