@@ -24,7 +24,7 @@ export interface PipelineOptions {
   clock: Clock
   /** Predict requests in flight, for the gauge (the lifecycle counts them). */
   inFlight?: () => number
-  /** Workers and load-time RSS of each model version's sessions (the worker pool), for the gauges. */
+  /** Workers and load-time memory of each model version's sessions (the worker pool), for the gauges. */
   sessionsOf?: (key: string) => ModelSessions | undefined
   /** Where answered images are recorded (the server's; the CLI and most tests have none). */
   predictionLog?: PredictionLog

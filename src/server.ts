@@ -179,7 +179,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     log.info('ready', {
       port: server.port,
       models: catalog.specs().map((s) => s.key),
-      // Per version: workers holding it and the RSS its sessions added at load (GET /v1/models says the same).
+      // Per version: workers holding it and the memory its sessions added at load (GET /v1/models says the same).
       sessions: Object.fromEntries(catalog.specs().map((s) => [s.key, pool.sessionsOf(s.key)])),
       workers: config.workers,
       intra_op_threads: config.intraOpThreads,

@@ -490,7 +490,7 @@ export interface components {
             labels: number;
             /** @description Inference workers holding a session of this version (the manifest's instances, or BUN_INFER_MODEL_INSTANCES; Triton's instance_group count). */
             instances?: number;
-            /** @description Resident memory its sessions added when they were loaded (weights, graph, a one-image warm-up run), summed over its workers. Activation buffers then grow with the batch size (README, "Memory"). */
+            /** @description Native memory (the glibc heap) its sessions allocated when they were loaded (weights, graph, a one-image warm-up run), summed over its workers. Activation buffers then grow with the batch size (README, "Memory"). */
             memory_bytes?: number;
             license?: string;
         };

@@ -21,7 +21,7 @@ export function toWorkerModel(spec: ModelSpec): WorkerModel {
   }
 }
 
-/** What a pool holds of one model version: its sessions' workers and the RSS their loads added. */
+/** What a pool holds of one model version: its sessions' workers and the memory their loads added. */
 export interface ModelSessions {
   instances: number
   memoryBytes: number
@@ -62,6 +62,8 @@ interface Slot {
   /** Settles when its load message is answered (or it died first): the pool loads one worker at a time. */
   loaded: Promise<void>
   settleLoad: () => void
+  /** Settles when its thread has exited ('close'), by which time the thread has freed its sessions. */
+  exited: Promise<void>
   job?: Job
   /** Waiting for this worker to load models added at run time. */
   adding?: { resolve: () => void; reject: (error: Error) => void }
@@ -90,6 +92,8 @@ const WORKER_URL = new URL('./worker.ts', import.meta.url)
 const RESPAWN_BACKOFF_MS = 1000
 /** How long close() lets running batches finish before it terminates their workers anyway. */
 const CLOSE_WAIT_MS = 10_000
+/** How long close(), or a replacement's load, waits for a terminated worker's thread to exit (a few ms unless wedged). */
+const EXIT_WAIT_MS = 1000
 
 /**
  * Inference workers (Bun Worker threads), one batch each at a time, each holding sessions for the models placed
@@ -100,10 +104,10 @@ export class WorkerPool implements BatchRunner {
   private readonly slots: Slot[] = []
   /** placement[i]: keys of the model versions worker i holds. */
   private readonly placement: Array<Set<string>>
-  /** key → worker index → RSS that loading the model on that worker added. */
+  /** key → worker index → memory that loading the model on that worker added. */
   private readonly memory = new Map<string, Map<number, number>>()
   private readonly idleListeners: Array<() => void> = []
-  /** Loads run one worker at a time, so each model's RSS growth is measured alone (see the worker's load). */
+  /** Loads run one worker at a time: the worker measures a process-wide figure, so each load must be alone in it. */
   private loading: Promise<unknown> = Promise.resolve()
   private nextJobId = 1
   private closed = false
@@ -129,8 +133,9 @@ export class WorkerPool implements BatchRunner {
   }
 
   /**
-   * Workers holding a model version and the RSS their loads of it added (sessions and a one-image warm-up, measured
-   * at load; activation arenas grow later with the batch size); undefined if not loaded.
+   * Workers holding a model version and the memory their loads of it added (sessions and a one-image warm-up, measured
+   * at load as glibc's heap growth, see the worker; activation arenas grow later with the batch size); undefined if
+   * not loaded.
    */
   sessionsOf(key: string): ModelSessions | undefined {
     const instances = this.placement.filter((keys) => keys.has(key)).length
@@ -236,7 +241,8 @@ export class WorkerPool implements BatchRunner {
    * `session.run` can take the whole process down: the binding cannot throw its error into a thread being terminated
    * and calls std::terminate (abort, exit 134), as when a drain follows a load generator that hung up while its
    * requests' batches were still running. No new batch starts meanwhile (a closing pool's workers are not ready);
-   * one that outlasts `waitMs` (a wedged run with the watchdog off) is terminated all the same.
+   * one that outlasts `waitMs` (a wedged run with the watchdog off) is terminated all the same. Resolves once the
+   * threads have exited (their sessions freed), so a pool started next in the process loads without their frees.
    */
   async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     this.closed = true
@@ -247,7 +253,9 @@ export class WorkerPool implements BatchRunner {
       slot.job?.reject(new AppError('draining', 'server stopped'))
       slot.worker.terminate()
     }
+    const exited = Promise.all(this.slots.map((slot) => slot.exited))
     this.slots.length = 0
+    await within(exited, EXIT_WAIT_MS)
   }
 
   /** Free, loaded, and holding a session of the model version: could take its batch now. */
@@ -280,7 +288,8 @@ export class WorkerPool implements BatchRunner {
     const worker = new Worker(WORKER_URL)
     let settleLoad = () => {}
     const loaded = new Promise<void>((resolve) => (settleLoad = resolve))
-    const slot: Slot = { worker, position, ready: false, loaded, settleLoad }
+    const exited = new Promise<void>((resolve) => worker.addEventListener('close', () => resolve()))
+    const slot: Slot = { worker, position, ready: false, loaded, settleLoad, exited }
     this.slots.push(slot)
     return new Promise<void>((resolve, reject) => {
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -336,6 +345,8 @@ export class WorkerPool implements BatchRunner {
     slot.job?.reject(new AppError('worker_lost', 'the inference worker running this request died; it was replaced, retry'))
     if (this.closed) return
     this.options.onWorkerLost?.(reason)
+    // The next load (its replacement's) waits for this thread's exit, whose frees would shrink what that load measures.
+    void this.exclusively(() => within(slot.exited, EXIT_WAIT_MS))
     const respawn = () => {
       if (this.closed) return
       this.spawn(slot.position).catch(() => setTimeout(respawn, RESPAWN_BACKOFF_MS))

@@ -14,7 +14,7 @@ export interface WorkerModel {
   instances?: number
 }
 
-/** RSS a worker's load of one model version added: its sessions and a one-image warm-up run on each. */
+/** Memory a worker's load of one model version added (see its loadMemory): its sessions and a one-image warm-up on each. */
 export interface LoadedMemory {
   key: string
   bytes: number

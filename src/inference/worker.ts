@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node'
 import { imageShape, TensorBuilder } from '../preprocessing/layout'
 import { checkInterface } from './interface-check'
 import { IDENTITY_MODEL } from './runtime-warmup'
+import { nativeHeapBytes } from '../memory/native-heap'
 import { fullCollection } from '../memory/reclaimer'
 import type { FromWorker, LoadedMemory, SessionThreads, ToWorker, WorkerModel } from './protocol'
 import { workerSessionOptions } from './session-options'
@@ -43,18 +44,19 @@ async function createSession(
 
 /**
  * Creates each model's sessions and runs one image through each, so the first request does not pay for the first
- * run's set-up, and measures the RSS each model's load adds. The pool loads one worker at a time, so the
- * process-wide RSS growth during a model's load is that model's. (A warm-up at the largest batch would measure the
- * activation arena too, but would grow it, and the idle RSS, for models that never see a batch.)
+ * run's set-up, and measures the memory each model's load adds (see loadMemory). The pool loads one worker at a
+ * time, so the process-wide growth during a model's load is that model's. (A warm-up at the largest batch would
+ * measure the activation arena too, but would grow it, and the idle RSS, for models that never see a batch.)
  */
 async function load(models: WorkerModel[], threads: SessionThreads): Promise<LoadedMemory[]> {
   runtime ??= warmUpRuntime()
   await runtime
   const memory: LoadedMemory[] = []
   for (const model of models) {
-    // Free heap pages go back to the OS first, or this load would reuse them and measure as less than it takes.
+    // This worker's garbage first, so no finalizer frees native memory in the middle of the measurement; with the RSS
+    // fallback, freed pages must also go back to the OS first, or the load reuses them and measures as less.
     fullCollection()
-    const before = process.memoryUsage.rss()
+    const before = loadMemory()
     const session = await createSession(model, threads.intraOpThreads, threads.spinning, false, threads.executionProvider)
     checkInterface(session, model)
     const lone =
@@ -65,10 +67,17 @@ async function load(models: WorkerModel[], threads: SessionThreads): Promise<Loa
     await warmUp(entry, session)
     if (lone) await warmUp(entry, lone)
     sessions.set(model.key, entry)
-    memory.push({ key: model.key, bytes: Math.max(0, process.memoryUsage.rss() - before) })
+    memory.push({ key: model.key, bytes: Math.max(0, loadMemory() - before) })
   }
   return memory
 }
+
+/**
+ * What a load is measured with: glibc's heap in use, where onnxruntime allocates sessions, weights and arenas; the
+ * JavaScript heaps are elsewhere, so a collection on another thread cannot shrink a load, as it shrinks the RSS
+ * growth. Without glibc (macOS), the process RSS.
+ */
+const loadMemory = (): number => nativeHeapBytes() ?? process.memoryUsage.rss()
 
 /** onnxruntime's one-off set-up, done before any model's memory is measured (see runtime-warmup.ts). */
 let runtime: Promise<void> | undefined

@@ -14,7 +14,7 @@ export interface MetricSources {
   backlog?: (key: string) => number
   running?: (key: string) => number
   awaitingDecode?: (key: string) => number
-  /** Workers holding a version's sessions, and the RSS they added at load (the worker pool). */
+  /** Workers holding a version's sessions, and the memory they added at load (the worker pool). */
   instances?: (key: string) => number
   memoryBytes?: (key: string) => number
   inFlight?: () => number
@@ -138,7 +138,7 @@ export function createMetrics(sources: MetricSources = {}) {
     modelInstances: perVersionGauge('model_instances', 'Inference workers holding a session of the model version.', sources.instances),
     modelMemory: perVersionGauge(
       'model_memory_bytes',
-      "Resident memory the version's sessions added when loaded (weights, graph, a one-image warm-up), over its workers.",
+      "Native memory the version's sessions allocated when loaded (weights, graph, a one-image warm-up), over its workers.",
       sources.memoryBytes
     )
   }

@@ -50,7 +50,7 @@ export const ModelInfo = t.Object(
     memory_bytes: t.Optional(
       t.Integer({
         description:
-          'Resident memory its sessions added when they were loaded (weights, graph, a one-image warm-up run), summed over its workers. Activation buffers then grow with the batch size (README, "Memory").'
+          'Native memory (the glibc heap) its sessions allocated when they were loaded (weights, graph, a one-image warm-up run), summed over its workers. Activation buffers then grow with the batch size (README, "Memory").'
       })
     ),
     license: t.Optional(t.String())

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { toWorkerModel, WorkerPool } from '../../src/inference/pool'
+import { nativeHeapBytes } from '../../src/memory/native-heap'
 import { discoverModels } from '../../src/models/catalog'
 import { editManifest, MODELS_DIR, tempModelRepo } from '../../tools/model-repo'
 
@@ -79,10 +80,25 @@ describe('WorkerPool (real onnxruntime sessions on worker threads)', () => {
   test('close() stops a worker whose batch outlasts its wait (a wedged run with the watchdog off); the batch gets draining', async () => {
     const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)], batchWatchdogMs: 0 })
     await pool.start()
-    const hung = pool.run(mobilenet.key, image(), 1, 'hang')
+    // Caught at once: close() rejects it, then waits for the thread to exit before it resolves.
+    const hung = pool.run(mobilenet.key, image(), 1, 'hang').catch((error: unknown) => error)
     await pool.close(50)
-    await expect(hung).rejects.toMatchObject({ code: 'draining' })
+    expect(await hung).toMatchObject({ code: 'draining' })
   }, 30_000)
+
+  test.skipIf(nativeHeapBytes() === undefined)(
+    'close() resolves once its workers have exited and freed their sessions',
+    async () => {
+      // So a pool started next in the process (the next test's) measures its loads without these frees mixed in.
+      const pool = new WorkerPool({ size: 1, intraOpThreads: 1, models: [toWorkerModel(mobilenet)] })
+      await pool.start()
+      const loaded = pool.sessionsOf(mobilenet.key)!.memoryBytes
+      const open = nativeHeapBytes()!
+      await pool.close()
+      expect(open - nativeHeapBytes()!).toBeGreaterThan(0.9 * loaded)
+    },
+    30_000
+  )
 
   test('a lone image (a batch of one while no other worker is busy) runs on the lone session; one beside it, or a bigger batch, on the narrow one; same scores', async () => {
     // Spinning off as well, so the extra option reaches onnxruntime (a bad key or value would fail the load).
