@@ -96,7 +96,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     drift: driftMonitor && (() => driftMonitor.current()),
     events
   })
-  const jobs = openJobs(config, { predictor, catalog, metrics, log }) // a job store that cannot be opened stops startup
+  const jobs = await openJobs(config, { predictor, catalog, metrics, log }) // a job store that cannot be opened stops startup
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
     options.spanProcessor ??

@@ -349,6 +349,18 @@ export const ConfigSchema = Type.Object({
     description:
       'Whether the bulk job API is on (POST /v1/jobs and the rest): uploads are spooled to disk and jobs kept in jobs.sqlite under BUN_INFER_DATA_DIR, so a job accepted before a stop or a crash completes after the restart.'
   }),
+  jobsRedisUrl: Type.String({
+    default: '',
+    secret: true,
+    description:
+      'A Redis (redis://user:password@host:6379) that keeps jobs, their images until classified, and their results, shared by replicas, with BullMQ handing the images out: every replica works on every job, and one that dies loses nothing. Its maxmemory-policy must be noeviction (checked at start): a Redis of its own, not the cache’s. Empty: the embedded store under BUN_INFER_DATA_DIR.'
+  }),
+  jobsStalledMs: Int(
+    1000,
+    600_000,
+    30_000,
+    'With BUN_INFER_JOBS_REDIS_URL: how long an image claimed by a replica that stopped answering (killed, frozen) stays claimed before another replica takes it, ms.'
+  ),
   jobMaxBytes: Int(1 << 20, 2 ** 40, 2 ** 31, 'Largest upload of one job, bytes, counted as it arrives (413 job_too_large).'),
   jobMaxImages: Int(1, 10_000_000, 100_000, 'Most images in one job (413 too_many_images).'),
   jobsPerClient: Int(

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config/schema'
+import { redactedUrl } from '../config/secrets'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics/registry'
 import { registerJobMetrics } from '../metrics/jobs'
@@ -8,19 +9,22 @@ import type { ModelCatalog } from '../models/catalog'
 import type { Predictor } from '../predictor'
 import { EmbeddedEngine } from './embedded-engine'
 import type { JobEngine } from './engine'
+import { RedisEngine } from './redis-engine'
 import { JobService } from './service'
 
 /** Job images in flight by default: four background batches per worker, so every worker is fed while the next decode. */
 export const jobImagesInFlight = (config: Pick<Config, 'jobImagesInFlight' | 'workers' | 'jobBatchSize'>) =>
   config.jobImagesInFlight || 4 * config.workers * config.jobBatchSize
 
-/** The engine of the config: embedded under BUN_INFER_DATA_DIR. */
-function engineOf(config: Readonly<Config>): JobEngine {
+const retentionMs = (config: Pick<Config, 'jobRetentionHours'>) => config.jobRetentionHours * 3_600_000
+
+/** The embedded engine: jobs.sqlite and the spool under BUN_INFER_DATA_DIR. */
+export function embeddedEngine(config: Readonly<Config>): EmbeddedEngine {
   const dir = config.dataDir
   try {
     mkdirSync(dir, { recursive: true })
     return new EmbeddedEngine(join(dir, 'jobs.sqlite'), join(dir, 'job-spool'), {
-      retentionMs: config.jobRetentionHours * 3_600_000,
+      retentionMs: retentionMs(config),
       maxInFlight: jobImagesInFlight(config)
     })
   } catch (error) {
@@ -28,16 +32,35 @@ function engineOf(config: Readonly<Config>): JobEngine {
   }
 }
 
-/**
- * The job service of the config (undefined when BUN_INFER_JOBS=false). A store that cannot be opened stops
- * startup with one line saying so.
- */
-export function openJobs(
+/** The Redis engine of the config, not connected yet (its start connects). */
+export function redisEngineOf(config: Readonly<Config>, prefix?: string): RedisEngine {
+  return new RedisEngine({
+    url: config.jobsRedisUrl,
+    retentionMs: retentionMs(config),
+    concurrency: jobImagesInFlight(config),
+    stalledMs: config.jobsStalledMs,
+    prefix
+  })
+}
+
+/** The Redis engine, connected, on a Redis that does not evict; else an error that says what to do. */
+export async function redisEngine(config: Readonly<Config>): Promise<RedisEngine> {
+  const engine = redisEngineOf(config)
+  try {
+    await engine.connect()
+  } catch (error) {
+    await engine.stop()
+    throw new Error(`the jobs Redis (BUN_INFER_JOBS_REDIS_URL=${redactedUrl(config.jobsRedisUrl)}): ${(error as Error).message}`)
+  }
+  return engine
+}
+
+/** The job service over `engine`, with its metrics on the server's registry. */
+export function jobService(
   config: Readonly<Config>,
+  engine: JobEngine,
   deps: { predictor: Predictor; catalog: Pick<ModelCatalog, 'resolve'>; metrics: Metrics; log: Logger }
-): JobService | undefined {
-  if (!config.jobs) return undefined
-  const engine = engineOf(config)
+): JobService {
   let metrics: ReturnType<typeof registerJobMetrics> | undefined
   const service: JobService = new JobService({
     engine,
@@ -51,4 +74,13 @@ export function openJobs(
   })
   metrics = registerJobMetrics(deps.metrics.registry, engine.store, () => service.imagesInFlight)
   return service
+}
+
+/**
+ * The job service of the config (undefined when BUN_INFER_JOBS=false): on Redis with BUN_INFER_JOBS_REDIS_URL, else
+ * embedded. A store that cannot be opened stops startup with one line saying so.
+ */
+export async function openJobs(config: Readonly<Config>, deps: Parameters<typeof jobService>[2]): Promise<JobService | undefined> {
+  if (!config.jobs) return undefined
+  return jobService(config, config.jobsRedisUrl ? await redisEngine(config) : embeddedEngine(config), deps)
 }

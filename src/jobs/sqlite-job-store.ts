@@ -108,8 +108,12 @@ export class SqliteJobStore implements JobStore {
     const counter = 'error' in result ? 'failed' : 'done'
     const now = Date.now()
     return this.db.transaction(() => {
+      // A job no longer queued or running (cancelled, failed) takes no result: what it holds is frozen when it finishes.
       const written = this.db
-        .query('UPDATE job_images SET result = ? WHERE job_id = ? AND idx = ? AND result IS NULL')
+        .query(
+          `UPDATE job_images SET result = ? WHERE job_id = ? AND idx = ? AND result IS NULL
+           AND (SELECT status FROM jobs WHERE id = job_id) IN ('queued', 'running')`
+        )
         .run(JSON.stringify(result), id, result.index)
       if (written.changes === 1) this.db.query(`UPDATE jobs SET ${counter} = ${counter} + 1 WHERE id = ?`).run(id)
       // The last image completes the job (a cancelled one stays cancelled).

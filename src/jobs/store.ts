@@ -19,7 +19,8 @@ export interface JobStore {
   pendingImages(id: string, fromIndex: number, limit: number): Promise<JobImage[]>
   /**
    * Stores an image's result once (a result already there is kept: at most one per image) and counts it;
-   * the job is completed when it was the last. Returns the job as it is after the write.
+   * the job is completed when it was the last. A job that is no longer queued or running takes no result.
+   * Returns the job as it is after the write.
    */
   saveResult(id: string, result: JobResult): Promise<Job | undefined>
   /** Moves a job to `status` if it is in one of `from`, with its times; false when it was not. */

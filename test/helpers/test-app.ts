@@ -15,7 +15,8 @@ import { createTracing } from '../../src/tracing/tracing'
 import { AnsweringRunner } from './answering-runner'
 import { FakeClock } from './fake-clock'
 import { MODELS_DIR } from '../../tools/model-repo'
-import { openJobs } from '../../src/jobs/open'
+import { embeddedEngine, jobService } from '../../src/jobs/open'
+import type { JobEngine } from '../../src/jobs/engine'
 
 export interface TestAppOptions {
   /** BUN_INFER_* variables, read the way the server reads its environment. */
@@ -33,8 +34,11 @@ export interface TestAppOptions {
   predictionLog?: PredictionLog
   /** Answered images are also sent here as CloudEvents when given. */
   events?: CloudEventsSink
-  /** The bulk job API, with its store and spool in this folder (call `jobs.start()`, and `jobs.stop()` after). */
-  jobsDataDir?: string
+  /**
+   * The bulk job API, its spool in `dataDir`, on `engine` (default: the embedded one, in `dataDir`); call
+   * `jobs.start()`, and `jobs.stop()` after.
+   */
+  jobs?: { dataDir: string; engine?: (config: Config) => JobEngine }
 }
 
 /**
@@ -76,9 +80,15 @@ export function testApp(options: TestAppOptions = {}) {
     events: options.events
   })
   const health = { workers: true }
-  const jobs = options.jobsDataDir
-    ? openJobs({ ...config, dataDir: options.jobsDataDir }, { predictor: pipeline.predictor, catalog, metrics: pipeline.metrics, log })
-    : undefined
+  const jobsConfig = options.jobs && { ...config, dataDir: options.jobs.dataDir }
+  const jobs =
+    jobsConfig &&
+    jobService(jobsConfig, (options.jobs!.engine ?? embeddedEngine)(jobsConfig), {
+      predictor: pipeline.predictor,
+      catalog,
+      metrics: pipeline.metrics,
+      log
+    })
   const tracing = options.spanProcessor ? createTracing(options.spanProcessor, '0.0.0-test') : undefined
   const app = createApp({
     config,

@@ -117,7 +117,17 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
     about:
       'Uploads of many images classified in the background, with the capacity requests leave: [jobs](jobs.md). ' +
       'Spool and job store live under BUN_INFER_DATA_DIR.',
-    fields: ['jobs', 'jobMaxBytes', 'jobMaxImages', 'jobsPerClient', 'jobRetentionHours', 'jobBatchSize', 'jobImagesInFlight']
+    fields: [
+      'jobs',
+      'jobsRedisUrl',
+      'jobsStalledMs',
+      'jobMaxBytes',
+      'jobMaxImages',
+      'jobsPerClient',
+      'jobRetentionHours',
+      'jobBatchSize',
+      'jobImagesInFlight'
+    ]
   },
   {
     title: 'Tracing',
