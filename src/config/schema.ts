@@ -240,6 +240,11 @@ export const ConfigSchema = Type.Object({
     description:
       'Listen with SO_REUSEPORT, so several server processes on one host share the port and the kernel spreads connections over them (Linux).'
   }),
+  processes: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+    default: 1,
+    description:
+      'Server processes sharing the port (SO_REUSEPORT, Linux), each with its own JS thread and BUN_INFER_WORKERS workers, under one supervisor that restarts one that dies, forwards SIGTERM and SIGINT, answers readiness for all of them, and serves /metrics summed over them. auto: half the CPU cores, at least 1. 1: no supervisor.'
+  }),
   instanceId: Type.String({
     default: '',
     description:
