@@ -23,6 +23,7 @@ import { ModelRepository } from './models/repository'
 import { RepositoryPoller } from './models/repository-poller'
 import { FaultInjectingRunner } from './faults/runner'
 import { describeBudget, resolveBodyBudget } from './http/budget-size'
+import type { SupervisorLink } from './processes/supervised'
 import pkg from '../package.json'
 
 /** How long a stopping server lets open connections finish once nothing admitted is left, before it closes them. */
@@ -37,6 +38,11 @@ export interface RunningServer {
 export interface ServerOptions {
   /** Where spans go; default: OTLP/HTTP when BUN_INFER_OTLP_ENDPOINT is set, else no tracing at all. */
   spanProcessor?: SpanProcessor
+  /**
+   * Set when this is one of several server processes (BUN_INFER_PROCESSES): readiness and /metrics answer for the
+   * whole container through it.
+   */
+  supervisor?: SupervisorLink
 }
 
 /** The server wired but not yet listening: its app and predictor, and what starts it. */
@@ -58,7 +64,9 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
  * (bench/micro/http-layer.ts).
  */
 export async function assembleServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<AssembledServer> {
-  const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
+  const { supervisor } = options
+  // A bad budget stops startup before the models load.
+  const bodyBudget = resolveBodyBudget(config)
   const tls = tlsOptions(config) // so do a certificate or key that cannot be read
   await checkExecutionProvider(config.executionProvider) // and a provider this install does not have
   const catalog = loadCatalog(config)
@@ -95,6 +103,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     drift: driftMonitor && (() => driftMonitor.current()),
     events
   })
+  supervisor?.attach(metrics.registry)
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
     options.spanProcessor ??
@@ -129,7 +138,9 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     tracing,
     armFault: faults && ((fault) => faults.arm(fault)),
     repository: config.repositoryApi ? repository : undefined,
-    predictionStore: predictionLog?.store
+    predictionStore: predictionLog?.store,
+    containerState: supervisor && (() => supervisor.containerState()),
+    metricsText: supervisor && (() => supervisor.containerMetrics())
   })
 
   return { app, predictor, start: listenAndLoad }
@@ -146,6 +157,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     })
     const server = app.server as Server<unknown>
     log.info('listening', { port: server.port, tls: tls !== undefined, state: 'loading models' })
+    supervisor?.listening(server.port!) // with port 0, the other processes are started on this one
     const loadStarted = performance.now()
     try {
       await pool.start()
@@ -182,6 +194,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       body_budget_bytes: bodyBudget.bytes,
       body_budget_from: describeBudget(bodyBudget)
     })
+    supervisor?.ready()
 
     return {
       port: server.port!,

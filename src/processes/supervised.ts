@@ -1,0 +1,88 @@
+/**
+ * A server process's side of the supervisor (supervisor.ts): it says when it listens and when it is ready, hears
+ * whether the whole container is, hands its metrics over when asked, and asks for everyone's when it is scraped.
+ */
+import type { Registry } from 'prom-client'
+import { mergeMetrics } from './merge-metrics'
+import { type ChildMessage, type ContainerState, isMessage, type MetricsJson, type ProcessCounts, type SupervisorMessage } from './protocol'
+
+/** Longer than the supervisor's own wait for the others (gather.ts), so its answer, partial or not, comes first. */
+const GATHER_TIMEOUT_MS = 2000
+
+/** What a supervised process needs from its IPC channel; `process` itself when started by the supervisor. */
+export interface Channel {
+  send(message: ChildMessage): unknown
+  on(event: 'message', listener: (message: unknown) => void): unknown
+}
+
+export class SupervisorLink {
+  private state: ContainerState = 'starting'
+  private registry?: Registry
+  private nextId = 0
+  private readonly waiting = new Map<number, (reply: { metrics: MetricsJson[]; counts?: ProcessCounts }) => void>()
+
+  constructor(
+    readonly index: number,
+    private readonly channel: Channel
+  ) {
+    channel.on('message', (message) => {
+      if (isMessage<SupervisorMessage>(message)) void this.receive(message)
+    })
+  }
+
+  /** Whether every process of the container is ready, as the supervisor last said. */
+  containerState(): ContainerState {
+    return this.state
+  }
+
+  /** The registry whose metrics this process contributes (set once the server is assembled). */
+  attach(registry: Registry): void {
+    this.registry = registry
+  }
+
+  listening(port: number): void {
+    this.channel.send({ type: 'listening', port })
+  }
+
+  ready(): void {
+    this.channel.send({ type: 'ready' })
+  }
+
+  /**
+   * The container's metrics in Prometheus text: this process's own, merged with every other's that the supervisor
+   * gathered in time. Without an answer from the supervisor (it is gone, or stuck), this process's alone; the
+   * `bun_infer_server_processes{state="scraped"}` gauge says how many are in it either way.
+   */
+  async containerMetrics(): Promise<string> {
+    const own = this.registry ? await this.registry.getMetricsAsJSON() : []
+    const id = this.nextId++
+    const reply = await new Promise<{ metrics: MetricsJson[]; counts?: ProcessCounts }>((resolve) => {
+      const timer = setTimeout(() => finish({ metrics: [] }), GATHER_TIMEOUT_MS)
+      const finish = (answer: { metrics: MetricsJson[]; counts?: ProcessCounts }) => {
+        clearTimeout(timer)
+        this.waiting.delete(id)
+        resolve(answer)
+      }
+      this.waiting.set(id, finish)
+      this.channel.send({ type: 'gather', id })
+    })
+    return mergeMetrics([own, ...reply.metrics], reply.counts)
+  }
+
+  private async receive(message: SupervisorMessage): Promise<void> {
+    switch (message.type) {
+      case 'container':
+        this.state = message.state
+        return
+      case 'collect': {
+        // Before the server is assembled there is nothing to count yet: an empty answer, so the scrape need not wait.
+        const metrics = this.registry ? await this.registry.getMetricsAsJSON() : []
+        this.channel.send({ type: 'collected', id: message.id, metrics })
+        return
+      }
+      case 'gathered':
+        this.waiting.get(message.id)?.({ metrics: message.metrics, counts: message.counts })
+        return
+    }
+  }
+}
