@@ -23,7 +23,8 @@ export class SupervisorLink {
 
   constructor(
     readonly index: number,
-    private readonly channel: Channel
+    private readonly channel: Channel,
+    private readonly gatherTimeoutMs = GATHER_TIMEOUT_MS
   ) {
     channel.on('message', (message) => {
       if (isMessage<SupervisorMessage>(message)) void this.receive(message)
@@ -41,11 +42,11 @@ export class SupervisorLink {
   }
 
   listening(port: number): void {
-    this.channel.send({ type: 'listening', port })
+    this.send({ type: 'listening', port })
   }
 
   ready(): void {
-    this.channel.send({ type: 'ready' })
+    this.send({ type: 'ready' })
   }
 
   /**
@@ -57,16 +58,25 @@ export class SupervisorLink {
     const own = this.registry ? await this.registry.getMetricsAsJSON() : []
     const id = this.nextId++
     const reply = await new Promise<{ metrics: MetricsJson[]; counts?: ProcessCounts }>((resolve) => {
-      const timer = setTimeout(() => finish({ metrics: [] }), GATHER_TIMEOUT_MS)
+      const timer = setTimeout(() => finish({ metrics: [] }), this.gatherTimeoutMs)
       const finish = (answer: { metrics: MetricsJson[]; counts?: ProcessCounts }) => {
         clearTimeout(timer)
         this.waiting.delete(id)
         resolve(answer)
       }
       this.waiting.set(id, finish)
-      this.channel.send({ type: 'gather', id })
+      this.send({ type: 'gather', id })
     })
     return mergeMetrics([own, ...reply.metrics], reply.counts)
+  }
+
+  /** A closed channel (the supervisor is gone) throws; the process is leaving then, and a scrape gets its own metrics. */
+  private send(message: ChildMessage): void {
+    try {
+      this.channel.send(message)
+    } catch {
+      // Nothing to tell: main.ts drains and exits on 'disconnect'.
+    }
   }
 
   private async receive(message: SupervisorMessage): Promise<void> {
@@ -77,7 +87,7 @@ export class SupervisorLink {
       case 'collect': {
         // Before the server is assembled there is nothing to count yet: an empty answer, so the scrape need not wait.
         const metrics = this.registry ? await this.registry.getMetricsAsJSON() : []
-        this.channel.send({ type: 'collected', id: message.id, metrics })
+        this.send({ type: 'collected', id: message.id, metrics })
         return
       }
       case 'gathered':

@@ -15,6 +15,7 @@ import { createTracing } from '../../src/tracing/tracing'
 import { AnsweringRunner } from './answering-runner'
 import { FakeClock } from './fake-clock'
 import { MODELS_DIR } from '../../tools/model-repo'
+import type { ContainerState } from '../../src/processes/protocol'
 
 export interface TestAppOptions {
   /** BUN_INFER_* variables, read the way the server reads its environment. */
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   predictionLog?: PredictionLog
   /** Answered images are also sent here as CloudEvents when given. */
   events?: CloudEventsSink
+  /** The container's state when the app is one of several server processes (BUN_INFER_PROCESSES). */
+  containerState?: () => ContainerState
 }
 
 /**
@@ -87,7 +90,8 @@ export function testApp(options: TestAppOptions = {}) {
     apiKeys: loadApiKeys(config.apiKeys, config.apiKeysFile),
     tracing,
     armFault: config.enableFaultInjection ? (fault) => faults.push(fault) : undefined,
-    predictionStore: options.predictionLog?.store
+    predictionStore: options.predictionLog?.store,
+    containerState: options.containerState
   })
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init))
   /** Resolves after Elysia's after-response hooks (metrics, logs, span end), which run on setImmediate. */
