@@ -9,7 +9,7 @@ import { usage } from './config/usage'
 import { describeUnknown, unknownSettings } from './config/unknown-settings'
 import { createLogger } from './log'
 import { processCount } from './processes/count'
-import { PROCESS_INDEX_FLAG, supervise } from './processes/run'
+import { LISTEN_WHILE_LOADING_FLAG, PROCESS_INDEX_FLAG, supervise } from './processes/run'
 import { SupervisorLink } from './processes/supervised'
 import pkg from '../package.json'
 
@@ -17,7 +17,10 @@ import pkg from '../package.json'
 const strict = process.argv.includes('--strict')
 const indexFlag = process.argv.find((arg) => arg.startsWith(PROCESS_INDEX_FLAG))
 const processIndex = indexFlag === undefined ? undefined : Number(indexFlag.slice(PROCESS_INDEX_FLAG.length))
-const argv = process.argv.slice(2).filter((arg) => arg !== '--strict' && !arg.startsWith(PROCESS_INDEX_FLAG))
+const listenWhileLoading = process.argv.includes(LISTEN_WHILE_LOADING_FLAG)
+const argv = process.argv
+  .slice(2)
+  .filter((arg) => arg !== '--strict' && arg !== LISTEN_WHILE_LOADING_FLAG && !arg.startsWith(PROCESS_INDEX_FLAG))
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(usage(pkg.version))
   process.exit(0)
@@ -64,10 +67,11 @@ async function serve(): Promise<void> {
   const supervisor =
     processIndex === undefined
       ? undefined
-      : new SupervisorLink(processIndex, {
-          send: (message) => process.send!(message),
-          on: (event, listener) => process.on(event, listener)
-        })
+      : new SupervisorLink(
+          processIndex,
+          { send: (message) => process.send!(message), on: (event, listener) => process.on(event, listener) },
+          listenWhileLoading
+        )
   let server: Awaited<ReturnType<typeof startServer>> | undefined
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -146,27 +146,34 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
   return { app, predictor, start: listenAndLoad }
 
   async function listenAndLoad(): Promise<RunningServer> {
-    // Listen first so liveness answers (and readiness says 503) while the models load.
     // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.
-    app.listen({
-      hostname: config.host,
-      port: config.port,
-      reusePort: config.reusePort,
-      maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024,
-      ...(tls && { tls })
-    })
-    const server = app.server as Server<unknown>
-    log.info('listening', { port: server.port, tls: tls !== undefined, state: 'loading models' })
-    supervisor?.listening(server.port!) // with port 0, the other processes are started on this one
+    const listen = (state: string) => {
+      app.listen({
+        hostname: config.host,
+        port: config.port,
+        reusePort: config.reusePort,
+        maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024,
+        ...(tls && { tls })
+      })
+      const server = app.server as Server<unknown>
+      log.info('listening', { port: server.port, tls: tls !== undefined, state })
+      supervisor?.listening(server.port!) // with port 0, the other processes are started on this one
+      return server
+    }
+    // Listen first so liveness answers (and readiness says 503) while the models load. Not so one of several server
+    // processes that others already serve beside: on a shared port the kernel would hand it connections to refuse.
+    const early = supervisor?.listenWhileLoading ?? true
+    let server = early ? listen('loading models') : undefined
     const loadStarted = performance.now()
     try {
       await pool.start()
     } catch (error) {
       await pool.close()
-      await server.stop(true)
+      await server?.stop(true)
       await predictionLog?.close()
       throw error
     }
+    server ??= listen('ready') // no turn of the event loop before it is ready: no request sees it loading
     lifecycle.state = 'ready'
     driftMonitor?.start(config.driftIntervalMs)
     const poller =

@@ -4,6 +4,8 @@ import { StartupFailed, Supervisor } from './supervisor'
 
 /** The flag the supervisor gives each server process it starts: `--process-index=K` (shown by `ps`, too). */
 export const PROCESS_INDEX_FLAG = '--process-index='
+/** Given to the first process at its first start: it listens while its models load (supervised.ts says why). */
+export const LISTEN_WHILE_LOADING_FLAG = '--listen-while-loading'
 
 /**
  * Runs the supervisor of `processes` server processes until SIGTERM or SIGINT, then exits 0 once each has drained
@@ -15,7 +17,15 @@ export async function supervise(config: Readonly<Config>, processes: number, arg
     processes,
     port: config.port,
     // The last --port wins over one in argv; the setting itself stays as given (BUN_INFER_PROCESSES, the rest).
-    command: (index, port) => [process.execPath, Bun.main, ...argv, `${PROCESS_INDEX_FLAG}${index}`, '--port', String(port)],
+    command: (index, port, listenWhileLoading) => [
+      process.execPath,
+      Bun.main,
+      ...argv,
+      `${PROCESS_INDEX_FLAG}${index}`,
+      ...(listenWhileLoading ? [LISTEN_WHILE_LOADING_FLAG] : []),
+      '--port',
+      String(port)
+    ],
     drainTimeoutMs: config.drainTimeoutMs,
     log
   })

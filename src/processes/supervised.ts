@@ -21,9 +21,15 @@ export class SupervisorLink {
   private nextId = 0
   private readonly waiting = new Map<number, (reply: { metrics: MetricsJson[]; counts?: ProcessCounts }) => void>()
 
+  /**
+   * @param listenWhileLoading listen before the models load (so liveness answers), as one process does: only the
+   *   container's first process at its first start (with port 0 it picks the port). Every other listens once ready,
+   *   so the kernel never hands a connection on the shared port to a process that would refuse it as not ready.
+   */
   constructor(
     readonly index: number,
     private readonly channel: Channel,
+    readonly listenWhileLoading = false,
     private readonly gatherTimeoutMs = GATHER_TIMEOUT_MS
   ) {
     channel.on('message', (message) => {

@@ -17,8 +17,11 @@ export interface SupervisorOptions {
   processes: number
   /** 0: the first process picks a free port, and the others are started on it. */
   port: number
-  /** The command line of server process `index` on `port`. */
-  command(index: number, port: number): string[]
+  /**
+   * The command line of server process `index` on `port`; `listenWhileLoading` for the first process at its first
+   * start only (supervised.ts says why).
+   */
+  command(index: number, port: number, listenWhileLoading: boolean): string[]
   drainTimeoutMs: number
   log: Logger
 }
@@ -26,6 +29,7 @@ export interface SupervisorOptions {
 interface Slot {
   index: number
   proc?: Subprocess
+  starts: number
   ready: boolean
   startedAt: number
   quickDeaths: number
@@ -44,7 +48,7 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.port = options.port
-    this.slots = Array.from({ length: options.processes }, (_, index) => ({ index, ready: false, startedAt: 0, quickDeaths: 0 }))
+    this.slots = Array.from({ length: options.processes }, (_, index) => ({ index, starts: 0, ready: false, startedAt: 0, quickDeaths: 0 }))
   }
 
   /** Starts every process; resolves with the port once all are ready, rejects if one exits before that. */
@@ -80,7 +84,8 @@ export class Supervisor {
   private spawn(slot: Slot): void {
     slot.ready = false
     slot.startedAt = performance.now()
-    const proc = Bun.spawn(this.options.command(slot.index, this.port), {
+    const listenWhileLoading = slot.index === 0 && slot.starts++ === 0
+    const proc = Bun.spawn(this.options.command(slot.index, this.port, listenWhileLoading), {
       stdin: 'ignore',
       stdout: 'inherit', // one stream of JSON lines for the container, each carrying its process index
       stderr: 'inherit',

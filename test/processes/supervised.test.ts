@@ -67,7 +67,7 @@ describe("a server process's link to its supervisor", () => {
 
   test('no answer from the supervisor in time: its own metrics alone, not a hung scrape', async () => {
     const fake = fakeChannel()
-    const link = new SupervisorLink(0, fake.channel, 20)
+    const link = new SupervisorLink(0, fake.channel, false, 20)
     link.attach(registryCounting(3))
     const text = await link.containerMetrics()
     expect(text).toContain('bun_infer_test_total 3\n')
@@ -83,6 +83,7 @@ describe("a server process's link to its supervisor", () => {
         },
         on: () => {}
       },
+      false,
       20
     )
     expect(() => link.ready()).not.toThrow()
