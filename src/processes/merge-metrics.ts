@@ -10,7 +10,7 @@ import type { MetricsJson, ProcessCounts } from './protocol'
  * Series with equal labels merge, so a scrape landing on any process shows the same totals.
  */
 export async function mergeMetrics(each: readonly MetricsJson[], counts?: ProcessCounts): Promise<string> {
-  return AggregatorRegistry.aggregate([...each, await processMetrics(each.length, counts)]).metrics()
+  return AggregatorRegistry.aggregate([...each, await processMetrics(counts?.scraped ?? each.length, counts)]).metrics()
 }
 
 /** How many processes the container has, how many are ready and in this scrape, and how many were restarted. */

@@ -14,6 +14,8 @@ export type ContainerState = 'starting' | 'ready' | 'degraded'
 export interface ProcessCounts {
   configured: number
   ready: number
+  /** Processes whose metrics are in this scrape: fewer than those running when one did not answer in time. */
+  scraped: number
   restarts: number
 }
 
@@ -22,7 +24,7 @@ export type ChildMessage =
   | { type: 'listening'; port: number }
   /** Its models are loaded and its workers answer. */
   | { type: 'ready' }
-  /** Its /metrics was scraped: the supervisor gathers every other process's metrics for it. */
+  /** Its /metrics was scraped: the supervisor gathers every process's metrics (its own too) for it. */
   | { type: 'gather'; id: number }
   /** Its own metrics, for the supervisor's `collect` of the same id. */
   | { type: 'collected'; id: number; metrics: MetricsJson }
@@ -31,7 +33,7 @@ export type SupervisorMessage =
   | { type: 'container'; state: ContainerState }
   /** Send your metrics (a `collected` of this id). */
   | { type: 'collect'; id: number }
-  /** The answer to a `gather`: the other processes' metrics that came in time, and the counts. */
+  /** The answer to a `gather`: the metrics of the processes that answered in time and of the dead ones, and the counts. */
   | { type: 'gathered'; id: number; metrics: MetricsJson[]; counts: ProcessCounts }
 
 /** Whether an IPC message is one of ours (a message from elsewhere is ignored, never trusted as a shape). */

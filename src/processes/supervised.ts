@@ -56,16 +56,15 @@ export class SupervisorLink {
   }
 
   /**
-   * The container's metrics in Prometheus text: this process's own, merged with every other's that the supervisor
-   * gathered in time. Without an answer from the supervisor (it is gone, or stuck), this process's alone; the
-   * `bun_infer_server_processes{state="scraped"}` gauge says how many are in it either way.
+   * The container's metrics in Prometheus text: every process's, this one's included, as the supervisor gathered them
+   * (it keeps the counts of processes that died). Without an answer from the supervisor (it is gone, or stuck), this
+   * process's alone; the `bun_infer_server_processes{state="scraped"}` gauge says how many are in it either way.
    */
   async containerMetrics(): Promise<string> {
-    const own = this.registry ? await this.registry.getMetricsAsJSON() : []
     const id = this.nextId++
-    const reply = await new Promise<{ metrics: MetricsJson[]; counts?: ProcessCounts }>((resolve) => {
-      const timer = setTimeout(() => finish({ metrics: [] }), this.gatherTimeoutMs)
-      const finish = (answer: { metrics: MetricsJson[]; counts?: ProcessCounts }) => {
+    const reply = await new Promise<{ metrics: MetricsJson[]; counts?: ProcessCounts } | undefined>((resolve) => {
+      const timer = setTimeout(() => finish(undefined), this.gatherTimeoutMs)
+      const finish = (answer: { metrics: MetricsJson[]; counts?: ProcessCounts } | undefined) => {
         clearTimeout(timer)
         this.waiting.delete(id)
         resolve(answer)
@@ -73,7 +72,8 @@ export class SupervisorLink {
       this.waiting.set(id, finish)
       this.send({ type: 'gather', id })
     })
-    return mergeMetrics([own, ...reply.metrics], reply.counts)
+    if (reply) return mergeMetrics(reply.metrics, reply.counts)
+    return mergeMetrics([this.registry ? await this.registry.getMetricsAsJSON() : []])
   }
 
   /** A closed channel (the supervisor is gone) throws; the process is leaving then, and a scrape gets its own metrics. */

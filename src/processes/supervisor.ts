@@ -7,7 +7,7 @@
 import type { Subprocess } from 'bun'
 import type { Logger } from '../log'
 import { nextQuickDeaths, restartDelayMs } from './backoff'
-import { MetricsGatherer } from './gather'
+import { ContainerMetrics } from './container-metrics'
 import { type ChildMessage, type ContainerState, isMessage, type ProcessCounts, type SupervisorMessage } from './protocol'
 
 /** Past the drain timeout, how long a stopping process may take to exit before it is killed. */
@@ -38,7 +38,7 @@ interface Slot {
 
 export class Supervisor {
   private readonly slots: Slot[]
-  private readonly gatherer = new MetricsGatherer()
+  private readonly metrics = new ContainerMetrics()
   private port: number
   private state: ContainerState = 'starting'
   private stopping = false
@@ -117,22 +117,23 @@ export class Supervisor {
         void this.gather(slot, message.id)
         return
       case 'collected':
-        this.gatherer.collected(message.id, message.metrics)
+        this.metrics.collected(slot.index, message.id, message.metrics)
         return
     }
   }
 
-  /** The metrics of every other process, for the one whose /metrics was scraped. */
+  /** Every process's metrics (the asker's too: the supervisor keeps each one's last counts), for the one scraped. */
   private async gather(asker: Slot, id: number): Promise<void> {
-    const others = this.slots.filter((slot) => slot !== asker && slot.proc)
-    const metrics = await this.gatherer.gather(
-      others.map((slot) => ({ ask: (collectId) => this.send(slot, { type: 'collect', id: collectId }) }))
+    const live = this.slots.filter((slot) => slot.proc)
+    const { metrics, answered } = await this.metrics.gather(
+      live.map((slot) => ({ ask: (collectId) => this.send(slot, { type: 'collect', id: collectId }) }))
     )
-    this.send(asker, { type: 'gathered', id, metrics, counts: this.counts() })
+    this.send(asker, { type: 'gathered', id, metrics, counts: this.counts(answered) })
   }
 
-  private counts(): ProcessCounts {
-    return { configured: this.slots.length, ready: this.slots.filter((slot) => slot.ready).length, restarts: this.restarts }
+  private counts(scraped: number): ProcessCounts {
+    const ready = this.slots.filter((slot) => slot.ready).length
+    return { configured: this.slots.length, ready, scraped, restarts: this.restarts }
   }
 
   /** Sends to a process; false when it has gone (its channel closed). */
@@ -164,6 +165,7 @@ export class Supervisor {
     const fields = { process: slot.index, pid: proc.pid, code: proc.exitCode, signal: proc.signalCode }
     slot.ready = false
     slot.proc = undefined
+    void this.metrics.retire(slot.index)
     if (this.state === 'starting') {
       // Before the container was ever whole: a setting, a model or the port is wrong, and a restart would only repeat
       // it. Stop the others and fail, as one process would.

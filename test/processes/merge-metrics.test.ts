@@ -22,7 +22,12 @@ async function processMetrics(requests: number, queued: number) {
 
 describe("the container's /metrics, merged from every server process", () => {
   test('counters and histograms add up; gauges add up, or take the largest where a sum means nothing', async () => {
-    const text = await mergeMetrics([await processMetrics(3, 2), await processMetrics(4, 5)], { configured: 2, ready: 2, restarts: 1 })
+    const text = await mergeMetrics([await processMetrics(3, 2), await processMetrics(4, 5)], {
+      configured: 2,
+      ready: 2,
+      scraped: 2,
+      restarts: 1
+    })
     const predict = 'route="/v1/predict",method="POST",status="200"'
     expect(series(text, `bun_infer_http_requests_total{${predict}}`)).toBe(7)
     expect(series(text, `bun_infer_http_request_duration_seconds_bucket{le="0.005",${predict}}`)).toBe(7)

@@ -51,15 +51,18 @@ describe("a server process's link to its supervisor", () => {
     expect(fake.sent[1]).toMatchObject({ type: 'collected', id: 8, metrics: [{ name: 'bun_infer_test_total', values: [{ value: 3 }] }] })
   })
 
-  test('a scrape merges its own metrics with those the supervisor gathered', async () => {
+  test("a scrape serves the metrics the supervisor gathered (every process's, its own included)", async () => {
     const fake = fakeChannel()
     const link = new SupervisorLink(0, fake.channel)
     link.attach(registryCounting(3))
     const scrape = link.containerMetrics()
-    await fake.settle()
     expect(fake.sent).toEqual([{ type: 'gather', id: 0 }])
+    // The supervisor asks this process too, then answers with everyone's.
+    fake.fromSupervisor({ type: 'collect', id: 5 })
+    await fake.settle()
+    const own = (fake.sent[1] as Extract<ChildMessage, { type: 'collected' }>).metrics
     const other = await registryCounting(4).getMetricsAsJSON()
-    fake.fromSupervisor({ type: 'gathered', id: 0, metrics: [other], counts: { configured: 2, ready: 2, restarts: 0 } })
+    fake.fromSupervisor({ type: 'gathered', id: 0, metrics: [own, other], counts: { configured: 2, ready: 2, scraped: 2, restarts: 0 } })
     const text = await scrape
     expect(text).toContain('bun_infer_test_total 7\n')
     expect(text).toContain('bun_infer_server_processes{state="scraped"} 2\n')

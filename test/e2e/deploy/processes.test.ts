@@ -124,12 +124,16 @@ describe('BUN_INFER_PROCESSES=2: one container, two server processes', () => {
   }, 30_000)
 
   test('SIGKILL of one: the other keeps answering, readiness is 503 until it is replaced, then both serve', async () => {
+    const predictions = async () => series((await fresh('/metrics')).text, `bun_infer_http_requests_total{${PREDICT}}`)
+    const countedBefore = await predictions() // the last scrape of the process about to die: its counts are kept
     const killed = childPids()[1]!
     process.kill(killed, 'SIGKILL')
     await until(() => server.logs.some((line) => line.includes('"msg":"server process exited; restarting it"')))
     let survivorSaid503 = false
+    let sentSince = 0
     for (;;) {
       expect((await predict()).status).toBe(200) // every fresh connection lands on a process that serves
+      sentSince++
       const ready = await fresh('/health/ready')
       // The survivor is ready itself: a 503 from it is the container's readiness, not its own.
       if (ready.servedBy === 'c/0' && ready.status === 503) survivorSaid503 = true
@@ -142,6 +146,8 @@ describe('BUN_INFER_PROCESSES=2: one container, two server processes', () => {
     for (let i = 0; i < 40 && servedBy.size < 2; i++) servedBy.add((await fresh('/health/ready')).servedBy)
     expect(servedBy.size).toBe(2)
     expect(series((await fresh('/metrics')).text, 'bun_infer_server_process_restarts_total')).toBe(1)
+    // The dead process's predictions stay counted: the total never steps back (Prometheus would read a reset).
+    await until(async () => (await predictions()) === countedBefore + sentSince)
   }, 30_000)
 
   test('SIGTERM: a prediction admitted before it is answered, every process exits, the container exits 0', async () => {
