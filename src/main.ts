@@ -4,13 +4,14 @@
  * runs this file again with `--process-index=K`.
  */
 import type { Config } from './config/schema'
-import { deprecationWarnings, loadConfig } from './config/load'
+import { deprecationWarnings, loadConfig, settingGiven } from './config/load'
 import { usage } from './config/usage'
 import { describeUnknown, unknownSettings } from './config/unknown-settings'
 import { createLogger } from './log'
 import { processCount } from './processes/count'
 import { LISTEN_WHILE_LOADING_FLAG, PROCESS_INDEX_FLAG, supervise } from './processes/run'
 import { SupervisorLink } from './processes/supervised'
+import { shareOfHost } from './processes/share'
 import pkg from '../package.json'
 
 // --strict: an unknown BUN_INFER_ variable stops startup instead of a warning.
@@ -47,9 +48,16 @@ try {
   console.error(`bun-infer: ${(error as Error).message}`)
   process.exit(2)
 }
-// A server process of several shares the port with the others, and says which of them answered.
+const processes = processCount(config.processes)
+// A server process of several shares the port with the others, says which of them answered, and takes its share of
+// the cores where a default follows them.
 if (processIndex !== undefined)
-  config = Object.freeze({ ...config, reusePort: true, instanceId: config.instanceId && `${config.instanceId}/${processIndex}` })
+  config = Object.freeze({
+    ...config,
+    ...shareOfHost(config, processes, settingGiven('workers', process.env, argv)),
+    reusePort: true,
+    instanceId: config.instanceId && `${config.instanceId}/${processIndex}`
+  })
 const log = createLogger(config.logLevel, undefined, processIndex === undefined ? {} : { process: processIndex })
 // The supervisor has said these once for the container.
 if (processIndex === undefined) {
@@ -57,7 +65,6 @@ if (processIndex === undefined) {
   for (const { variable, nearest } of unknown) log.warn('unknown setting, ignored', { variable, did_you_mean: nearest })
 }
 
-const processes = processCount(config.processes)
 if (processIndex === undefined && processes > 1) await supervise(config, processes, argv, log)
 else await serve()
 
