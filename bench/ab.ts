@@ -5,7 +5,8 @@
  *
  *   bun bench/ab.ts [--rounds 3] [--duration 3] [--connections 1,64] [--payload jpeg] LABEL=SPEC ...
  *
- * SPEC is `server` (bun-infer, src/main.ts), `server:KEY=VAL,KEY=VAL` (with BUN_INFER_* settings),
+ * SPEC is `server` (bun-infer, src/main.ts), `server:KEY=VAL,KEY=VAL` (with BUN_INFER_* settings, e.g.
+ * `two=server:BUN_INFER_PROCESSES=2`: CPU and peak RSS are then summed over the supervisor's processes),
  * `server@DIR` or `server@DIR:KEY=VAL` (the bun-infer of another checkout, e.g. a worktree of main),
  * or a path to a baseline script that takes `--port 0` (e.g. bench/baselines/naive-server.ts).
  */
@@ -26,9 +27,16 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '1,64' },
-    payload: { type: 'string', default: 'jpeg' }
+    payload: { type: 'string', default: 'jpeg' },
+    help: { type: 'boolean', default: false }
   }
 })
+if (values.help) {
+  // The usage is this file's header comment.
+  const source = await Bun.file(import.meta.path).text()
+  process.stdout.write(source.slice(source.indexOf('/**') + 4, source.indexOf('*/')).replace(/^ \*(?: |$)/gm, ''))
+  process.exit(0)
+}
 const SERVER_ENV = { BUN_INFER_HOST: '127.0.0.1', BUN_INFER_PORT: '0', BUN_INFER_LOG_LEVEL: 'warn' }
 
 function parseSpec(arg: string) {

@@ -8,12 +8,19 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void
 }
 
-/** One JSON object per line on stdout; levels below `level` are dropped. */
-export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stdout.write(line + '\n')): Logger {
+/**
+ * One JSON object per line on stdout; levels below `level` are dropped. `base`: fields on every line (the process
+ * index of one of several server processes, whose lines share the container's stdout).
+ */
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+  base: Record<string, unknown> = {}
+): Logger {
   const emit =
     (at: LogLevel) =>
     (msg: string, fields: Record<string, unknown> = {}) => {
-      if (LEVELS[at] >= LEVELS[level]) write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...fields }))
+      if (LEVELS[at] >= LEVELS[level]) write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...base, ...fields }))
     }
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
 }

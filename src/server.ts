@@ -24,6 +24,7 @@ import { RepositoryPoller } from './models/repository-poller'
 import { FaultInjectingRunner } from './faults/runner'
 import { describeBudget, resolveBodyBudget } from './http/budget-size'
 import { openJobs } from './jobs/open'
+import type { SupervisorLink } from './processes/supervised'
 import pkg from '../package.json'
 
 /** How long a stopping server lets open connections finish once nothing admitted is left, before it closes them. */
@@ -38,6 +39,11 @@ export interface RunningServer {
 export interface ServerOptions {
   /** Where spans go; default: OTLP/HTTP when BUN_INFER_OTLP_ENDPOINT is set, else no tracing at all. */
   spanProcessor?: SpanProcessor
+  /**
+   * Set when this is one of several server processes (BUN_INFER_PROCESSES): readiness and /metrics answer for the
+   * whole container through it.
+   */
+  supervisor?: SupervisorLink
 }
 
 /** The server wired but not yet listening: its app and predictor, and what starts it. */
@@ -59,7 +65,9 @@ export async function startServer(config: Readonly<Config>, log: Logger, options
  * (bench/micro/http-layer.ts).
  */
 export async function assembleServer(config: Readonly<Config>, log: Logger, options: ServerOptions = {}): Promise<AssembledServer> {
-  const bodyBudget = resolveBodyBudget(config) // a bad budget stops startup before the models load
+  const { supervisor } = options
+  // A bad budget stops startup before the models load.
+  const bodyBudget = resolveBodyBudget(config)
   const tls = tlsOptions(config) // so do a certificate or key that cannot be read
   await checkExecutionProvider(config.executionProvider) // and a provider this install does not have
   const catalog = loadCatalog(config)
@@ -96,7 +104,8 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     drift: driftMonitor && (() => driftMonitor.current()),
     events
   })
-  const jobs = await openJobs(config, { predictor, catalog, metrics, log }) // a job store that cannot be opened stops startup
+  supervisor?.attach(metrics.registry)
+  const jobs = await openJobs(config, { predictor, catalog, metrics, log }, supervisor && { index: supervisor.index }) // a job store that cannot be opened stops startup
   const apiKeys = loadApiKeys(config.apiKeys, config.apiKeysFile)
   const spanProcessor =
     options.spanProcessor ??
@@ -132,34 +141,44 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
     armFault: faults && ((fault) => faults.arm(fault)),
     repository: config.repositoryApi ? repository : undefined,
     predictionStore: predictionLog?.store,
-    jobs
+    jobs,
+    containerState: supervisor && (() => supervisor.containerState()),
+    metricsText: supervisor && (() => supervisor.containerMetrics())
   })
 
   return { app, predictor, start: listenAndLoad }
 
   async function listenAndLoad(): Promise<RunningServer> {
-    // Listen first so liveness answers (and readiness says 503) while the models load.
     // Bun's own cap is a backstop at twice ours: below it, our body reader answers with the JSON 413.
-    app.listen({
-      hostname: config.host,
-      port: config.port,
-      reusePort: config.reusePort,
-      // A job upload streams to disk and is bounded by its own limit, counted as it arrives.
-      maxRequestBodySize: Math.max(config.maxBodyBytes * 2, jobs ? config.jobMaxBytes : 0) + 1024 * 1024,
-      ...(tls && { tls })
-    })
-    const server = app.server as Server<unknown>
-    log.info('listening', { port: server.port, tls: tls !== undefined, state: 'loading models' })
+    const listen = (state: string) => {
+      app.listen({
+        hostname: config.host,
+        port: config.port,
+        reusePort: config.reusePort,
+        // A job upload streams to disk and is bounded by its own limit, counted as it arrives.
+        maxRequestBodySize: Math.max(config.maxBodyBytes * 2, jobs ? config.jobMaxBytes : 0) + 1024 * 1024,
+        ...(tls && { tls })
+      })
+      const server = app.server as Server<unknown>
+      log.info('listening', { port: server.port, tls: tls !== undefined, state })
+      supervisor?.listening(server.port!) // with port 0, the other processes are started on this one
+      return server
+    }
+    // Listen first so liveness answers (and readiness says 503) while the models load. Not so one of several server
+    // processes that others already serve beside: on a shared port the kernel would hand it connections to refuse.
+    const early = supervisor?.listenWhileLoading ?? true
+    let server = early ? listen('loading models') : undefined
     const loadStarted = performance.now()
     try {
       await pool.start()
     } catch (error) {
       await pool.close()
-      await server.stop(true)
+      await server?.stop(true)
       await predictionLog?.close()
       await jobs?.stop()
       throw error
     }
+    server ??= listen('ready') // no turn of the event loop before it is ready: no request sees it loading
     lifecycle.state = 'ready'
     // Jobs a stop or a crash left resume now.
     const resumed = await jobs?.start()
@@ -190,6 +209,7 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       body_budget_bytes: bodyBudget.bytes,
       body_budget_from: describeBudget(bodyBudget)
     })
+    supervisor?.ready()
 
     return {
       port: server.port!,

@@ -33,6 +33,12 @@ describe('the server entry point', () => {
     expect(result.stderr.toString()).toBe('bun-infer: unknown settings (--strict): BUN_INFER_WORKER (did you mean BUN_INFER_WORKERS?)\n')
   })
 
+  test("--process-index is the supervisor's: without its IPC channel it stops with exit 2", () => {
+    const result = run(['--process-index=0'])
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr.toString()).toContain('--process-index=K is given by the supervisor (BUN_INFER_PROCESSES)')
+  })
+
   test('without --strict the server starts and warns once per unknown variable', async () => {
     const server = await startServerProcess({ BUN_INFER_WORKER: '4', BUN_INFER_WORKERS: '1' }, 'listening')
     try {

@@ -1,6 +1,11 @@
 /** One load point: settle, snapshot the server, drive load, snapshot again, and reduce to a PointResult. */
 import { runLoad, type LoadSpec } from './load'
-import { cpuSeconds, peakRssBytes, resetPeakRss } from '../../tools/process/procfs'
+// Over the process tree: with BUN_INFER_PROCESSES the pid is a supervisor, and the work is in its server processes.
+import {
+  treeCpuSeconds as cpuSeconds,
+  treePeakRssBytes as peakRssBytes,
+  resetTreePeakRss as resetPeakRss
+} from '../../tools/process/procfs'
 import { diffMetrics, scrape } from './promtext'
 import { round, roundLatency, summarise } from './stats'
 import type { PointResult } from './types'

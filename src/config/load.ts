@@ -57,6 +57,12 @@ function readCli(argv: readonly string[]): Record<string, string> {
   return out
 }
 
+/** Whether a setting is given (its variable set and not empty, or its flag), so its default is not in force. */
+export function settingGiven(field: string, env: Record<string, string | undefined>, argv: readonly string[]): boolean {
+  const flag = `--${kebab(field)}`
+  return Boolean(env[envName(field)]) || argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`))
+}
+
 /**
  * Builds the frozen config from defaults ← env ← CLI flags ← overrides (overrides are for tests).
  * Throws one message naming the variable and the rule it breaks, with secret values redacted (secrets.ts).

@@ -51,7 +51,7 @@ export const ConfigSchema = Type.Object({
     0,
     64,
     0,
-    'Intra-op threads of a second session per worker and model, used for a batch of one image that starts while no other worker is busy, so a lone request gets every core; larger batches stay on the first session, so the second never grows a batch-sized arena. 0: one per CPU core. At most BUN_INFER_INTRA_OP_THREADS (e.g. 1): no second session, which saves one copy of each model per worker.'
+    "Intra-op threads of a second session per worker and model, used for a batch of one image that starts while no other worker is busy, so a lone request gets every core; larger batches stay on the first session, so the second never grows a batch-sized arena. 0: one per CPU core (with BUN_INFER_PROCESSES, one per core of each process's share: cores ÷ processes). At most BUN_INFER_INTRA_OP_THREADS (e.g. 1): no second session, which saves one copy of each model per worker."
   ),
   intraOpSpinning: Type.Boolean({
     default: false,
@@ -88,7 +88,7 @@ export const ConfigSchema = Type.Object({
     0,
     1024,
     0,
-    'Images decoded at once across all requests (sharp); 0: one per CPU core. More only adds contention and memory.'
+    'Images decoded at once across all requests (sharp); 0: one per CPU core (with BUN_INFER_PROCESSES, per process: one per core of its share, cores ÷ processes). More only adds contention and memory.'
   ),
   batchWatchdogMs: Int(
     0,
@@ -239,6 +239,11 @@ export const ConfigSchema = Type.Object({
     default: false,
     description:
       'Listen with SO_REUSEPORT, so several server processes on one host share the port and the kernel spreads connections over them (Linux).'
+  }),
+  processes: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+    default: 1,
+    description:
+      "Server processes sharing the port (SO_REUSEPORT, Linux), each with its own JS thread and workers (BUN_INFER_WORKERS; when it is not given, 2 or the process's share of the cores if fewer), under one supervisor that restarts one that dies, forwards SIGTERM and SIGINT, answers readiness for all of them, and serves /metrics summed over them. auto: half the CPU cores the process may run on, at least 1. 1: no supervisor."
   }),
   instanceId: Type.String({
     default: '',

@@ -11,6 +11,7 @@ import type { Tracing } from '../tracing/tracing'
 import type { V2Service } from '../v2/infer'
 import type { PredictionStore } from '../prediction-log/store'
 import type { JobService } from '../jobs/service'
+import type { ContainerState } from '../processes/protocol'
 
 // The types createApp takes, in their own module so that the routes can name them without importing app.ts,
 // which imports the routes.
@@ -46,4 +47,8 @@ export interface AppDeps {
   jobs?: JobService
   /** Present only when the repository extension is enabled (BUN_INFER_REPOSITORY_API). */
   repository?: ModelRepository
+  /** Whether every server process of the container is ready (BUN_INFER_PROCESSES > 1); absent when one serves alone. */
+  containerState?: () => ContainerState
+  /** The container's /metrics, every server process merged (BUN_INFER_PROCESSES > 1); absent: this registry's. */
+  metricsText?: () => Promise<string>
 }

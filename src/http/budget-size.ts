@@ -1,5 +1,7 @@
 /** How large the body budget is (byte-budget.ts), and one client's share of it (client-bytes.ts). */
 import { memoryLimit, type MemoryLimit } from '../config/memory-limit'
+import type { Config } from '../config/schema'
+import { processCount } from '../processes/count'
 
 const MiB = 1024 * 1024
 
@@ -22,14 +24,19 @@ export interface ResolvedBudget {
   bytes: number
   /** Set when the budget was derived (setting 0) rather than configured. */
   derivedFrom?: MemoryLimit
+  /** Server processes sharing that memory (BUN_INFER_PROCESSES); absent when this process has it alone. */
+  processes?: number
 }
 
 /** The smallest budget that still admits one largest body beside the small-body share. */
 export const budgetFloor = (maxBodyBytes: number) => Math.ceil(maxBodyBytes / (1 - SMALL_BODY_SHARE))
 
-/** bodyBudgetBytes, or for 0 the derived default: clamp(memory / 8, floor, 96 MiB), never below the floor. */
+/**
+ * bodyBudgetBytes, or for 0 the derived default: clamp(memory / 8, floor, 96 MiB), never below the floor. Server
+ * processes sharing one container (BUN_INFER_PROCESSES) each derive theirs from an equal share of its memory.
+ */
 export function resolveBodyBudget(
-  config: { bodyBudgetBytes: number; maxBodyBytes: number },
+  config: { bodyBudgetBytes: number; maxBodyBytes: number; processes?: Config['processes'] },
   limit: () => MemoryLimit = memoryLimit
 ): ResolvedBudget {
   if (config.bodyBudgetBytes > 0) {
@@ -40,14 +47,18 @@ export function resolveBodyBudget(
     return { bytes: config.bodyBudgetBytes }
   }
   const memory = limit()
-  const derived = Math.min(BUDGET_CAP_BYTES, Math.floor(memory.bytes * BUDGET_MEMORY_FRACTION))
-  return { bytes: Math.max(budgetFloor(config.maxBodyBytes), derived), derivedFrom: memory }
+  const processes = processCount(config.processes ?? 1)
+  const derived = Math.min(BUDGET_CAP_BYTES, Math.floor((memory.bytes * BUDGET_MEMORY_FRACTION) / processes))
+  return { bytes: Math.max(budgetFloor(config.maxBodyBytes), derived), derivedFrom: memory, ...(processes > 1 && { processes }) }
 }
 
 /** Where the budget came from, for the startup log: "BUN_INFER_BODY_BUDGET_BYTES" or e.g. "max(min(cgroup v2 536870912 / 8, 96 MiB), max body × 4/3)". */
 export function describeBudget(budget: ResolvedBudget): string {
   const from = budget.derivedFrom
-  return from ? `max(min(${from.source} ${from.bytes} / 8, ${BUDGET_CAP_BYTES / MiB} MiB), max body × 4/3)` : 'BUN_INFER_BODY_BUDGET_BYTES'
+  const share = budget.processes ? ` / ${budget.processes} processes` : ''
+  return from
+    ? `max(min(${from.source} ${from.bytes} / 8${share}, ${BUDGET_CAP_BYTES / MiB} MiB), max body × 4/3)`
+    : 'BUN_INFER_BODY_BUDGET_BYTES'
 }
 
 /** What bodies over SMALL_BODY_BYTES may bring the budget's use up to; never less than one largest body. */

@@ -26,7 +26,7 @@ export const BUSY_IN_FLIGHT = 16
  * full one once less than 4 MiB (a few ordinary photos) has been in flight for 1 s. `inFlight`: requests in flight now.
  */
 export function createBodyBudget(
-  config: { bodyBudgetBytes: number; maxBodyBytes: number; maxImageBytes: number; bodyBudgetPerClientBytes?: number },
+  config: Parameters<typeof resolveBodyBudget>[0] & { maxImageBytes: number; bodyBudgetPerClientBytes?: number },
   inFlight: () => number = () => 0
 ): ByteBudget {
   const bytes = resolveBodyBudget(config).bytes

@@ -12,11 +12,21 @@ import { SqliteJobStore } from './sqlite-job-store'
 export class EmbeddedEngine implements JobEngine {
   readonly store: SqliteJobStore
   private runner?: JobRunner
+  private poller?: ReturnType<typeof setInterval>
 
   constructor(
     databasePath: string,
     private readonly spoolDir: string,
-    private readonly options: { retentionMs: number; maxInFlight: number }
+    private readonly options: {
+      retentionMs: number
+      maxInFlight: number
+      /**
+       * One of several server processes (BUN_INFER_PROCESSES) on one data folder: only one of them works on the
+       * jobs (`works`), and it looks for jobs the others stored every `pollMs`; the rest take uploads and answer reads.
+       */
+      works?: boolean
+      pollMs?: number
+    }
   ) {
     this.store = new SqliteJobStore(databasePath, options.retentionMs)
   }
@@ -40,6 +50,7 @@ export class EmbeddedEngine implements JobEngine {
   }
 
   async start(work: JobWork): Promise<void> {
+    if (this.options.works === false) return
     this.runner = new JobRunner(this.store, {
       ...work,
       ...this.options,
@@ -50,6 +61,7 @@ export class EmbeddedEngine implements JobEngine {
       }
     })
     this.runner.wake()
+    if (this.options.pollMs) this.poller = setInterval(() => this.runner?.wake(), this.options.pollMs)
   }
 
   async submitted(): Promise<void> {
@@ -61,6 +73,7 @@ export class EmbeddedEngine implements JobEngine {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.poller)
     await this.runner?.stop()
     await this.store.close()
   }

@@ -18,14 +18,27 @@ export const jobImagesInFlight = (config: Pick<Config, 'jobImagesInFlight' | 'wo
 
 const retentionMs = (config: Pick<Config, 'jobRetentionHours'>) => config.jobRetentionHours * 3_600_000
 
-/** The embedded engine: jobs.sqlite and the spool under BUN_INFER_DATA_DIR. */
-export function embeddedEngine(config: Readonly<Config>): EmbeddedEngine {
+/** Which of several server processes this one is (BUN_INFER_PROCESSES); absent when it serves alone. */
+export interface ProcessRole {
+  index: number
+}
+
+/** How often the embedded engine's working process looks for jobs that other server processes stored, ms. */
+const SIBLING_POLL_MS = 1000
+
+/**
+ * The embedded engine: jobs.sqlite and the spool under BUN_INFER_DATA_DIR. Of several server processes on that
+ * folder, the first works on the jobs and the others take uploads and answer reads.
+ */
+export function embeddedEngine(config: Readonly<Config>, role?: ProcessRole): EmbeddedEngine {
   const dir = config.dataDir
   try {
     mkdirSync(dir, { recursive: true })
     return new EmbeddedEngine(join(dir, 'jobs.sqlite'), join(dir, 'job-spool'), {
       retentionMs: retentionMs(config),
-      maxInFlight: jobImagesInFlight(config)
+      maxInFlight: jobImagesInFlight(config),
+      works: role === undefined || role.index === 0,
+      pollMs: role === undefined ? undefined : SIBLING_POLL_MS
     })
   } catch (error) {
     throw new Error(`the job store cannot be opened under BUN_INFER_DATA_DIR=${dir}: ${(error as Error).message}`)
@@ -80,7 +93,12 @@ export function jobService(
  * The job service of the config (undefined when BUN_INFER_JOBS=false): on Redis with BUN_INFER_JOBS_REDIS_URL, else
  * embedded. A store that cannot be opened stops startup with one line saying so.
  */
-export async function openJobs(config: Readonly<Config>, deps: Parameters<typeof jobService>[2]): Promise<JobService | undefined> {
+export async function openJobs(
+  config: Readonly<Config>,
+  deps: Parameters<typeof jobService>[2],
+  role?: ProcessRole
+): Promise<JobService | undefined> {
   if (!config.jobs) return undefined
-  return jobService(config, config.jobsRedisUrl ? await redisEngine(config) : embeddedEngine(config), deps)
+  // On Redis every process works: BullMQ hands each image to one of them.
+  return jobService(config, config.jobsRedisUrl ? await redisEngine(config) : embeddedEngine(config, role), deps)
 }

@@ -11,13 +11,15 @@ export interface JobMetrics {
 
 /**
  * Bulk jobs on /metrics: jobs by status and the images still waiting (read from the store at scrape time, so
- * with a shared store every replica shows the same), the age of the oldest unfinished job (the queue age an
+ * with a shared store every replica shows the same, and a container of several processes takes the largest), the age of the oldest unfinished job (the queue age an
  * alert watches), and job images answered by this process (its rate is the job throughput).
  */
 export function registerJobMetrics(registry: Registry, store: JobStore, inFlight: () => number): JobMetrics {
   const counts = () => store.counts()
   new Gauge({
     name: `${PREFIX}jobs`,
+    // Read from the store the server processes share: each reads the same value.
+    aggregator: 'max',
     help: 'Jobs in the store by status (finished ones until they expire).',
     labelNames: ['status'] as const,
     registers: [registry],
@@ -28,6 +30,8 @@ export function registerJobMetrics(registry: Registry, store: JobStore, inFlight
   })
   new Gauge({
     name: `${PREFIX}job_images_pending`,
+    // Read from the store the server processes share: each reads the same value.
+    aggregator: 'max',
     help: 'Images of queued and running jobs without a result yet.',
     registers: [registry],
     async collect() {
@@ -36,6 +40,8 @@ export function registerJobMetrics(registry: Registry, store: JobStore, inFlight
   })
   new Gauge({
     name: `${PREFIX}job_oldest_age_seconds`,
+    // Read from the store the server processes share: each reads the same value.
+    aggregator: 'max',
     help: 'Age of the oldest queued or running job (0 when none): how long bulk work has been waiting.',
     registers: [registry],
     async collect() {

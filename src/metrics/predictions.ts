@@ -94,6 +94,8 @@ export function predictionMetrics(
       help: "Divergence of a model version's recent predictions (the drift window) from its reference: the top-1 label distribution (distribution=label) or the confidence distribution (distribution=confidence), as PSI or Jensen-Shannon (bits).",
       labelNames: ['model', 'version', 'distribution', 'measure'] as const,
       registers: [registry],
+      // Every server process computes it from the one prediction log they share: the same figure, never a sum.
+      aggregator: 'max',
       collect() {
         this.reset()
         for (const { model, version, drift: d } of drift()) {
@@ -109,6 +111,7 @@ export function predictionMetrics(
       help: 'Predictions in the drift window of each model version whose drift is computed.',
       labelNames: ['model', 'version'] as const,
       registers: [registry],
+      aggregator: 'max',
       collect() {
         this.reset()
         for (const { model, version, drift: d } of drift()) this.set({ model, version }, d.window_predictions)

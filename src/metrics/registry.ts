@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { type Aggregator, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { PredictionLogCounts } from '../prediction-log/log'
 import { LATENCY_BUCKETS, PREFIX } from './collected'
 import { type DriftSource, predictionMetrics } from './predictions'
@@ -32,13 +32,17 @@ export interface MetricSources {
 /** The server's metrics, on a registry of its own (no prom-client global state). Gauges read `sources` at scrape time. */
 export function createMetrics(sources: MetricSources = {}) {
   const registry = new Registry()
-  /** A gauge per served model version, read from `read(key)` at scrape time. */
-  const perVersionGauge = (name: string, help: string, read?: (key: string) => number) =>
+  /**
+   * A gauge per served model version, read from `read(key)` at scrape time. `aggregator`: how the container's /metrics
+   * merges it over server processes (BUN_INFER_PROCESSES; src/processes/merge-metrics.ts).
+   */
+  const perVersionGauge = (name: string, help: string, read?: (key: string) => number, aggregator: Aggregator = 'sum') =>
     new Gauge({
       name: `${PREFIX}${name}`,
       help,
       labelNames: ['model', 'version'] as const,
       registers: [registry],
+      aggregator,
       collect() {
         // Reset first, so a version unloaded since the last scrape leaves the gauge.
         this.reset()
@@ -134,7 +138,8 @@ export function createMetrics(sources: MetricSources = {}) {
       help: 'Inference workers that died and were replaced.',
       registers: [registry]
     }),
-    modelInfo: perVersionGauge('model_info', 'Loaded model versions (value 1).', () => 1),
+    // Every process loads every version: summed over processes it would say N, not 1.
+    modelInfo: perVersionGauge('model_info', 'Loaded model versions (value 1).', () => 1, 'max'),
     modelInstances: perVersionGauge('model_instances', 'Inference workers holding a session of the model version.', sources.instances),
     modelMemory: perVersionGauge(
       'model_memory_bytes',

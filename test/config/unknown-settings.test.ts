@@ -26,11 +26,13 @@ describe('unknown BUN_INFER_ variables', () => {
     expect(nearest('BUN_INFER_MAX_QUEUE_IMAGE')).toBe('BUN_INFER_MAX_QUEUE_IMAGES')
     expect(nearest('BUN_INFER_REDISURL')).toBe('BUN_INFER_REDIS_URL')
     expect(nearest('BUN_INFER_PREDICTON_LOG')).toBe('BUN_INFER_PREDICTION_LOG')
+    expect(nearest('BUN_INFER_PROCESS')).toBe('BUN_INFER_PROCESSES')
   })
 
   test('every setting of the schema is known', () => {
     expect(KNOWN_VARIABLES.has('BUN_INFER_PREDICTION_LOG')).toBe(true)
     expect(KNOWN_VARIABLES.has('BUN_INFER_HOST')).toBe(true)
+    expect(unknownSettings({ BUN_INFER_PROCESSES: 'auto' })).toEqual([])
   })
 
   test('edit distance', () => {

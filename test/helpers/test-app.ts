@@ -17,6 +17,7 @@ import { FakeClock } from './fake-clock'
 import { MODELS_DIR } from '../../tools/model-repo'
 import { embeddedEngine, jobService } from '../../src/jobs/open'
 import type { JobEngine } from '../../src/jobs/engine'
+import type { ContainerState } from '../../src/processes/protocol'
 
 export interface TestAppOptions {
   /** BUN_INFER_* variables, read the way the server reads its environment. */
@@ -39,6 +40,8 @@ export interface TestAppOptions {
    * `jobs.start()`, and `jobs.stop()` after.
    */
   jobs?: { dataDir: string; engine?: (config: Config) => JobEngine }
+  /** The container's state when the app is one of several server processes (BUN_INFER_PROCESSES). */
+  containerState?: () => ContainerState
 }
 
 /**
@@ -104,7 +107,8 @@ export function testApp(options: TestAppOptions = {}) {
     tracing,
     armFault: config.enableFaultInjection ? (fault) => faults.push(fault) : undefined,
     predictionStore: options.predictionLog?.store,
-    jobs
+    jobs,
+    containerState: options.containerState
   })
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init))
   /** Resolves after Elysia's after-response hooks (metrics, logs, span end), which run on setImmediate. */

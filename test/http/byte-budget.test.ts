@@ -152,4 +152,11 @@ describe('resolveBodyBudget', () => {
       expect(resolved.bytes).toBe(bytes)
       expect(describeBudget(resolved)).toContain(`cgroup v2 ${limit}`)
     })
+  test('N server processes in one container (BUN_INFER_PROCESSES): each an Nth of what one would derive', () => {
+    const resolved = resolveBodyBudget({ bodyBudgetBytes: 0, maxBodyBytes: 32 * MiB, processes: 2 }, memory(1024 * MiB))
+    expect(resolved.bytes).toBe(64 * MiB)
+    expect(describeBudget(resolved)).toBe('max(min(cgroup v2 1073741824 / 8 / 2 processes, 96 MiB), max body × 4/3)')
+    // A configured budget is per process, as it says.
+    expect(resolveBodyBudget({ bodyBudgetBytes: 50 * MiB, maxBodyBytes: 32 * MiB, processes: 2 }).bytes).toBe(50 * MiB)
+  })
 })

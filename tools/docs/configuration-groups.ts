@@ -11,7 +11,7 @@ export const GROUPS: ReadonlyArray<{ title: string; about: string; fields: reado
   {
     title: 'Server',
     about: 'Where the server listens, what it logs, and how long it drains on shutdown.',
-    fields: ['host', 'port', 'tlsCertFile', 'tlsKeyFile', 'reusePort', 'instanceId', 'logLevel', 'drainTimeoutMs']
+    fields: ['host', 'port', 'tlsCertFile', 'tlsKeyFile', 'reusePort', 'processes', 'instanceId', 'logLevel', 'drainTimeoutMs']
   },
   {
     title: 'Models and workers',

@@ -21,7 +21,7 @@ interface FieldSchema {
   description?: string
   minimum?: number
   maximum?: number
-  anyOf?: Array<{ const: unknown }>
+  anyOf?: Array<Partial<FieldSchema> & { const?: unknown }>
 }
 const schemaOf = (field: string) => (ConfigSchema.properties as Record<string, FieldSchema>)[field]!
 
@@ -32,8 +32,9 @@ export function shownDefault(value: unknown): string {
 }
 
 /** The values a setting accepts, from its schema. */
-function accepts(schema: FieldSchema): string {
-  if (schema.anyOf) return schema.anyOf.map((option) => `\`${String(option.const)}\``).join(', ')
+function accepts(schema: Partial<FieldSchema>): string {
+  // A choice of words (`cpu`, `cuda`), or a number or a word (`1`–`256`, `auto`).
+  if (schema.anyOf) return schema.anyOf.map((option) => ('const' in option ? `\`${String(option.const)}\`` : accepts(option))).join(', ')
   if (schema.type === 'boolean') return '`true`, `false`'
   if (schema.type === 'array') return 'list'
   if (schema.type === 'string') return 'text'

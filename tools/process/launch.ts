@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
-import { listeningPorts } from './procfs'
+import { listeningPorts, processTree } from './procfs'
 
 export const ROOT = join(import.meta.dir, '../..')
 export const SERVER_CMD = ['bun', 'src/main.ts', '--host', '127.0.0.1', '--port', '0']
@@ -145,7 +145,8 @@ export async function launch(options: LaunchOptions = {}): Promise<ServerProcess
       if (proc.exitCode !== null || proc.signalCode !== null)
         throw new Error(`exited (code ${proc.exitCode}, signal ${proc.signalCode}) before it was ready`)
       if (performance.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms`)
-      port ||= listeningPorts(proc.pid)[0] ?? 0
+      // A supervisor (BUN_INFER_PROCESSES) listens through its server processes.
+      port ||= processTree(proc.pid).flatMap(listeningPorts)[0] ?? 0
       if (port && (await answers(`${scheme}://127.0.0.1:${port}`, probe, options.ca))) break
       await Bun.sleep(20) // polling a condition (the port, then the probe), bounded by timeoutMs
     }

@@ -64,6 +64,50 @@ export function cpuSecondsByThread(pid: number): Record<string, number> {
  */
 export const mainThreadCpuNs = (pid: number) => Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0])
 
+/**
+ * `pid` and every process below it, parents first: a supervisor's server processes (BUN_INFER_PROCESSES) are
+ * where its CPU, memory and port are. Read from /proc/<pid>/task/<tid>/children (Linux 3.5+, CONFIG_PROC_CHILDREN);
+ * where that is missing, `pid` alone.
+ */
+export function processTree(pid: number): number[] {
+  const tree = [pid]
+  for (let i = 0; i < tree.length; i++) {
+    let tids: string[] = []
+    try {
+      tids = readdirSync(`/proc/${tree[i]}/task`)
+    } catch {
+      continue // it exited while we looked
+    }
+    for (const tid of tids) {
+      try {
+        const children = readFileSync(`/proc/${tree[i]}/task/${tid}/children`, 'utf8').trim()
+        if (children) tree.push(...children.split(' ').map(Number))
+      } catch {
+        // The thread ended, or the kernel has no children file.
+      }
+    }
+  }
+  return tree
+}
+
+/** A reading summed over `pid`'s process tree; null when `pid` itself cannot be read. */
+function overTree(pid: number, read: (pid: number) => number | null): number | null {
+  const [own, ...below] = processTree(pid).map(read)
+  return own === null || own === undefined ? null : below.reduce<number>((sum, value) => sum + (value ?? 0), own)
+}
+
+/** cpuSeconds of `pid` and every process below it (a supervisor and its server processes). */
+export const treeCpuSeconds = (pid: number) => overTree(pid, cpuSeconds)
+
+/**
+ * peakRssBytes summed over `pid`'s process tree: each process's own peak, so an upper bound of the tree's peak when
+ * they peak at different moments.
+ */
+export const treePeakRssBytes = (pid: number) => overTree(pid, peakRssBytes)
+
+/** resetPeakRss for every process of `pid`'s tree; false if any could not be reset. */
+export const resetTreePeakRss = (pid: number) => processTree(pid).map(resetPeakRss).every(Boolean)
+
 /** Resident set size now (VmRSS), bytes. */
 export const rssBytes = (pid: number) => statusField(pid, 'VmRSS')
 

@@ -18,6 +18,7 @@ import { inferJsonBounds } from '../../v2/request-bounds'
 import { encodeInferResponse } from '../../v2/response'
 import { InferResponseSchema, ModelMetadataSchema, ServerMetadataSchema, V2ErrorSchema } from '../../v2/schemas'
 import { v2Docs } from './v2-docs'
+import type { ContainerState } from '../../processes/protocol'
 
 export interface V2Deps {
   config: Readonly<Config>
@@ -25,6 +26,8 @@ export interface V2Deps {
   catalog: ModelLookup
   lifecycle: Lifecycle
   workersHealthy: () => boolean
+  /** Whether every server process of the container is ready; absent when one serves alone. */
+  containerState?: () => ContainerState
   /** Admission shared with /v1: readiness, deadline, client share, in-flight count, body budget. */
   gate: RequestGate
   version: string
@@ -40,9 +43,9 @@ const VersionParams = t.Object({ name: t.String({ examples: ['mobilenetv2'] }), 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, V2ErrorSchema]))
 
 /** The Open Inference Protocol (KServe v2 REST) at /v2: health, metadata and inference. Errors are {"error": "…"}. */
-export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, gate, version, tracing }: V2Deps) {
+export function v2Routes({ config, predictor, catalog, lifecycle, workersHealthy, containerState, gate, version, tracing }: V2Deps) {
   // The spec: "A 200 status code indicates true and a 4xx status code indicates false", with an empty body.
-  const healthy = () => lifecycle.state === 'ready' && workersHealthy()
+  const healthy = () => lifecycle.state === 'ready' && workersHealthy() && (containerState?.() ?? 'ready') === 'ready'
   const health = (ok: boolean, set: { status?: number | string }) => {
     set.status = ok ? 200 : 400
     return ''
