@@ -43,7 +43,10 @@ export function configMap(): V1ConfigMap {
       BUN_INFER_LOG_LEVEL: 'info',
       // The embedded prediction log, per pod, on an emptyDir (the root filesystem is read-only); bounded to fit it.
       BUN_INFER_DATA_DIR: DATA_DIR,
-      BUN_INFER_PREDICTION_LOG_MAX_RECORDS: '1000000'
+      BUN_INFER_PREDICTION_LOG_MAX_RECORDS: '1000000',
+      // Bulk jobs need one store for every pod (docs/jobs.md): off until BUN_INFER_JOBS_REDIS_URL names a Redis of
+      // their own that never evicts (from a Secret, like the cache's URL); then set this to true.
+      BUN_INFER_JOBS: 'false'
     }
   }
 }

@@ -19,7 +19,15 @@ function errorOf(env: Record<string, string>): string {
 
 describe('secret settings', () => {
   test('are the keys, the URLs that may hold a password or a token, and the collector headers', () => {
-    expect([...SECRET_FIELDS].sort()).toEqual(['adminKeys', 'apiKeys', 'otlpHeaders', 'predictionEventsUrl', 'predictionLog', 'redisUrl'])
+    expect([...SECRET_FIELDS].sort()).toEqual([
+      'adminKeys',
+      'apiKeys',
+      'jobsRedisUrl',
+      'otlpHeaders',
+      'predictionEventsUrl',
+      'predictionLog',
+      'redisUrl'
+    ])
   })
 
   const invalid: Array<[string, Record<string, string>, string]> = [

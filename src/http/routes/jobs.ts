@@ -70,10 +70,12 @@ export function jobRoutes({ jobs, lifecycle, proxies }: JobRoutesDeps) {
     )
     .get(
       '/v1/jobs/:id/results',
-      async ({ request, server, params, query }) =>
-        new Response(await jobs.results(params.id, clientOf(request, server?.requestIP(request)?.address), query.from ?? 0), {
-          headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' }
-        }),
+      async ({ request, server, params, query }) => {
+        const stream = await jobs.results(params.id, clientOf(request, server?.requestIP(request)?.address), query.from ?? 0)
+        // A job that progresses slowly under load leaves the stream quiet: no idle timeout cuts it.
+        server?.timeout(request, 0)
+        return new Response(stream, { headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' } })
+      },
       {
         params: JobId,
         query: From,

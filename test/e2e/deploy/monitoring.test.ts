@@ -103,7 +103,7 @@ describe('every metric the dashboard, the alerts and the autoscalers read exists
 
   test('alert rules, dashboard panels, KEDA and prometheus-adapter queries', async () => {
     const all = await expressions()
-    expect(all.filter((e) => e.where.startsWith('alert')).length).toBe(7)
+    expect(all.filter((e) => e.where.startsWith('alert')).length).toBe(8)
     expect(all.filter((e) => e.where.startsWith('panel')).length).toBeGreaterThanOrEqual(10)
     const problems = all.flatMap(({ where, expr }) => unknownUses(metricUses(expr), samples).map((name) => `${where}: ${name}`))
     expect(problems).toEqual([])
