@@ -6,6 +6,7 @@ import { imageBytes, multipart } from '../../helpers/requests'
 import type { ServerProcess } from '../../helpers/server-process'
 import { startOnPort } from './replica'
 import { SteadyLoad } from '../../helpers/steady-load'
+import { jobForm, resultLines, tarStream } from '../../helpers/jobs'
 
 // Three replicas sharing one Redis, behind the real nginx with deploy/nginx's config, the way the
 // README deploys them. Each replica trusts nginx (127.0.0.1) for X-Forwarded-For.
@@ -23,6 +24,8 @@ function startReplica(i: number): Promise<ServerProcess> {
   return startOnPort(ports[i]!, {
     BUN_INFER_INSTANCE_ID: `replica-${i}`,
     BUN_INFER_REDIS_URL: redis.url,
+    // Bulk jobs shared by the replicas (the test's Redis does not evict, as a jobs Redis must not).
+    BUN_INFER_JOBS_REDIS_URL: redis.url,
     BUN_INFER_MAX_CACHE_ENTRIES: '1000',
     BUN_INFER_TRUSTED_PROXIES: '127.0.0.1',
     BUN_INFER_WORKERS: '1',
@@ -184,6 +187,28 @@ describe('replicas behind nginx', () => {
     expect(await Promise.all(survivors.map(inFlightOn))).toEqual(survivors.map(() => 0))
     replicas[victim] = await startReplica(victim)
   }, 30_000)
+
+  test('a job upload larger than any predict body streams through nginx; its results stream back in order', async () => {
+    // 40 MB, over the 32 MB nginx allows a predict body: the /v1/jobs location takes it, unbuffered.
+    const big = await fetch(`${nginx.url}/v1/jobs?top_k=1`, {
+      method: 'POST',
+      headers: { ...asNewClient(), 'content-type': 'application/x-tar' },
+      body: tarStream(photo, Math.ceil(40e6 / photo.length)),
+      duplex: 'half'
+    } as RequestInit)
+    expect(big.status).toBe(202)
+    const bigJob = (await big.json()) as { id: string; images: { total: number } }
+    expect(bigJob.images.total).toBe(Math.ceil(40e6 / photo.length))
+    expect((await fetch(`${nginx.url}/v1/jobs/${bigJob.id}`, { method: 'DELETE', headers: asNewClient() })).status).toBe(200)
+
+    const files = Array.from({ length: 6 }, (_, i) => ({ name: `cat-${i}.jpg`, bytes: photo }))
+    const small = await fetch(`${nginx.url}/v1/jobs`, { method: 'POST', headers: asNewClient(), body: jobForm(files) })
+    expect(small.status).toBe(202)
+    const { id } = (await small.json()) as { id: string }
+    const lines = await resultLines(await fetch(`${nginx.url}/v1/jobs/${id}/results`, { headers: asNewClient() }))
+    expect(lines.map((l) => l.name)).toEqual(files.map((f) => f.name))
+    expect(new Set(lines.map((l) => l.predictions![0]!.label)).size).toBe(1)
+  }, 60_000)
 
   test('/metrics is closed through nginx, with or without a trailing slash, though the replicas answer both', async () => {
     for (const path of ['/metrics', '/metrics/', '/metrics/anything', '/./metrics', '/%6Detrics/', '/metrics?x=1']) {
