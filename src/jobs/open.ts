@@ -9,7 +9,7 @@ import type { ModelCatalog } from '../models/catalog'
 import type { Predictor } from '../predictor'
 import { EmbeddedEngine } from './embedded-engine'
 import type { JobEngine } from './engine'
-import { RedisEngine } from './redis-engine'
+import type { RedisEngine, RedisEngineOptions } from './redis-engine'
 import { JobService } from './service'
 
 /** Job images in flight by default: four background batches per worker, so every worker is fed while the next decode. */
@@ -45,20 +45,22 @@ export function embeddedEngine(config: Readonly<Config>, role?: ProcessRole): Em
   }
 }
 
-/** The Redis engine of the config, not connected yet (its start connects). */
-export function redisEngineOf(config: Readonly<Config>, prefix?: string): RedisEngine {
-  return new RedisEngine({
+/** The Redis engine's options from the config. */
+export function redisEngineOptions(config: Readonly<Config>, prefix?: string): RedisEngineOptions {
+  return {
     url: config.jobsRedisUrl,
     retentionMs: retentionMs(config),
     concurrency: jobImagesInFlight(config),
     stalledMs: config.jobsStalledMs,
     prefix
-  })
+  }
 }
 
 /** The Redis engine, connected, on a Redis that does not evict; else an error that says what to do. */
 export async function redisEngine(config: Readonly<Config>): Promise<RedisEngine> {
-  const engine = redisEngineOf(config)
+  // Loaded only here: a server without a jobs Redis never loads BullMQ and ioredis.
+  const { RedisEngine } = await import('./redis-engine')
+  const engine = new RedisEngine(redisEngineOptions(config))
   try {
     await engine.connect()
   } catch (error) {

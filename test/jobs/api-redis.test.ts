@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'bun:test'
-import { redisEngineOf } from '../../src/jobs/open'
+import { redisEngineOptions } from '../../src/jobs/open'
+import { RedisEngine } from '../../src/jobs/redis-engine'
 import { startRedisServer, type RedisServer } from '../../tools/process/redis-server'
 import { jobContract } from './contract'
 
@@ -11,4 +12,4 @@ beforeAll(async () => {
 afterAll(() => redis.stop())
 
 let apps = 0
-jobContract('Redis', (config) => redisEngineOf({ ...config, jobsRedisUrl: redis.url }, `test-${++apps}`))
+jobContract('Redis', (config) => new RedisEngine(redisEngineOptions({ ...config, jobsRedisUrl: redis.url }, `test-${++apps}`)))
