@@ -55,6 +55,37 @@ describe('bulk jobs on a real server', () => {
   }, 60_000)
 })
 
+describe('a cancelled job on a real server', () => {
+  test('stops: no image of it is classified after the cancel, and what it made stays readable', async () => {
+    const server = await startServerProcess({ BUN_INFER_DATA_DIR: mkdtempSync(join(dataDir, 'cancel-')) })
+    const answered = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      return [...text.matchAll(/^bun_infer_job_images_total\{outcome="\w+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+    }
+    try {
+      const upload = await files(300)
+      const job = (await (await fetch(`${server.url}/v1/jobs`, { method: 'POST', body: jobForm(upload) })).json()) as JobJson
+      // Cancelled once it has begun: a few results made, most of the job still waiting.
+      for (let status = job; status.images.done === 0; ) status = (await (await fetch(`${server.url}/v1/jobs/${job.id}`)).json()) as JobJson
+      const cancelled = (await (await fetch(`${server.url}/v1/jobs/${job.id}`, { method: 'DELETE' })).json()) as JobJson
+      expect(cancelled.status).toBe('cancelled')
+      const atCancel = await answered()
+      // Requests still run (they need the same workers), and no job image is answered after the cancel.
+      const form = new FormData()
+      form.append('image', new Blob([upload[0]!.bytes as unknown as BlobPart]), 'cat.jpg')
+      for (let i = 0; i < 3; i++) expect((await fetch(`${server.url}/v1/predict`, { method: 'POST', body: form })).status).toBe(200)
+      expect(await answered()).toBe(atCancel)
+      const after = (await (await fetch(`${server.url}/v1/jobs/${job.id}`)).json()) as JobJson
+      expect(after.images.done + after.images.failed).toBeLessThan(300)
+      const lines = await resultLines(await fetch(`${server.url}/v1/jobs/${job.id}/results`))
+      expect(lines.length).toBe(after.images.done + after.images.failed)
+      expect(lines.map((l) => l.index)).toEqual([...lines.map((l) => l.index)].sort((a, b) => a - b))
+    } finally {
+      await server.stop('SIGTERM')
+    }
+  }, 60_000)
+})
+
 describe('a large job upload', () => {
   test('a 500 MB tar streamed by a client raises the server’s RSS by less than 50 MB', async () => {
     const server = await startServerProcess({ BUN_INFER_DATA_DIR: mkdtempSync(join(dataDir, 'large-')) })

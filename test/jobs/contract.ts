@@ -219,6 +219,19 @@ export function jobContract(engineName: string, engine?: (config: Config) => Job
       expect((await request(`/v1/jobs/${job.id}`)).status).toBe(401)
     })
 
+    test('a finished job is deleted with its results once its retention is over, not before', async () => {
+      const { request, jobs } = await jobsApp()
+      const job = (await (await request('/v1/jobs', { method: 'POST', body: jobForm((await photos()).slice(0, 2)) })).json()) as JobJson
+      await resultLines(await request(`/v1/jobs/${job.id}/results`))
+      const finished = (await (await request(`/v1/jobs/${job.id}`)).json()) as { expires_at: string }
+      const expiresMs = Date.parse(finished.expires_at)
+      expect(await jobs!.sweep(expiresMs - 1000)).toBe(0)
+      expect((await request(`/v1/jobs/${job.id}`)).status).toBe(200)
+      expect(await jobs!.sweep(expiresMs + 1)).toBe(1)
+      expect((await request(`/v1/jobs/${job.id}`)).status).toBe(404)
+      expect((await request(`/v1/jobs/${job.id}/results`)).status).toBe(404)
+    })
+
     test('jobs by status, images and queue age are on /metrics', async () => {
       const { request } = await jobsApp()
       const job = (await (await request('/v1/jobs', { method: 'POST', body: jobForm(await photos()) })).json()) as JobJson
