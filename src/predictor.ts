@@ -22,8 +22,11 @@ export interface PredictResult {
   timings: { decodeWaitMs: number; preprocessMs: number; queueMs: number; inferenceMs: number; batchSizes: number[] }
 }
 
-/** use: read and write the cache; refresh: skip the read, store the fresh answer; off: neither. */
-export type CacheMode = 'use' | 'refresh' | 'off'
+/**
+ * use: read and write the cache; refresh: skip the read, store the fresh answer; read: read it, store nothing (a bulk
+ * job's images: thousands of answers nobody asks for twice must not push out the ones requests repeat); off: neither.
+ */
+export type CacheMode = 'use' | 'refresh' | 'read' | 'off'
 
 export interface PredictOptions {
   topK: number
@@ -91,7 +94,7 @@ export class Predictor {
     const keys = mode === 'off' ? [] : images.map((bytes) => cacheKeyFor(bytes, model, options.topK, options.rawScores))
     // The log keeps each image's SHA-256: the cache key ends with it, else it is taken before the bytes are dropped.
     const digests = this.predictionLog && options.origin ? images.map((bytes, i) => keys[i]?.slice(-64) ?? imageDigest(bytes)) : undefined
-    const cached = mode === 'use' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
+    const cached = mode === 'use' || mode === 'read' ? await Promise.all(keys.map((key) => this.cache!.get(key))) : []
     const predictions: Prediction[][] = images.map((_, i) => cached[i]?.predictions ?? [])
     const missing = images.map((_, i) => i).filter((i) => !cached[i])
     const timings = { decodeWaitMs: 0, preprocessMs: 0, queueMs: 0, inferenceMs: 0, batchSizes: images.map(() => 0) }
@@ -129,7 +132,7 @@ export class Predictor {
         timings.batchSizes[i] = batchSize
         answered[i]!.top = options.rawScores ? topFromScores(model, scores) : topOfAnswer(model, predictions[i]!, false)
         answered[i]!.batchSize = batchSize
-        if (mode !== 'off') this.cache!.set(keys[i]!, { predictions: predictions[i]!, model_version: modelVersion })
+        if (mode === 'use' || mode === 'refresh') this.cache!.set(keys[i]!, { predictions: predictions[i]!, model_version: modelVersion })
       })
       if (!background) this.observe(model.name, modelVersion, missing.length, timings, performance.now() - started)
     }

@@ -25,6 +25,7 @@ export function jobImageClassifier({ predictor, read, maxImageBytes, onBug }: Jo
       const result = await predictor.predict(job.model, job.version, [bytes], {
         topK: job.topK,
         signal,
+        cache: 'read',
         priority: 'background',
         origin: { requestId: job.id, client: job.client, api: 'v1', jobId: job.id }
       })

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../config/schema'
 import { AppError } from '../errors'
@@ -14,6 +14,8 @@ import { jobImageClassifier, type JobImageClassifierOptions } from './classify-i
 
 /** How often expired jobs are deleted, ms. */
 const SWEEP_MS = 60_000
+/** A spool file of no job, untouched this long, is an upload a crash cut short. */
+const ORPHAN_UPLOAD_MS = 3_600_000
 
 export type JobSettings = Pick<
   Config,
@@ -181,12 +183,20 @@ export class JobService {
     return resultsStream(this.store, this.notifier, id, from)
   }
 
-  /** Deletes the jobs whose retention ended, with their results. */
+  /**
+   * Deletes the jobs whose retention ended, with their results, and uploads a crash cut short (a spool file of no
+   * job, untouched for an hour: an upload in progress is written to every few seconds at least).
+   */
   async sweep(now = Date.now()): Promise<number> {
     const expired = await this.store.expired(now)
     for (const id of expired) {
       await this.options.engine.drop(id)
       await this.store.delete(id)
+    }
+    for (const file of await readdir(this.options.spoolDir)) {
+      const path = join(this.options.spoolDir, file)
+      const touched = (await stat(path).catch(() => undefined))?.mtimeMs ?? now
+      if (touched < now - ORPHAN_UPLOAD_MS && !(await this.store.get(file.replace(/\.upload$/, '')))) await rm(path, { force: true })
     }
     return expired.length
   }

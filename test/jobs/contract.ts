@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import type { Config } from '../../src/config/schema'
 import type { JobEngine } from '../../src/jobs/engine'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testApp, type TestApp } from '../helpers/test-app'
@@ -230,6 +230,16 @@ export function jobContract(engineName: string, engine?: (config: Config) => Job
       expect(await jobs!.sweep(expiresMs + 1)).toBe(1)
       expect((await request(`/v1/jobs/${job.id}`)).status).toBe(404)
       expect((await request(`/v1/jobs/${job.id}/results`)).status).toBe(404)
+    })
+
+    test('an upload a crash cut short (a spool file of no job) is deleted after an hour untouched', async () => {
+      const { jobs, dataDir } = await jobsApp()
+      const spool = join(dataDir, 'job-spool')
+      writeFileSync(join(spool, '0b7d9f6e-0000-4000-8000-000000000000.upload'), 'half an upload')
+      await jobs!.sweep(Date.now() + 30 * 60_000)
+      expect(readdirSync(spool)).toHaveLength(1)
+      await jobs!.sweep(Date.now() + 61 * 60_000)
+      expect(readdirSync(spool)).toEqual([])
     })
 
     test('jobs by status, images and queue age are on /metrics', async () => {
