@@ -216,13 +216,14 @@ export async function assembleServer(config: Readonly<Config>, log: Logger, opti
       async stop() {
         lifecycle.state = 'draining'
         await poller?.stop() // no model loads or unloads while the server drains
+        // Job work stops at once (it resumes after the restart): the cores go to the requests being drained.
+        await jobs?.pause()
         // New requests are refused at the route (503 draining); those already admitted run to the end.
         const drained = await lifecycle.waitIdle(config.drainTimeoutMs)
         // Every admitted request is answered now (or the drain timed out): what is still open is idle, or discarding a
         // refused upload's body so its client can read the refusal (src/http/linger.ts). A moment for those, then close.
         if (drained) await Promise.race([server.stop(false), Bun.sleep(CLOSE_GRACE_MS)])
         await server.stop(true)
-        // Job images in flight are dropped unwritten (they run again after the restart); nothing new starts.
         await jobs?.stop()
         // Every answer is given: what the log still buffers is written now, so nothing answered is lost.
         await driftMonitor?.stop()

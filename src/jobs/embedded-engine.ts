@@ -72,9 +72,13 @@ export class EmbeddedEngine implements JobEngine {
     this.runner?.cancel(jobId)
   }
 
-  async stop(): Promise<void> {
+  async pause(): Promise<void> {
     clearInterval(this.poller)
     await this.runner?.stop()
+  }
+
+  async stop(): Promise<void> {
+    await this.pause()
     await this.store.close()
   }
 

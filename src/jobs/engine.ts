@@ -33,7 +33,9 @@ export interface JobEngine {
   submitted(job: Job, images: readonly JobImage[]): Promise<void>
   /** Stops this process's work on a job (its status is already cancelled in the store). */
   cancel(jobId: string): void
-  /** Starts nothing more; what is in flight is finished or left for the next start. Closes the store. */
+  /** Starts no more work; what is in flight is finished or left for the next start. The store stays open for reads. */
+  pause(): Promise<void>
+  /** Pauses, then closes the store. */
   stop(): Promise<void>
   /** Images this process is working on now. */
   readonly active: number

@@ -183,9 +183,14 @@ export class RedisEngine implements JobEngine {
     this.controllers.delete(jobId)
   }
 
-  /** Lets the images in flight finish (BullMQ waits for them), then closes every connection. */
-  async stop(): Promise<void> {
+  /** Takes no more images; those in flight finish (BullMQ waits for them). */
+  async pause(): Promise<void> {
     await this.worker?.close()
+  }
+
+  /** Pauses, then closes every connection. */
+  async stop(): Promise<void> {
+    await this.pause()
     await this.queue.close()
     this.workerConnection?.disconnect()
     this.redis.disconnect()

@@ -85,7 +85,15 @@ export class JobService {
     return { jobs: byStatus.queued + byStatus.running, pendingImages }
   }
 
-  /** Starts nothing more; images in flight are finished or classified again after the restart. */
+  /**
+   * Works on no more images (a draining server gives its cores to the requests it admitted); those in flight are
+   * finished or classified again after the restart. Uploads and reads are still answered.
+   */
+  pause(): Promise<void> {
+    return this.options.engine.pause()
+  }
+
+  /** Pauses and closes the store. */
   async stop(): Promise<void> {
     clearInterval(this.sweeper)
     await this.options.engine.stop()
