@@ -9,7 +9,7 @@ import { resultsStream } from './results-stream'
 import type { JobEngine } from './engine'
 import { spoolBody } from './spool'
 import type { JobStore } from './store'
-import { indexUpload, type JobField } from './upload-index'
+import { checkUploadType, indexUpload, type JobField } from './upload-index'
 import { jobImageClassifier, type JobImageClassifierOptions } from './classify-image'
 
 /** How often expired jobs are deleted, ms. */
@@ -110,10 +110,11 @@ export class JobService {
   async submit(request: Request, { client, query }: Submission): Promise<Job> {
     const { settings } = this.options
     const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+    // Refused before a byte is read; the connection lingers so a client still sending reads the answer (linger.ts).
     if (declared > settings.jobMaxBytes)
-      throw new AppError('job_too_large', `the upload is over ${settings.jobMaxBytes} bytes (BUN_INFER_JOB_MAX_BYTES)`, {
-        headers: { connection: 'close' }
-      })
+      throw new AppError('job_too_large', `the upload is over ${settings.jobMaxBytes} bytes (BUN_INFER_JOB_MAX_BYTES)`)
+    const contentType = request.headers.get('content-type') ?? ''
+    checkUploadType(contentType)
     if (!request.body) throw new AppError('validation_failed', 'the job holds no images')
     // Refused before a byte is read when the query names the model: 404 early, as predict does.
     if (query.model !== undefined) this.options.resolveModel(query.model, query.version)
@@ -126,7 +127,7 @@ export class JobService {
     let stored = false
     try {
       await spoolBody(request.body, spool, settings.jobMaxBytes, settings.bodyTimeoutMs)
-      const upload = await indexUpload(spool, request.headers.get('content-type') ?? '', settings.jobMaxImages)
+      const upload = await indexUpload(spool, contentType, settings.jobMaxImages)
       if (upload.images.length === 0)
         throw new AppError('validation_failed', 'the job holds no images (form field images, or a tar archive)')
       const asked = { ...upload.fields, ...definedOnly(query) }

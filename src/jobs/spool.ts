@@ -19,10 +19,7 @@ export async function spoolBody(body: ReadableStream<Uint8Array>, path: string, 
         throw new AppError('body_timeout', `no byte of the upload arrived for ${stallMs} ms`, { headers: { connection: 'close' } })
       if (read.done) break
       bytes += read.value.byteLength
-      if (bytes > maxBytes)
-        throw new AppError('job_too_large', `the upload is over ${maxBytes} bytes (BUN_INFER_JOB_MAX_BYTES)`, {
-          headers: { connection: 'close' }
-        })
+      if (bytes > maxBytes) throw new AppError('job_too_large', `the upload is over ${maxBytes} bytes (BUN_INFER_JOB_MAX_BYTES)`)
       sink.write(read.value)
       await sink.flush()
     }

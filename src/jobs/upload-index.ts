@@ -30,6 +30,12 @@ async function archiveImages(file: Bun.BunFile, start: number, end: number, maxI
   return tarImages(file, start, end, maxImages)
 }
 
+/** Refuses (415) a job upload that is neither multipart/form-data with a boundary nor a tar, before a byte is read. */
+export function checkUploadType(contentType: string): void {
+  if (isTar(contentType) || (/^multipart\/form-data\b/i.test(contentType) && multipartBoundary(contentType))) return
+  throw new AppError('unsupported_media_type', 'a job upload is multipart/form-data (with a boundary) or application/x-tar')
+}
+
 /**
  * Indexes a spooled job upload without reading its images: a multipart/form-data body with image files in the
  * repeatable field `images`, tar archives in `archive`, and the fields of JOB_FIELDS; or a bare application/x-tar
