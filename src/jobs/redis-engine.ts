@@ -150,8 +150,8 @@ export class RedisEngine implements JobEngine {
     try {
       const result = await work.classify(job, { index, name, offset: 0, length }, controller.signal)
       if (controller.signal.aborted) return
-      const after = await this.store.saveResult(jobId, result)
-      work.onResult?.(job, result)
+      const { job: after, written } = await this.store.saveResult(jobId, result)
+      if (written) work.onResult?.(job, result)
       if (after && isFinished(after.status)) {
         this.controllers.delete(jobId)
         work.onFinished?.(after)

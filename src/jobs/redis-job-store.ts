@@ -1,6 +1,6 @@
 import type Redis from 'ioredis'
 import { JOB_STATUSES, type Job, type JobImage, type JobResult, type JobStatus } from './job'
-import type { JobStore, ResultRow } from './store'
+import type { JobStore, ResultRow, SavedResult } from './store'
 
 /** Result rows and image names read per round trip. */
 const RANGE = 512
@@ -35,8 +35,10 @@ return 1
 const SAVE_RESULT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 local status = redis.call('HGET', KEYS[1], 'status')
+local written = 0
 if status == 'queued' or status == 'running' then
-  if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then redis.call('HINCRBY', KEYS[1], ARGV[3], 1) end
+  written = redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+  if written == 1 then redis.call('HINCRBY', KEYS[1], ARGV[3], 1) end
 end
 redis.call('HDEL', KEYS[3], ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'status', 'done', 'failed', 'total', 'client')
@@ -50,7 +52,7 @@ if (f[1] == 'queued' or f[1] == 'running') and tonumber(f[2]) + tonumber(f[3]) =
   redis.call('SREM', p .. 'client:' .. f[5], id)
   redis.call('DEL', KEYS[3])
 end
-return redis.call('HGETALL', KEYS[1])
+return {written, redis.call('HGETALL', KEYS[1])}
 `
 
 const numberOrNull = (value: string | undefined) => (value === undefined || value === '' ? null : Number(value))
@@ -161,7 +163,7 @@ export class RedisJobStore implements JobStore {
     return (await this.redis.hexists(this.key(id, ':results'), String(index))) === 1
   }
 
-  async saveResult(id: string, result: JobResult): Promise<Job | undefined> {
+  async saveResult(id: string, result: JobResult): Promise<SavedResult> {
     const counter = 'error' in result ? 'failed' : 'done'
     const reply = (await this.redis.eval(
       SAVE_RESULT,
@@ -176,8 +178,8 @@ export class RedisJobStore implements JobStore {
       this.retentionMs,
       id,
       this.prefix
-    )) as string[] | null
-    return reply ? toJob(pairs(reply)) : undefined
+    )) as [number, string[]] | null
+    return reply ? { written: reply[0] === 1, job: toJob(pairs(reply[1])) } : { written: false, job: undefined }
   }
 
   async transition(

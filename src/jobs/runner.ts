@@ -133,8 +133,8 @@ export class JobRunner {
       try {
         const result = await this.options.classify(job, image, signal)
         if (signal.aborted) return // cancelled or stopping: not written, so a restart does it again
-        const after = await this.store.saveResult(job.id, result)
-        this.options.onResult?.(job, result)
+        const { job: after, written } = await this.store.saveResult(job.id, result)
+        if (written) this.options.onResult?.(job, result)
         // Cancelled by another process (which this one hears of only here): stop handing out its images.
         if (after?.status === 'cancelled') this.cancel(after.id)
         if (after && isFinished(after.status)) this.finished(after)

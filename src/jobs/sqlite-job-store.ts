@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite'
 import { JOB_STATUSES, type Job, type JobImage, type JobResult, type JobStatus } from './job'
-import type { JobStore, ResultRow } from './store'
+import type { JobStore, ResultRow, SavedResult } from './store'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -104,7 +104,7 @@ export class SqliteJobStore implements JobStore {
       .all(id, fromIndex, limit)
   }
 
-  async saveResult(id: string, result: JobResult): Promise<Job | undefined> {
+  async saveResult(id: string, result: JobResult): Promise<SavedResult> {
     const counter = 'error' in result ? 'failed' : 'done'
     const now = Date.now()
     return this.db.transaction(() => {
@@ -124,7 +124,7 @@ export class SqliteJobStore implements JobStore {
         )
         .run(now, now + this.retentionMs, id)
       const row = this.db.query<JobRow, [string]>('SELECT * FROM jobs WHERE id = ?').get(id)
-      return row ? toJob(row) : undefined
+      return { job: row ? toJob(row) : undefined, written: written.changes === 1 }
     })()
   }
 

@@ -6,6 +6,12 @@ export interface ResultRow {
   line: string | null
 }
 
+/** What saveResult did: the job after it, and whether this result is the one kept. */
+export interface SavedResult {
+  job: Job | undefined
+  written: boolean
+}
+
 /** Where jobs, their image index and their results are kept: embedded SQLite, or Redis for replicas. */
 export interface JobStore {
   /** Stores a new job and its images in one step: it exists whole or not at all. */
@@ -20,9 +26,9 @@ export interface JobStore {
   /**
    * Stores an image's result once (a result already there is kept: at most one per image) and counts it;
    * the job is completed when it was the last. A job that is no longer queued or running takes no result.
-   * Returns the job as it is after the write.
+   * Returns the job as it is after the write (undefined when it is gone), and whether this result was written.
    */
-  saveResult(id: string, result: JobResult): Promise<Job | undefined>
+  saveResult(id: string, result: JobResult): Promise<SavedResult>
   /** Moves a job to `status` if it is in one of `from`, with its times; false when it was not. */
   transition(id: string, from: readonly JobStatus[], status: JobStatus, at: number, expiresMs?: number, error?: string): Promise<boolean>
   /** Result rows from `fromIndex` on, in order, at most `limit`, holes (images still waiting) included. */
