@@ -2,6 +2,9 @@ import { AppError } from '../errors'
 import type { Predictor } from '../predictor'
 import type { Job, JobImage, JobResult } from './job'
 
+/** Tries for an image whose worker died under it: a batch neighbour may have been the cause; a third death is its own. */
+const WORKER_LOST_ATTEMPTS = 3
+
 export interface JobImageClassifierOptions {
   predictor: Pick<Predictor, 'predict'>
   /** An image's bytes, wherever the engine keeps them. */
@@ -20,21 +23,25 @@ export function jobImageClassifier({ predictor, read, maxImageBytes, onBug }: Jo
     const line = { index: image.index, name: image.name }
     if (image.length > maxImageBytes)
       return { ...line, error: { code: 'image_too_large', message: `the image is over ${maxImageBytes} bytes` } }
-    try {
-      const bytes = await read(job, image)
-      const result = await predictor.predict(job.model, job.version, [bytes], {
-        topK: job.topK,
-        signal,
-        cache: 'read',
-        priority: 'background',
-        origin: { requestId: job.id, client: job.client, api: 'v1', jobId: job.id }
-      })
-      return { ...line, predictions: result.predictions[0]! }
-    } catch (error) {
-      if (signal.aborted) throw error
-      if (error instanceof AppError) return { ...line, error: { code: error.code, message: error.message } }
-      onBug?.(error)
-      return { ...line, error: { code: 'internal_error', message: 'the image could not be classified' } }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const bytes = await read(job, image)
+        const result = await predictor.predict(job.model, job.version, [bytes], {
+          topK: job.topK,
+          signal,
+          cache: 'read',
+          priority: 'background',
+          origin: { requestId: job.id, client: job.client, api: 'v1', jobId: job.id }
+        })
+        return { ...line, predictions: result.predictions[0]! }
+      } catch (error) {
+        if (signal.aborted) throw error
+        // A worker that died under the batch: a request would be told to retry, so the job retries for it.
+        if (error instanceof AppError && error.code === 'worker_lost' && attempt < WORKER_LOST_ATTEMPTS) continue
+        if (error instanceof AppError) return { ...line, error: { code: error.code, message: error.message } }
+        onBug?.(error)
+        return { ...line, error: { code: 'internal_error', message: 'the image could not be classified' } }
+      }
     }
   }
 }
