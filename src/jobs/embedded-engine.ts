@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { JobEngine, JobWork } from './engine'
 import type { Job, JobImage } from './job'
 import { JobRunner } from './runner'
 import { SqliteJobStore } from './sqlite-job-store'
+import { spoolPath } from './spool'
 
 /**
  * One process: jobs in a SQLite file, each job's images in its spool file (where the upload was written, read
@@ -31,22 +31,18 @@ export class EmbeddedEngine implements JobEngine {
     this.store = new SqliteJobStore(databasePath, options.retentionMs)
   }
 
-  private spoolOf(jobId: string): string {
-    return join(this.spoolDir, `${jobId}.upload`)
-  }
-
   async keep(): Promise<void> {
     // The spool file stays where it is: it is the job's images.
   }
 
   read(job: Job, image: JobImage): Promise<Uint8Array> {
-    return Bun.file(this.spoolOf(job.id))
+    return Bun.file(spoolPath(this.spoolDir, job.id))
       .slice(image.offset, image.offset + image.length)
       .bytes()
   }
 
   async drop(jobId: string): Promise<void> {
-    await rm(this.spoolOf(jobId), { force: true })
+    await rm(spoolPath(this.spoolDir, jobId), { force: true })
   }
 
   async start(work: JobWork): Promise<void> {
@@ -54,7 +50,7 @@ export class EmbeddedEngine implements JobEngine {
     this.runner = new JobRunner(this.store, {
       ...work,
       ...this.options,
-      hasUpload: (job) => Bun.file(this.spoolOf(job.id)).exists(),
+      hasUpload: (job) => Bun.file(spoolPath(this.spoolDir, job.id)).exists(),
       onFinished: (job) => {
         void this.drop(job.id)
         work.onFinished?.(job)

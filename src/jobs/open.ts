@@ -10,13 +10,14 @@ import type { Predictor } from '../predictor'
 import { EmbeddedEngine } from './embedded-engine'
 import type { JobEngine } from './engine'
 import type { RedisEngine, RedisEngineOptions } from './redis-engine'
-import { JobService } from './service'
+import { JobService, jobRetentionMs } from './service'
 
 /** Job images in flight by default: four background batches per worker, so every worker is fed while the next decode. */
 export const jobImagesInFlight = (config: Pick<Config, 'jobImagesInFlight' | 'workers' | 'jobBatchSize'>) =>
   config.jobImagesInFlight || 4 * config.workers * config.jobBatchSize
 
-const retentionMs = (config: Pick<Config, 'jobRetentionHours'>) => config.jobRetentionHours * 3_600_000
+/** Where uploads are spooled: the service writes them there, and the embedded engine reads its jobs' images there. */
+const spoolDirOf = (config: Pick<Config, 'dataDir'>) => join(config.dataDir, 'job-spool')
 
 /** Which of several server processes this one is (BUN_INFER_PROCESSES); absent when it serves alone. */
 export interface ProcessRole {
@@ -34,8 +35,8 @@ export function embeddedEngine(config: Readonly<Config>, role?: ProcessRole): Em
   const dir = config.dataDir
   try {
     mkdirSync(dir, { recursive: true })
-    return new EmbeddedEngine(join(dir, 'jobs.sqlite'), join(dir, 'job-spool'), {
-      retentionMs: retentionMs(config),
+    return new EmbeddedEngine(join(dir, 'jobs.sqlite'), spoolDirOf(config), {
+      retentionMs: jobRetentionMs(config),
       maxInFlight: jobImagesInFlight(config),
       works: role === undefined || role.index === 0,
       pollMs: role === undefined ? undefined : SIBLING_POLL_MS
@@ -49,7 +50,7 @@ export function embeddedEngine(config: Readonly<Config>, role?: ProcessRole): Em
 export function redisEngineOptions(config: Readonly<Config>, prefix?: string): RedisEngineOptions {
   return {
     url: config.jobsRedisUrl,
-    retentionMs: retentionMs(config),
+    retentionMs: jobRetentionMs(config),
     concurrency: jobImagesInFlight(config),
     stalledMs: config.jobsStalledMs,
     prefix
@@ -79,7 +80,7 @@ export function jobService(
   let metrics: ReturnType<typeof registerJobMetrics> | undefined
   const service: JobService = new JobService({
     engine,
-    spoolDir: join(config.dataDir, 'job-spool'),
+    spoolDir: spoolDirOf(config),
     settings: config,
     resolveModel: (name, version) => deps.catalog.resolve(name, version),
     defaultModel: config.defaultModel,

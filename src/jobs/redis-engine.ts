@@ -131,11 +131,7 @@ export class RedisEngine implements JobEngine {
     this.worker.on('error', (error) => work.onError?.(error))
     // Entries a crash may have lost between a job's creation and its queueing, or never added: every image
     // without a result is queued again; BullMQ ignores an id it already holds, and a second result is not kept.
-    for (const job of await this.store.unfinished()) await this.enqueue(job, await this.allPending(job))
-  }
-
-  private async allPending(job: Job): Promise<JobImage[]> {
-    return this.store.pendingImages(job.id, 0, job.total)
+    for (const job of await this.store.unfinished()) await this.enqueue(job, await this.store.pendingImages(job.id, 0, job.total))
   }
 
   private async process(task: BullJob<ImageTask>, work: JobWork): Promise<void> {

@@ -196,11 +196,12 @@ export class RedisJobStore implements JobStore {
 
   async results(id: string, fromIndex: number, limit: number): Promise<ResultRow[]> {
     const total = Number(await this.redis.hget(this.key(id), 'total'))
-    const end = Math.min(total, fromIndex + limit)
-    if (!(end > fromIndex)) return []
-    const [indexes] = [...slices(fromIndex, end)]
-    const lines = await this.redis.hmget(this.key(id, ':results'), ...indexes!)
-    return indexes!.map((index, i) => ({ index: Number(index), line: lines[i] ?? null }))
+    const rows: ResultRow[] = []
+    for (const indexes of slices(fromIndex, Math.min(total, fromIndex + limit))) {
+      const lines = await this.redis.hmget(this.key(id, ':results'), ...indexes)
+      indexes.forEach((index, i) => rows.push({ index: Number(index), line: lines[i] ?? null }))
+    }
+    return rows
   }
 
   async expired(now: number): Promise<string[]> {

@@ -7,7 +7,7 @@ import { isFinished, type Job, type JobResult } from './job'
 import { JobNotifier } from './notifier'
 import { resultsStream } from './results-stream'
 import type { JobEngine } from './engine'
-import { spoolBody } from './spool'
+import { spoolBody, spoolPath } from './spool'
 import type { JobStore } from './store'
 import { checkUploadType, indexUpload, type JobField } from './upload-index'
 import { jobImageClassifier, type JobImageClassifierOptions } from './classify-image'
@@ -35,6 +35,9 @@ export interface JobServiceOptions {
   onError?: (error: unknown) => void
 }
 
+/** How long a finished job and its results are kept, ms. */
+export const jobRetentionMs = (settings: Pick<Config, 'jobRetentionHours'>) => settings.jobRetentionHours * 3_600_000
+
 /** What a submission names besides its body: who sends it, and the options of its query string. */
 export interface Submission {
   client: string
@@ -46,7 +49,7 @@ export interface Submission {
  * engine, and read back as status and results. Uploads and results never pass through memory whole.
  */
 export class JobService {
-  readonly notifier = new JobNotifier()
+  private readonly notifier = new JobNotifier()
   /** Uploads in progress per client: they count toward the client's jobs. */
   private readonly uploading = new Map<string, number>()
   private sweeper: ReturnType<typeof setInterval> | undefined
@@ -99,10 +102,6 @@ export class JobService {
     await this.options.engine.stop()
   }
 
-  private spoolOf(id: string): string {
-    return join(this.options.spoolDir, `${id}.upload`)
-  }
-
   /**
    * Spools the body, indexes it and stores the job: 202 from the route once this returns, so an accepted job
    * is on disk. Every refusal before that leaves nothing behind.
@@ -123,7 +122,7 @@ export class JobService {
       throw new AppError('too_many_jobs', `this client already has ${active} jobs queued or running`, { retryAfterSeconds: 10 })
     this.uploading.set(client, (this.uploading.get(client) ?? 0) + 1)
     const id = crypto.randomUUID()
-    const spool = this.spoolOf(id)
+    const spool = spoolPath(this.options.spoolDir, id)
     let stored = false
     try {
       await spoolBody(request.body, spool, settings.jobMaxBytes, settings.bodyTimeoutMs)
@@ -178,7 +177,7 @@ export class JobService {
     const job = await this.get(id, client)
     if (isFinished(job.status)) return job
     const now = Date.now()
-    if (await this.store.transition(id, ['queued', 'running'], 'cancelled', now, now + this.retentionMs)) {
+    if (await this.store.transition(id, ['queued', 'running'], 'cancelled', now, now + jobRetentionMs(this.options.settings))) {
       this.options.engine.cancel(id)
       await this.options.engine.drop(id)
       this.notifier.notify(id)
@@ -208,10 +207,6 @@ export class JobService {
       if (touched < now - ORPHAN_UPLOAD_MS && !(await this.store.get(file.replace(/\.upload$/, '')))) await rm(path, { force: true })
     }
     return expired.length
-  }
-
-  private get retentionMs(): number {
-    return this.options.settings.jobRetentionHours * 3_600_000
   }
 }
 

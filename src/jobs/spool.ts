@@ -1,6 +1,10 @@
 import { open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { AppError } from '../errors'
 import { TIMED_OUT, within } from '../within'
+
+/** Where job `id`'s upload is spooled in `dir`. */
+export const spoolPath = (dir: string, id: string) => join(dir, `${id}.upload`)
 
 /**
  * Writes a request body to `path` as it arrives, chunk by chunk, so an upload of any size costs a chunk of

@@ -10,12 +10,19 @@ export interface JobMetrics {
 }
 
 /**
- * Bulk jobs on /metrics: jobs by status and the images still waiting (read from the store at scrape time, so
- * with a shared store every replica shows the same, and a container of several processes takes the largest), the age of the oldest unfinished job (the queue age an
- * alert watches), and job images answered by this process (its rate is the job throughput).
+ * Bulk jobs on /metrics: jobs by status and the images still waiting, read from the store at scrape time (with a
+ * shared store every replica shows the same, and a container of several processes takes the largest); the age of
+ * the oldest unfinished job (the queue age an alert watches); and job images answered by this process (its rate is
+ * the job throughput).
  */
 export function registerJobMetrics(registry: Registry, store: JobStore, inFlight: () => number): JobMetrics {
-  const counts = () => store.counts()
+  // A scrape collects every metric at once: the three gauges below share one read of the store (on Redis, a round
+  // trip per unfinished job), not one each.
+  let reading: ReturnType<JobStore['counts']> | undefined
+  const counts = () =>
+    (reading ??= store.counts().finally(() => {
+      reading = undefined
+    }))
   new Gauge({
     name: `${PREFIX}jobs`,
     // Read from the store the server processes share: each reads the same value.
