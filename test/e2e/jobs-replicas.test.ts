@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { RedisClient } from 'bun'
 import { imageBytes } from '../helpers/requests'
-import { jobForm, resultLines, type JobFile } from '../helpers/jobs'
-import { startServerProcess, type ServerProcess } from '../helpers/server-process'
+import { jobForm, jobImagesAnswered, resultLines, type JobFile } from '../helpers/jobs'
+import { until } from '../helpers/until'
+import { startServerProcess } from '../helpers/server-process'
 import { runToExit } from '../../tools/process/launch'
 import { startRedisServer, type RedisServer } from '../../tools/process/redis-server'
 
@@ -15,21 +16,6 @@ beforeAll(async () => {
 afterAll(() => redis.stop())
 
 type JobJson = { id: string; status: string; images: { total: number; done: number; failed: number; pending: number } }
-
-/** Images of jobs a replica answered, from its /metrics. */
-async function answered(server: ServerProcess): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text()
-  return [...text.matchAll(/^bun_infer_job_images_total\{outcome="\w+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
-}
-
-/** Waits (polling its condition, not a fixed time) until `check` holds, or fails after `ms`. */
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = performance.now() + ms
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await Bun.sleep(50)
-  }
-}
 
 describe('bulk jobs on replicas (BullMQ on Redis)', () => {
   test('two replicas share a job; one is SIGKILLed mid-job and the other completes it', async () => {
@@ -44,8 +30,11 @@ describe('bulk jobs on replicas (BullMQ on Redis)', () => {
       expect(response.status).toBe(202)
       const job = (await response.json()) as JobJson
       // Both replicas take images from the one queue.
-      await until(async () => (await answered(a)) > 0 && (await answered(b)) > 0, 30_000, 'both replicas answered job images')
-      const byA = await answered(a)
+      await until(async () => (await jobImagesAnswered(a.url)) > 0 && (await jobImagesAnswered(b.url)) > 0, {
+        timeoutMs: 30_000,
+        what: 'both replicas answered job images'
+      })
+      const byA = await jobImagesAnswered(a.url)
       expect(await a.stop('SIGKILL')).not.toBe(0)
       // The job, submitted to A, is read from B; its images claimed by A go back to the queue when their locks expire.
       const lines = await resultLines(await fetch(`${b.url}/v1/jobs/${job.id}/results`))

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { imageBytes } from '../helpers/requests'
-import { jobForm, resultLines, tarStream, type JobFile } from '../helpers/jobs'
+import { jobForm, jobImagesAnswered, resultLines, tarStream, type JobFile } from '../helpers/jobs'
 import { peakRssBytes, resetPeakRss, rssBytes } from '../../tools/process/procfs'
 import { startServerProcess } from '../helpers/server-process'
 
@@ -58,10 +58,6 @@ describe('bulk jobs on a real server', () => {
 describe('a cancelled job on a real server', () => {
   test('stops: no image of it is classified after the cancel, and what it made stays readable', async () => {
     const server = await startServerProcess({ BUN_INFER_DATA_DIR: mkdtempSync(join(dataDir, 'cancel-')) })
-    const answered = async () => {
-      const text = await (await fetch(`${server.url}/metrics`)).text()
-      return [...text.matchAll(/^bun_infer_job_images_total\{outcome="\w+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
-    }
     try {
       const upload = await files(300)
       const job = (await (await fetch(`${server.url}/v1/jobs`, { method: 'POST', body: jobForm(upload) })).json()) as JobJson
@@ -69,12 +65,12 @@ describe('a cancelled job on a real server', () => {
       for (let status = job; status.images.done === 0; ) status = (await (await fetch(`${server.url}/v1/jobs/${job.id}`)).json()) as JobJson
       const cancelled = (await (await fetch(`${server.url}/v1/jobs/${job.id}`, { method: 'DELETE' })).json()) as JobJson
       expect(cancelled.status).toBe('cancelled')
-      const atCancel = await answered()
+      const atCancel = await jobImagesAnswered(server.url)
       // Requests still run (they need the same workers), and no job image is answered after the cancel.
       const form = new FormData()
       form.append('image', new Blob([upload[0]!.bytes as unknown as BlobPart]), 'cat.jpg')
       for (let i = 0; i < 3; i++) expect((await fetch(`${server.url}/v1/predict`, { method: 'POST', body: form })).status).toBe(200)
-      expect(await answered()).toBe(atCancel)
+      expect(await jobImagesAnswered(server.url)).toBe(atCancel)
       const after = (await (await fetch(`${server.url}/v1/jobs/${job.id}`)).json()) as JobJson
       expect(after.images.done + after.images.failed).toBeLessThan(300)
       const lines = await resultLines(await fetch(`${server.url}/v1/jobs/${job.id}/results`))

@@ -55,3 +55,9 @@ export function tarStream(bytes: Uint8Array, count: number): ReadableStream<Uint
   }
   return writeTar(copies())
 }
+
+/** Job images a server answered (ok and failed), from its /metrics. */
+export async function jobImagesAnswered(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text()
+  return [...text.matchAll(/^bun_infer_job_images_total\{outcome="\w+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+}

@@ -5,6 +5,7 @@ import { launch, runToExit, SERVER_CMD, type ServerProcess } from '../../../tool
 import { tempModelRepo } from '../../../tools/model-repo'
 import { imageBytes, multipart } from '../../helpers/requests'
 import { jobForm, resultLines } from '../../helpers/jobs'
+import { until } from '../../helpers/until'
 
 // One container for a whole host (BUN_INFER_PROCESSES=2): a supervisor and two real server processes on one
 // ephemeral port. The tests run in order on one container, ending with its SIGTERM. Each request opens a fresh
@@ -70,11 +71,6 @@ function alive(pid: number): boolean {
   } catch {
     return false
   }
-}
-
-/** Resolves once `condition` holds; a condition polled, bounded by the test's timeout. */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await Bun.sleep(20)
 }
 
 describe('BUN_INFER_PROCESSES=2: one container, two server processes', () => {
