@@ -4,6 +4,7 @@ import { connect } from 'node:net'
 import { imageBytes, multipart } from '../helpers/requests'
 import { scrapedValue } from '../helpers/metrics'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
+import { until } from '../helpers/until'
 
 // A CI-sized bench/reliability/memory-flood.ts: one real server with a small body budget (12 MiB, bodies
 // up to 8 MiB: one large body at a time, 3 MiB kept for small ones) and concurrent 8 MB uploads.
@@ -63,7 +64,9 @@ const statusKb = (field: string) =>
   Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))![1])
 
 describe('the body budget under a flood of large uploads', () => {
-  test('the ready log line says what the budget is', () => {
+  test('the ready log line says what the budget is', async () => {
+    // /health/ready can answer before the test has read the line from the pipe.
+    await until(() => server.logs.some((l) => l.includes('"msg":"ready"')))
     expect(server.logs.find((l) => l.includes('"msg":"ready"'))).toContain(`"body_budget_bytes":${12 * MiB}`)
   })
 

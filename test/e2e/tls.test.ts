@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { launch, runToExit, SERVER_CMD, type ServerProcess } from '../../tools/process/launch'
 import { makeTestCertificates, type TestCertificates } from '../../tools/tls/test-ca'
 import { imageBytes, multipart, type PredictBody } from '../helpers/requests'
+import { until } from '../helpers/until'
 
 // HTTPS served by the server itself, with a certificate authority this test makes with openssl: a client that
 // trusts that CA gets answers and verifies the chain; one that does not is refused.
@@ -29,7 +30,7 @@ describe('direct TLS (BUN_INFER_TLS_CERT_FILE, BUN_INFER_TLS_KEY_FILE)', () => {
     })
     expect(response.status).toBe(200)
     expect(((await response.json()) as PredictBody).predictions[0]).toHaveLength(5)
-    expect(server.logs.some((line) => line.includes('"tls":true'))).toBe(true)
+    await until(() => server.logs.some((line) => line.includes('"tls":true')), { timeoutMs: 5000, what: 'the log says tls' })
   })
 
   test('a client trusting another CA is refused, and plain HTTP gets no answer', async () => {

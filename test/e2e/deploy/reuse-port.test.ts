@@ -2,6 +2,7 @@ import { afterAll, expect, test } from 'bun:test'
 import { freePort } from '../../../tools/process/redis-server'
 import type { ServerProcess } from '../../helpers/server-process'
 import { startOnPort } from './replica'
+import { until } from '../../helpers/until'
 
 // Two server processes listening on one port (BUN_INFER_REUSE_PORT): the kernel spreads new
 // connections over both. Without the flag the second process cannot bind.
@@ -17,7 +18,7 @@ test('N processes share one port with reusePort, and cannot without it', async (
   const b = await startOnPort(port, env('b'))
   started.push(b)
   // b's readiness probe may have been answered by a (same port): wait for b's own 'ready' log line.
-  while (!b.logs.some((line) => line.includes('"msg":"ready"'))) await Bun.sleep(20)
+  await until(() => b.logs.some((line) => line.includes('"msg":"ready"')))
 
   const servedBy = new Set<string>()
   // A new connection per request, so each one is a fresh pick by the kernel (hashing the 4-tuple):
