@@ -1,6 +1,6 @@
 import type { Admission, Batcher, ImageResult } from './batching/batcher'
 import type { Priority } from './batching/policy'
-import { AppError } from './errors'
+import { checkTopKFor } from './top-k'
 import { softmax, topK, type Prediction } from './inference/postprocess'
 import type { Metrics } from './metrics/registry'
 import type { ModelCatalog, ModelSpec } from './models/catalog'
@@ -85,8 +85,7 @@ export class Predictor {
   /** Classifies with `name` at `version` (default: the model's default version). Empties `images`' slots once decoded. */
   async predict(name: string, version: string | undefined, images: Uint8Array[], options: PredictOptions): Promise<PredictResult> {
     const model = this.catalog.resolve(name, version)
-    if (options.topK > model.labels.length)
-      throw new AppError('validation_failed', `top_k must be at most ${model.labels.length} for model ${model.name}`)
+    checkTopKFor(options.topK, model)
     const started = performance.now()
     const modelVersion = String(model.version)
     const mode = this.cache ? (options.cache ?? 'use') : 'off'

@@ -4,6 +4,7 @@ import { AppError } from '../errors'
 import { PredictJsonBody } from '../schemas/predict'
 import type { Reservation } from './byte-budget'
 import { readBodyLimited } from './read-body'
+import { parseTopK } from '../top-k'
 import { checkJsonBounds, type JsonBounds } from './json-bounds'
 import { boundaryOf, parseMultipart } from './multipart'
 
@@ -47,13 +48,6 @@ function checkCount(count: number, limits: BodyLimits): void {
   if (count === 0) throw new AppError('validation_failed', 'no image: send an `image` file (multipart) or `image`/`images` (JSON)')
   if (count > limits.maxImagesPerRequest)
     throw new AppError('too_many_images', `${count} images in one request; the limit is ${limits.maxImagesPerRequest}`)
-}
-
-function parseTopK(raw: string): number {
-  // The digits check alone let 0 (an empty answer) and 1001–9999 through; the range is the JSON schema's.
-  const topK = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : 0
-  if (topK < 1 || topK > 1000) throw new AppError('validation_failed', 'top_k must be a whole number from 1 to 1000')
-  return topK
 }
 
 function parseMultipartBody(bytes: Uint8Array, contentType: string, limits: BodyLimits): PredictInput {

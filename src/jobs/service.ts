@@ -2,6 +2,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../config/schema'
 import { AppError } from '../errors'
+import { checkTopKFor, parseTopK } from '../top-k'
 import type { ModelSpec } from '../models/catalog'
 import { isFinished, type Job, type JobResult } from './job'
 import { JobNotifier } from './notifier'
@@ -136,7 +137,7 @@ export class JobService {
         status: 'queued',
         model: model.name,
         version: String(model.version),
-        topK: topKOf(asked.top_k, settings.defaultTopK, model.labels.length),
+        topK: topKOf(asked.top_k, settings.defaultTopK, model),
         total: upload.images.length,
         done: 0,
         failed: 0,
@@ -213,10 +214,10 @@ export class JobService {
 const definedOnly = <T extends object>(value: T) =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 
-function topKOf(value: string | undefined, fallback: number, labels: number): number {
-  if (value === undefined) return Math.min(fallback, labels)
-  const topK = Number(value)
-  if (!Number.isInteger(topK) || topK < 1 || topK > labels)
-    throw new AppError('validation_failed', `top_k must be an integer from 1 to ${labels}`)
+/** The form's or the query's top_k, read as the predict routes read it; unset, the default, capped at the model's labels. */
+function topKOf(value: string | undefined, fallback: number, model: ModelSpec): number {
+  if (value === undefined) return Math.min(fallback, model.labels.length)
+  const topK = parseTopK(value)
+  checkTopKFor(topK, model)
   return topK
 }

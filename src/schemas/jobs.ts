@@ -1,5 +1,6 @@
 import { t } from 'elysia'
 import { Type } from '@sinclair/typebox'
+import { MAX_TOP_K } from '../top-k'
 
 const Time = (description: string) => t.Union([t.String({ format: 'date-time' }), t.Null()], { description })
 
@@ -43,7 +44,9 @@ export const JobMultipartBody = Type.Object(
     ),
     model: Type.Optional(Type.String({ description: 'Model name (default: the default model).' })),
     version: Type.Optional(Type.String({ description: 'A version of the model (default: its default version).' })),
-    top_k: Type.Optional(Type.Integer({ minimum: 1, description: 'Labels per image (default BUN_INFER_DEFAULT_TOP_K).' }))
+    top_k: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_TOP_K, description: 'Labels per image (default BUN_INFER_DEFAULT_TOP_K).' })
+    )
   },
   { $id: '#/components/schemas/JobMultipartRequest' }
 )

@@ -1,9 +1,10 @@
 import { t } from 'elysia'
 import { Type } from '@sinclair/typebox'
+import { MAX_TOP_K } from '../top-k'
 
 // Request bodies use plain TypeBox: Elysia's t.Integer also accepts numeric strings (for query params),
 // which a JSON body must not. We validate them ourselves (src/http/predict-body.ts) and show them in OpenAPI.
-const TopK = Type.Integer({ minimum: 1, maximum: 1000, description: 'Labels per image, best first (default 5).', examples: [5] })
+const TopK = Type.Integer({ minimum: 1, maximum: MAX_TOP_K, description: 'Labels per image, best first (default 5).', examples: [5] })
 
 /** Base64 image, optionally as a data: URL. Length is bounded by the body limit, checked before parsing. */
 const Base64Image = Type.String({

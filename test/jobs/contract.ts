@@ -145,6 +145,12 @@ export function jobContract(engineName: string, engine?: (config: Config) => Job
           'validation_failed'
         ],
         [
+          'a top_k that is not digits, read as predict reads it',
+          () => request('/v1/jobs?top_k=1e1', { method: 'POST', body: jobForm(files.slice(0, 1)) }),
+          422,
+          'validation_failed'
+        ],
+        [
           'an unknown model',
           () => request('/v1/jobs?model=nope', { method: 'POST', body: jobForm(files.slice(0, 1)) }),
           404,

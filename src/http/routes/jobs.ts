@@ -4,6 +4,7 @@ import type { JobService } from '../../jobs/service'
 import { jobView } from '../../jobs/view'
 import type { Lifecycle } from '../../lifecycle'
 import { errorResponses } from '../../schemas/errors'
+import { MAX_TOP_K } from '../../top-k'
 import { JobStatusBody, jobRequestBodyDoc, jobResultsDoc } from '../../schemas/jobs'
 import { clientId } from '../client-id'
 import type { TrustedProxies } from '../trusted-proxies'
@@ -45,7 +46,9 @@ export function jobRoutes({ jobs, lifecycle, proxies }: JobRoutesDeps) {
         query: t.Object({
           model: t.Optional(t.String({ description: 'Model name (default: the default model); a form field may give it too.' })),
           version: t.Optional(t.String({ description: 'A version of the model.' })),
-          top_k: t.Optional(t.String({ description: 'Labels per image.' }))
+          top_k: t.Optional(
+            t.String({ description: `Labels per image: a whole number from 1 to ${MAX_TOP_K}, at most the model's labels.` })
+          )
         }),
         response: { 202: JobStatusBody, ...errorResponses(400, 401, 404, 408, 413, 415, 422, 429, 503) },
         detail: {
