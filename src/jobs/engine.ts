@@ -27,7 +27,7 @@ export interface JobEngine {
   read(job: Job, image: JobImage): Promise<Uint8Array>
   /** Forgets the images of a job that finished, was cancelled or expired. */
   drop(jobId: string): Promise<void>
-  /** Starts working, first on what a stop or a crash left. Returns the unfinished jobs and their waiting images. */
+  /** Starts working, first on what a stop or a crash left (the unfinished jobs and their waiting images). */
   start(work: JobWork): Promise<void>
   /** A job was just stored: have its images worked on. */
   submitted(job: Job, images: readonly JobImage[]): Promise<void>

@@ -31,7 +31,10 @@ export class JobRunner {
   private filling = false
   private refill = false
   private current?: { job: Job; cursor: number; page: JobImage[] }
-  /** Jobs whose every waiting image has been handed out by this process. */
+  /**
+   * Unfinished jobs whose every waiting image has been handed out by this process. A job that is no longer
+   * unfinished (cancelled, failed, finished elsewhere) is forgotten at the next look, so the set stays bounded.
+   */
   private readonly handedOut = new Set<string>()
   private readonly controllers = new Map<string, AbortController>()
   private readonly running = new Set<Promise<void>>()
@@ -57,6 +60,11 @@ export class JobRunner {
   /** Images in flight now. */
   get active(): number {
     return this.inFlight
+  }
+
+  /** Jobs this runner remembers as handed out (bounded by the unfinished jobs). */
+  get handedOutJobs(): number {
+    return this.handedOut.size
   }
 
   /** Starts nothing more and aborts what is in flight (it is classified again after the restart). */
@@ -92,7 +100,9 @@ export class JobRunner {
   private async next(): Promise<{ job: Job; image: JobImage } | undefined> {
     for (;;) {
       if (!this.current) {
-        const job = (await this.store.unfinished()).find((j) => !this.handedOut.has(j.id))
+        const unfinished = await this.store.unfinished()
+        this.forgetAllBut(unfinished)
+        const job = unfinished.find((j) => !this.handedOut.has(j.id))
         if (!job) return undefined
         if (!(await this.options.hasUpload(job))) {
           const now = Date.now()
@@ -147,6 +157,11 @@ export class JobRunner {
     })()
     this.running.add(run)
     void run.finally(() => this.running.delete(run))
+  }
+
+  private forgetAllBut(unfinished: readonly Job[]): void {
+    const ids = new Set(unfinished.map((job) => job.id))
+    for (const id of this.handedOut) if (!ids.has(id)) this.handedOut.delete(id)
   }
 
   private finished(job: Job): void {
