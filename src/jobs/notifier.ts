@@ -7,6 +7,11 @@ export class JobNotifier {
 
   constructor(private readonly fallbackMs = 1000) {}
 
+  /** Jobs that have readers waiting now. */
+  get jobsWaitedOn(): number {
+    return this.waiters.size
+  }
+
   notify(id: string): void {
     const waiting = this.waiters.get(id)
     this.waiters.delete(id)
@@ -23,6 +28,8 @@ export class JobNotifier {
         clearTimeout(timer)
         signal.removeEventListener('abort', done)
         waiting.delete(done)
+        // The last reader of a job that no longer changes (finished, expired) leaves no entry behind.
+        if (waiting.size === 0 && this.waiters.get(id) === waiting) this.waiters.delete(id)
         resolve()
       }
       const timer = setTimeout(done, this.fallbackMs)
