@@ -50,7 +50,11 @@ export class RedisEngine implements JobEngine {
   private inFlight = 0
   /** Whether the Redis was found not to evict. */
   private checked = false
-  private readonly controllers = new Map<string, AbortController>()
+  /**
+   * Jobs with images in flight here, and what aborts them. An entry leaves with its last image: a job finished or
+   * cancelled by another replica leaves nothing behind in this one.
+   */
+  private readonly running = new Map<string, { controller: AbortController; images: number }>()
 
   constructor(private readonly options: RedisEngineOptions) {
     const prefix = options.prefix ?? 'bun-infer'
@@ -140,22 +144,22 @@ export class RedisEngine implements JobEngine {
     if (!job || isFinished(job.status)) return // cancelled or expired: nothing to do
     if (await this.store.hasResult(jobId, index)) return // queued again after a crash, but done meanwhile
     if (job.status === 'queued' && (await this.store.transition(jobId, ['queued'], 'running', Date.now()))) job.status = 'running'
-    let controller = this.controllers.get(jobId)
-    if (!controller) this.controllers.set(jobId, (controller = new AbortController()))
+    let entry = this.running.get(jobId)
+    if (!entry) this.running.set(jobId, (entry = { controller: new AbortController(), images: 0 }))
+    const { signal } = entry.controller
+    entry.images++
     this.inFlight++
     try {
-      const result = await work.classify(job, { index, name, offset: 0, length }, controller.signal)
-      if (controller.signal.aborted) return
+      const result = await work.classify(job, { index, name, offset: 0, length }, signal)
+      if (signal.aborted) return
       const { job: after, written } = await this.store.saveResult(jobId, result)
       if (written) work.onResult?.(job, result)
-      if (after && isFinished(after.status)) {
-        this.controllers.delete(jobId)
-        work.onFinished?.(after)
-      }
+      if (after && isFinished(after.status)) work.onFinished?.(after)
     } catch (error) {
-      if (!controller.signal.aborted) throw error // BullMQ retries it
+      if (!signal.aborted) throw error // BullMQ retries it
     } finally {
       this.inFlight--
+      if (--entry.images === 0 && this.running.get(jobId) === entry) this.running.delete(jobId)
     }
   }
 
@@ -175,8 +179,8 @@ export class RedisEngine implements JobEngine {
   }
 
   cancel(jobId: string): void {
-    this.controllers.get(jobId)?.abort(new Error('job cancelled'))
-    this.controllers.delete(jobId)
+    this.running.get(jobId)?.controller.abort(new Error('job cancelled'))
+    this.running.delete(jobId)
   }
 
   /** Takes no more images; those in flight finish (BullMQ waits for them). */
@@ -194,5 +198,10 @@ export class RedisEngine implements JobEngine {
 
   get active(): number {
     return this.inFlight
+  }
+
+  /** Jobs with images in flight in this process. */
+  get jobsInFlight(): number {
+    return this.running.size
   }
 }
