@@ -1,6 +1,6 @@
 import { AppError } from './errors'
 
-/** The most labels one image may ask for, on every route (the JSON schema's maximum too). */
+/** The most labels one image may ask for, on every route and as the default (the schemas' maximum too). */
 export const MAX_TOP_K = 1000
 
 /**

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { CACHE_NAMESPACE_PATTERN } from '../cache/namespace'
 import { EXECUTION_PROVIDERS } from '../inference/providers'
+import { MAX_TOP_K } from '../top-k'
 
 /** OTEL_TRACES_SAMPLER's values (the OpenTelemetry SDK environment specification). */
 export const TRACES_SAMPLERS = [
@@ -135,7 +136,7 @@ export const ConfigSchema = Type.Object({
     "Most scans a JPEG may have (413 image_too_large): each scan of a progressive JPEG is a pass over the whole image, and a small file can hold thousands; libjpeg's cjpeg writes at most 100."
   ),
   maxImagesPerRequest: Int(1, 1024, 16, 'Most images in one request (413 too_many_images).'),
-  defaultTopK: Int(1, 1000, 5, 'Labels returned per image when the request gives no top_k.'),
+  defaultTopK: Int(1, MAX_TOP_K, 5, 'Labels returned per image when the request gives no top_k.'),
   corsOrigins: Type.Array(Type.String(), {
     default: [],
     description: 'Allowed CORS origins, comma-separated; * only if listed; credentials are never allowed. Empty: no CORS headers at all.'
