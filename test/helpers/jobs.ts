@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Job, JobImage } from '../../src/jobs/job'
 import { tarStream as writeTar, type TarEntry } from '../../src/jobs/tar-writer'
 
 export interface JobFile {
@@ -60,4 +61,29 @@ export function tarStream(bytes: Uint8Array, count: number): ReadableStream<Uint
 export async function jobImagesAnswered(baseUrl: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text()
   return [...text.matchAll(/^bun_infer_job_images_total\{outcome="\w+"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+}
+
+/**
+ * A queued job of `count` one-byte images (image i at offset i of its spool file), as the job service stores one;
+ * for the engine and runner tests, which classify nothing real.
+ */
+export function queuedJob(id: string, count: number, createdMs = Date.now()): { job: Job; images: JobImage[] } {
+  const job: Job = {
+    id,
+    status: 'queued',
+    model: 'm',
+    version: '1',
+    topK: 1,
+    total: count,
+    done: 0,
+    failed: 0,
+    client: 'ip:test',
+    createdMs,
+    startedMs: null,
+    finishedMs: null,
+    expiresMs: null,
+    error: null
+  }
+  const images = Array.from({ length: count }, (_, index) => ({ index, name: `${index}.jpg`, offset: index, length: 1 }))
+  return { job, images }
 }

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JobWork } from '../../src/jobs/engine'
-import type { Job, JobImage } from '../../src/jobs/job'
+import type { Job } from '../../src/jobs/job'
 import { RedisEngine } from '../../src/jobs/redis-engine'
 import { startRedisServer, type RedisServer } from '../../tools/process/redis-server'
+import { queuedJob } from '../helpers/jobs'
 import { until } from '../helpers/until'
 
 // Two replicas of one deployment (one key prefix) on a real redis-server, working on one job together.
@@ -25,11 +26,7 @@ const replica = () => new RedisEngine({ url: redis.url, retentionMs: 60_000, con
 async function submit(engine: RedisEngine, id: string, count: number): Promise<Job> {
   const spool = join(dir, `${id}.upload`)
   writeFileSync(spool, new Uint8Array(count))
-  const images: JobImage[] = Array.from({ length: count }, (_, index) => ({ index, name: `${index}.jpg`, offset: index, length: 1 }))
-  const job: Job = {
-    ...{ id, status: 'queued', model: 'm', version: '1', topK: 1, total: count, done: 0, failed: 0, client: 'ip:test' },
-    ...{ createdMs: Date.now(), startedMs: null, finishedMs: null, expiresMs: null, error: null }
-  }
+  const { job, images } = queuedJob(id, count)
   await engine.keep(id, images, spool)
   await engine.store.create(job, images)
   await engine.submitted(job, images)

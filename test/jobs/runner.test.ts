@@ -2,9 +2,10 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Job, JobImage, JobResult } from '../../src/jobs/job'
+import type { Job, JobResult } from '../../src/jobs/job'
 import { JobRunner } from '../../src/jobs/runner'
 import { SqliteJobStore } from '../../src/jobs/sqlite-job-store'
+import { queuedJob } from '../helpers/jobs'
 import { until } from '../helpers/until'
 
 const dir = mkdtempSync(join(tmpdir(), 'bun-infer-runner-test-'))
@@ -15,13 +16,10 @@ afterAll(async () => {
 })
 
 let created = 0
-async function addJob(images: number): Promise<Job> {
-  const job: Job = {
-    ...{ id: `job-${++created}`, status: 'queued', model: 'm', version: '1', topK: 1, total: images, done: 0, failed: 0 },
-    ...{ client: 'ip:test', createdMs: Date.now() + created, startedMs: null, finishedMs: null, expiresMs: null, error: null }
-  }
-  const list: JobImage[] = Array.from({ length: images }, (_, index) => ({ index, name: `${index}.jpg`, offset: 0, length: 1 }))
-  await store.create(job, list)
+async function addJob(count: number): Promise<Job> {
+  created++
+  const { job, images } = queuedJob(`job-${created}`, count, Date.now() + created) // oldest first, in this order
+  await store.create(job, images)
   return job
 }
 
